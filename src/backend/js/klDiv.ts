@@ -1,0 +1,50 @@
+import type { FloatArray } from '../../types.js';
+
+/**
+ * kl_div pointwise terms over a strided block (see `Kernels.klDivBlock`), computed in float64 from
+ * the operands' values and rounded once when stored:
+ * - `xlogy(t, t) - t*x` (PyTorch ≥ 1.13): 0 where t == 0 (NaN if x is ±inf or NaN there, since
+ *   0·inf = NaN), NaN where t < 0 or t is NaN;
+ * - `exp(t) * (t - x)` when `logTarget`.
+ * The sum is Neumaier-compensated.
+ */
+export function klDivBlock(
+  input: FloatArray,
+  inOff: number,
+  inRowStride: number,
+  inColStride: number,
+  target: FloatArray,
+  tOff: number,
+  tRowStride: number,
+  tColStride: number,
+  rows: number,
+  cols: number,
+  logTarget: boolean,
+  out: FloatArray | null,
+  outOff: number,
+): number {
+  let s = 0;
+  let c = 0;
+  let o = outOff;
+  for (let r = 0; r < rows; r++) {
+    let xi = inOff + r * inRowStride;
+    let ti = tOff + r * tRowStride;
+    for (let k = 0; k < cols; k++, xi += inColStride, ti += tColStride) {
+      const x = input[xi]!;
+      const t = target[ti]!;
+      let v: number;
+      if (logTarget) {
+        v = Math.exp(t) * (t - x);
+      } else {
+        // xlogy(t, t): NaN for NaN t, 0 for t == 0, t*log(t) otherwise (NaN for t < 0).
+        v = (t === 0 ? 0 : t * Math.log(t)) - t * x;
+      }
+      if (out !== null) out[o++] = v;
+      const sum = s + v;
+      c += Math.abs(s) >= Math.abs(v) ? s - sum + v : v - sum + s;
+      s = sum;
+    }
+  }
+  // Once the sum is ±inf or NaN the compensation term is NaN and meaningless.
+  return Number.isFinite(s) ? s + c : s;
+}

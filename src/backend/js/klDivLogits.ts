@@ -1,0 +1,121 @@
+import type { FloatArray } from '../../types.js';
+import { scratch } from './softmax.js';
+
+/**
+ * Coefficients of φ(e^u) = u·e^u − e^u + 1 = Σ_{k≥2} (k−1)/k! · u^k, highest first for Horner.
+ * Used for |u| < SERIES_LIMIT; at |u| = 0.5 the first omitted term (k = 16) is < 1e-16 relative.
+ */
+const PHI_SERIES: readonly number[] = (() => {
+  const coeffs: number[] = [];
+  let fact = 1;
+  for (let k = 1; k <= 15; k++) {
+    fact *= k;
+    if (k >= 2) coeffs.push((k - 1) / fact);
+  }
+  return coeffs.reverse(); // [c15, c14, ..., c2]
+})();
+const SERIES_LIMIT = 0.5;
+
+/**
+ * Fused KL(p ‖ q) per slice, p = softmax(y/T), q = softmax(x/T), in float64 (see `Kernels.klDivLogits`).
+ *
+ * Why not Σ p·(log p − log q): for nearby distributions KL is second order in u = log(p/q) while
+ * the rounding error of each p_i is first order, so the textbook sum loses most digits and can go
+ * negative (PyTorch's float32 chain gives −3.1e-7 on identical [16,1000] logits). Instead we use
+ * the termwise (Bregman) form
+ *     KL = Σ q_i · φ(p_i / q_i),  φ(r) = r·log r − r + 1 ≥ 0,
+ * which equals Σ p_i u_i because Σ p = Σ q = 1, but has a non-negative term per element whose
+ * rounding error is relative to the term itself. With u_i = (b_i − a_i) − (lse(b) − lse(a)) taken
+ * from the logits (a = x/T, b = y/T) rather than from rounded probabilities:
+ * - |u| < 0.5: q·φ(e^u) by its Taylor series (no cancellation);
+ * - otherwise: p·u − p + q, well conditioned once |u| is not small.
+ * Identical slices give u ≡ 0 exactly and therefore exactly 0. Each term is clamped at 0 so
+ * rounding can never make a slice negative. Where p = 0 (y = −inf) the term is q (0·log 0 = 0).
+ * Reference: ../shared/reference/fused-kl-numerics.md.
+ */
+export function klDivLogits(
+  x: FloatArray,
+  y: FloatArray,
+  outer: number,
+  size: number,
+  inner: number,
+  temperature: number,
+  pointScale: number,
+  perSlice: Float64Array | null,
+  pointwise: FloatArray | null,
+): number {
+  const ex = scratch(2 * size);
+  const ey = ex.subarray(size, 2 * size);
+  const T = temperature;
+  let total = 0;
+  let totalC = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * size * inner + i;
+      let ma = -Infinity;
+      let mb = -Infinity;
+      for (let k = 0, p = base; k < size; k++, p += inner) {
+        const a = x[p]! / T;
+        const b = y[p]! / T;
+        if (a > ma) ma = a;
+        if (b > mb) mb = b;
+      }
+      // Sums of exp(a − max) and exp(b − max), compensated; the exponentials are kept for pass 2.
+      let sa = 0;
+      let ca = 0;
+      let sb = 0;
+      let cb = 0;
+      for (let k = 0, p = base; k < size; k++, p += inner) {
+        const va = Math.exp(x[p]! / T - ma);
+        const vb = Math.exp(y[p]! / T - mb);
+        ex[k] = va;
+        ey[k] = vb;
+        let t = sa + va;
+        ca += sa >= va ? sa - t + va : va - t + sa;
+        sa = t;
+        t = sb + vb;
+        cb += sb >= vb ? sb - t + vb : vb - t + sb;
+        sb = t;
+      }
+      sa += ca;
+      sb += cb;
+      // c = lse(b) − lse(a); exactly 0 when the slices are identical.
+      const c = mb - ma + (Math.log(sb) - Math.log(sa));
+      const invSa = 1 / sa;
+      const invSb = 1 / sb;
+      let s = 0;
+      let sc = 0;
+      for (let k = 0, p = base; k < size; k++, p += inner) {
+        const q = ex[k]! * invSa;
+        const pk = ey[k]! * invSb;
+        const u = (y[p]! / T - x[p]! / T) - c;
+        let term: number;
+        let point: number;
+        if (pk === 0) {
+          term = q;
+          point = 0;
+        } else {
+          if (u < SERIES_LIMIT && u > -SERIES_LIMIT) {
+            let h = PHI_SERIES[0]!;
+            for (let j = 1; j < PHI_SERIES.length; j++) h = h * u + PHI_SERIES[j]!;
+            term = q * (h * u * u);
+          } else {
+            term = pk * u - pk + q;
+          }
+          if (term < 0) term = 0; // rounding only; never let a slice go negative
+          point = pk * u;
+        }
+        if (pointwise !== null) pointwise[p] = point * pointScale;
+        const t = s + term;
+        sc += s >= term ? s - t + term : term - t + s;
+        s = t;
+      }
+      const kl = Number.isFinite(s) ? s + sc : s;
+      if (perSlice !== null) perSlice[o * inner + i] = kl;
+      const t = total + kl;
+      totalC += Math.abs(total) >= Math.abs(kl) ? total - t + kl : kl - t + total;
+      total = t;
+    }
+  }
+  return Number.isFinite(total) ? total + totalC : total;
+}

@@ -1,0 +1,32 @@
+/**
+ * Error construction. Every message names the operation and the argument, states what was
+ * received, and says what to do, so a caller can fix the call without reading klwasm's source.
+ */
+
+/** `TypeError` for an argument of the wrong kind (integer arrays, strings, ragged arrays, ...). */
+export function argTypeError(op: string, arg: string, problem: string, fix: string): TypeError {
+  return new TypeError(`${op}: argument '${arg}' ${problem}. ${fix}`);
+}
+
+/** `RangeError` for an argument with an invalid value (dims out of range, shapes that do not match, ...). */
+export function argRangeError(op: string, arg: string, problem: string, fix: string): RangeError {
+  return new RangeError(`${op}: argument '${arg}' ${problem}. ${fix}`);
+}
+
+/** Short printable form of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (Array.isArray(value)) return `an Array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as { length?: number }).length ?? value.byteLength}`;
+  if (typeof value === 'function') return 'a function';
+  const name = (value as object).constructor?.name;
+  return name && name !== 'Object' ? `a ${name}` : 'an object';
+}
+
+/** Printable shape, PyTorch style: `[2, 3]`, `[]` for 0-d. */
+export function shapeStr(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}

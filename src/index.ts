@@ -1,0 +1,16 @@
+/**
+ * klwasm — KL divergence, log-sum-exp, softmax and log_softmax with PyTorch 1.13 semantics.
+ *
+ * Public API: ops take any `TensorLike` and return `Tensor`s; `init`/`initSync` pick a backend
+ * (ops called before init initialise synchronously with 'auto').
+ */
+export { Tensor, type NestedNumbers } from './tensor.js';
+export type { TensorLike, NestedArray } from './tensorlike.js';
+export type { Dtype, FloatArray, Reduction, BackendName, BackendChoice } from './types.js';
+export { init, initSync, backend, type InitOptions } from './runtime.js';
+export { setWarningHandler, type WarningHandler, type KlwasmWarning } from './warnings.js';
+export { klDiv, type KlDivOptions } from './ops/klDiv.js';
+export { KLDivLoss } from './ops/loss.js';
+export { softmax, logSoftmax } from './ops/softmax.js';
+export { logSumExp } from './ops/logSumExp.js';
+export { klDivLogits, type KlDivLogitsOptions } from './ops/klDivLogits.js';

@@ -1,0 +1,138 @@
+import type { Kernels } from '../backend/kernels.js';
+import { castData, resultDtype } from '../dtype.js';
+import { argTypeError, describe } from '../errors.js';
+import { resolveKlReduction } from '../reduction.js';
+import { kernels } from '../runtime.js';
+import { type BroadcastPlan, broadcastPlan, broadcastShapes } from '../shape.js';
+import { Tensor, numelOf } from '../tensor.js';
+import { type TensorLike, toTensor } from '../tensorlike.js';
+import { type FloatArray, type Reduction, arrayFor } from '../types.js';
+
+/** Options of `klDiv` and `KLDivLoss`, as `torch.nn.functional.kl_div`'s keyword arguments. */
+export interface KlDivOptions {
+  /**
+   * `'mean'` (default, PyTorch's; divides by the number of elements — **not** the KL divergence,
+   * and it warns), `'batchmean'` (sum / input.shape[0]: the true KL per sample), `'sum'`, or
+   * `'none'` (pointwise terms). `'elementwise_mean'` is a deprecated alias of `'mean'`.
+   */
+  reduction?: Reduction | 'elementwise_mean';
+  /** `target` holds log-probabilities instead of probabilities (PyTorch's `log_target`). */
+  logTarget?: boolean;
+  /** Deprecated PyTorch argument; `null`/`undefined` means "not given". */
+  sizeAverage?: boolean | null;
+  /** Deprecated PyTorch argument; `null`/`undefined` means "not given". */
+  reduce?: boolean | null;
+}
+
+const OP = 'klDiv';
+
+/**
+ * Runs the kl_div kernel over the broadcast result of `x` and `t`, one 2-d strided block at a
+ * time (leading collapsed dims iterate here), writing terms to `out` if given. Returns the sum.
+ */
+export function klDivOverPlan(
+  k: Kernels,
+  x: FloatArray,
+  t: FloatArray,
+  plan: BroadcastPlan,
+  logTarget: boolean,
+  out: FloatArray | null,
+): number {
+  const { sizes, aStrides: xs, bStrides: ts } = plan;
+  const nd = sizes.length;
+  if (nd <= 1) {
+    const cols = nd === 0 ? 1 : sizes[0]!;
+    return k.klDivBlock(x, 0, 0, nd === 0 ? 0 : xs[0]!, t, 0, 0, nd === 0 ? 0 : ts[0]!, 1, cols, logTarget, out, 0);
+  }
+  const rows = sizes[nd - 2]!;
+  const cols = sizes[nd - 1]!;
+  const lead = sizes.slice(0, nd - 2);
+  const blocks = numelOf(lead);
+  const idx = new Array<number>(lead.length).fill(0);
+  let xo = 0;
+  let to = 0;
+  let s = 0;
+  let c = 0;
+  for (let b = 0; b < blocks; b++) {
+    const v = k.klDivBlock(x, xo, xs[nd - 2]!, xs[nd - 1]!, t, to, ts[nd - 2]!, ts[nd - 1]!, rows, cols, logTarget, out, b * rows * cols);
+    const sum = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - sum + v : v - sum + s;
+    s = sum;
+    for (let d = lead.length - 1; d >= 0; d--) {
+      if (++idx[d]! < lead[d]!) {
+        xo += xs[d]!;
+        to += ts[d]!;
+        break;
+      }
+      xo -= (lead[d]! - 1) * xs[d]!;
+      to -= (lead[d]! - 1) * ts[d]!;
+      idx[d] = 0;
+    }
+  }
+  return Number.isFinite(s) ? s + c : s;
+}
+
+/**
+ * The Kullback–Leibler divergence loss, exactly as `torch.nn.functional.kl_div(input, target, ...)`
+ * in PyTorch 1.13: `input` holds **log-probabilities** (log q), `target` holds **probabilities** p
+ * (or log p with `logTarget`), and the pointwise term is `xlogy(p, p) - p * input`
+ * (or `exp(t) * (t - input)`), so the 'sum' is KL(p ‖ q) = Σ p·(log p − log q).
+ *
+ * - Broadcasting follows NumPy rules; the result dtype follows PyTorch's type promotion.
+ * - Reductions: `'mean'` (default) divides by the element count and warns (it is not the KL);
+ *   `'batchmean'` divides by `input.shape[0]` (no division for 0-d input); `'sum'`; `'none'`.
+ * - No clamping: a target of 0 gives a 0 term (NaN if input is ±inf/NaN there), a negative target
+ *   gives NaN, as PyTorch. Sums accumulate in float64 with compensation, so they are more accurate
+ *   than PyTorch's float32 sums. Empty inputs: 'sum' 0, 'mean' NaN, 'batchmean' 0/shape[0].
+ * - Legacy `sizeAverage` / `reduce` are honoured with PyTorch's mapping and warning.
+ *
+ * @returns a 0-d Tensor for reductions, or the broadcast-shaped pointwise tensor for 'none'.
+ * @example
+ * ```ts
+ * import { klDiv, logSoftmax, softmax } from 'klwasm';
+ * const x = [[0.2, 1.0, -0.5], [1.5, 0.3, 0.1]];   // student logits
+ * const y = [[0.1, 1.2, -0.3], [1.0, 0.9, 0.2]];   // teacher logits
+ * klDiv(logSoftmax(x, -1), softmax(y, -1), { reduction: 'batchmean' }).item(); // KL(teacher ‖ student) per row
+ * ```
+ */
+export function klDiv(input: TensorLike, target: TensorLike, options: KlDivOptions = {}): Tensor {
+  if (options === null || typeof options !== 'object') {
+    throw argTypeError(OP, 'options', `is ${describe(options)}`, "Pass an options object such as { reduction: 'batchmean' }");
+  }
+  const { reduction = 'mean', logTarget = false, sizeAverage, reduce } = options;
+  if (typeof logTarget !== 'boolean') {
+    throw argTypeError(OP, 'logTarget', `is ${describe(logTarget)}`, 'Pass true if target holds log-probabilities, false (default) if it holds probabilities');
+  }
+  const x = toTensor(input, OP, 'input');
+  const t = toTensor(target, OP, 'target');
+  const red = resolveKlReduction(OP, reduction, sizeAverage, reduce);
+  return klDivResolved(x, t, red.kind, red.batchDivide, logTarget);
+}
+
+/** kl_div after argument resolution (shared by `klDiv` and `KLDivLoss`). */
+export function klDivResolved(
+  x: Tensor,
+  t: Tensor,
+  kind: 'none' | 'mean' | 'sum',
+  batchDivide: boolean,
+  logTarget: boolean,
+): Tensor {
+  const dtype = resultDtype(x, t);
+  // PyTorch evaluates t * input first, so "tensor a" in its message is the target.
+  const outShape = broadcastShapes(OP, t.shape, 'target', x.shape, 'input');
+  const numel = numelOf(outShape);
+  const xd = castData(x.data, dtype);
+  const td = castData(t.data, dtype);
+  const plan = broadcastPlan(outShape, x.shape, t.shape);
+  const Ctor = arrayFor(dtype);
+  const divisor = batchDivide && x.ndim > 0 ? x.shape[0]! : 1;
+  if (kind === 'none') {
+    const out = new Ctor(numel);
+    if (numel > 0) klDivOverPlan(kernels(), xd, td, plan, logTarget, out);
+    if (divisor !== 1) for (let i = 0; i < out.length; i++) out[i] = out[i]! / divisor;
+    return new Tensor(out, outShape);
+  }
+  const sum = numel > 0 ? klDivOverPlan(kernels(), xd, td, plan, logTarget, null) : 0;
+  const value = (kind === 'mean' ? sum / numel : sum) / divisor;
+  return new Tensor(Ctor.of(value), []);
+}

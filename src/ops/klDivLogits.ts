@@ -1,0 +1,88 @@
+import { castData } from '../dtype.js';
+import { argRangeError, argTypeError, describe, shapeStr } from '../errors.js';
+import { MEAN_WARNING, checkReductionName } from '../reduction.js';
+import { kernels } from '../runtime.js';
+import { normalizeDim, sliceLayout } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { type TensorLike, toTensor } from '../tensorlike.js';
+import { type Reduction, arrayFor } from '../types.js';
+import { warn } from '../warnings.js';
+
+/** Options of `klDivLogits`. */
+export interface KlDivLogitsOptions {
+  /** The class dimension the softmaxes run along (default -1). */
+  dim?: number;
+  /** Distillation temperature T > 0 (default 1): both logits are divided by T and the loss multiplied by T². */
+  temperature?: number;
+  /**
+   * `'batchmean'` (default: sum / shape[0], the KL per sample), `'sum'`, `'mean'` (sum / numel,
+   * warns as PyTorch does) or `'none'` (PyTorch's pointwise terms `p·(log p − log q)·T²`).
+   */
+  reduction?: Reduction;
+}
+
+const OP = 'klDivLogits';
+
+/**
+ * Knowledge-distillation KL straight from raw logits, fused:
+ * `kl_div(log_softmax(inputLogits / T, dim), softmax(targetLogits / T, dim), reduction) · T²`,
+ * i.e. KL(p ‖ q) with p = softmax(target / T) (teacher) and q = softmax(input / T) (student).
+ *
+ * Computed per slice in one fused pass without intermediate tensors, in the termwise form
+ * Σ q·φ(p/q) (φ(r) = r log r − r + 1 ≥ 0), so reduced results are **never negative**, identical
+ * logits give **exactly 0**, and tiny KLs keep their digits (relative error ≲ 1e-6, where
+ * PyTorch's float32 chain can be off by orders of magnitude or negative). Slices containing NaN or
+ * +inf, or whose logits are all -inf, give NaN. Where the target logit is -inf (p = 0) the term
+ * is 0 even if the input logit is -inf too (PyTorch's chain gives NaN there: 0·log 0).
+ *
+ * Both tensors must have the same shape. The result is 0-d, or input-shaped for 'none'.
+ *
+ * @example
+ * ```ts
+ * import { klDivLogits } from 'klwasm';
+ * const student = [[2.0, 0.5, -1.0], [0.1, 0.2, 0.3]];
+ * const teacher = [[2.5, 0.0, -1.5], [0.1, 0.2, 0.3]];
+ * klDivLogits(student, teacher, { temperature: 2 }).item(); // ≥ 0; row 2 contributes exactly 0
+ * ```
+ */
+export function klDivLogits(inputLogits: TensorLike, targetLogits: TensorLike, options: KlDivLogitsOptions = {}): Tensor {
+  if (options === null || typeof options !== 'object') {
+    throw argTypeError(OP, 'options', `is ${describe(options)}`, "Pass an options object such as { temperature: 2, reduction: 'batchmean' }");
+  }
+  const { dim = -1, temperature = 1, reduction = 'batchmean' } = options;
+  const x = toTensor(inputLogits, OP, 'inputLogits');
+  const y = toTensor(targetLogits, OP, 'targetLogits');
+  if (typeof temperature !== 'number' || !(temperature > 0) || !Number.isFinite(temperature)) {
+    const fix = 'The temperature must be a finite number > 0 (1 means no scaling)';
+    if (typeof temperature !== 'number') throw argTypeError(OP, 'temperature', `is ${describe(temperature)}`, fix);
+    throw argRangeError(OP, 'temperature', `is ${temperature}`, fix);
+  }
+  const red = checkReductionName(OP, reduction);
+  if (red === 'elementwise_mean') {
+    throw argTypeError(OP, 'reduction', "is 'elementwise_mean'", "Use 'batchmean' (the KL per sample), 'sum', 'mean' or 'none'");
+  }
+  if (x.shape.length !== y.shape.length || x.shape.some((d, i) => d !== y.shape[i])) {
+    throw new RangeError(
+      `${OP}: 'inputLogits' has shape ${shapeStr(x.shape)} but 'targetLogits' has shape ${shapeStr(y.shape)}. ` +
+        `Pass student and teacher logits of the same shape (e.g. both [batch, classes]).`,
+    );
+  }
+  const d = normalizeDim(OP, 'dim', dim, x.ndim);
+  if (red === 'mean') warn('KLWASM_MEAN_REDUCTION', MEAN_WARNING);
+  const dtype = x.dtype === 'float64' || y.dtype === 'float64' ? 'float64' : 'float32';
+  const xd = castData(x.data, dtype);
+  const yd = castData(y.data, dtype);
+  const Ctor = arrayFor(dtype);
+  const scale = temperature * temperature;
+  const { outer, size, inner } = sliceLayout(x.shape, d);
+  if (red === 'none') {
+    const out = new Ctor(x.numel);
+    if (x.numel > 0) kernels().klDivLogits(xd, yd, outer, size, inner, temperature, scale, null, out);
+    return new Tensor(out, x.shape);
+  }
+  const total = x.numel > 0 ? kernels().klDivLogits(xd, yd, outer, size, inner, temperature, scale, null, null) : 0;
+  let value = total * scale;
+  if (red === 'mean') value /= x.numel;
+  else if (red === 'batchmean' && x.ndim > 0) value /= x.shape[0]!;
+  return new Tensor(Ctor.of(value), []);
+}

@@ -1,0 +1,150 @@
+/**
+ * The PyTorch 1.13 golden suite: every case in ../shared/golden/pytorch runs through the public API
+ * on every backend. Values are graded against `expected_f64` (PyTorch in float64 on the same
+ * inputs) with PyTorch's own assert_close tolerances; shapes, dtypes, errors and warnings must
+ * match too. Cases are never edited.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  type KlwasmWarning,
+  type Tensor,
+  klDiv,
+  klDivLogits,
+  logSoftmax,
+  logSumExp,
+  setWarningHandler,
+  softmax,
+} from '../src/index.js';
+import { ALL_BACKENDS, useBackend } from './helpers/backends.js';
+import {
+  type GoldenCase,
+  type GoldenTensor,
+  TOL,
+  closeMismatch,
+  decodeNumber,
+  decodeTensor,
+  loadGolden,
+  readRaw,
+} from './helpers/golden.js';
+
+const golden = loadGolden();
+const smallCases = golden.cases.filter((c) => !c.op.endsWith('_large'));
+const largeCases = golden.cases.filter((c) => c.op.endsWith('_large'));
+
+function arg<T>(c: GoldenCase, name: string): T | undefined {
+  return c.args[name] as T | undefined;
+}
+
+/** Runs a small case through the public API. */
+function run(c: GoldenCase): Tensor {
+  const input = decodeTensor(c.input!);
+  switch (c.op) {
+    case 'kl_div':
+      return klDiv(input, decodeTensor(c.target!), {
+        reduction: arg(c, 'reduction'),
+        logTarget: arg(c, 'log_target'),
+        sizeAverage: arg(c, 'size_average'),
+        reduce: arg(c, 'reduce'),
+      });
+    case 'softmax':
+      return softmax(input, arg(c, 'dim'));
+    case 'log_softmax':
+      return logSoftmax(input, arg(c, 'dim'));
+    case 'logsumexp':
+      return logSumExp(input, arg<number | number[]>(c, 'dim')!, arg<boolean>(c, 'keepdim') ?? false);
+    case 'kl_div_logits':
+      return klDivLogits(input, decodeTensor(c.target!), {
+        dim: arg(c, 'dim'),
+        temperature: arg(c, 'temperature'),
+        reduction: arg(c, 'reduction'),
+      });
+    default:
+      throw new Error(`unknown op ${c.op}`);
+  }
+}
+
+function captureWarnings<T>(fn: () => T): { result?: T; error?: unknown; warnings: KlwasmWarning[] } {
+  const warnings: KlwasmWarning[] = [];
+  const previous = setWarningHandler((w) => warnings.push(w));
+  try {
+    return { result: fn(), warnings };
+  } catch (error) {
+    return { error, warnings };
+  } finally {
+    setWarningHandler(previous);
+  }
+}
+
+/** PyTorch exception → the JS error class klwasm throws for it. */
+function errorClassFor(torchError: string): ErrorConstructor {
+  if (torchError.startsWith('IndexError') || torchError.startsWith('RuntimeError')) return RangeError;
+  return TypeError;
+}
+
+describe.each(ALL_BACKENDS)('golden PyTorch cases on %s', (backendName) => {
+  beforeAll(() => useBackend(backendName));
+
+  it.each(smallCases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
+    const { result, error, warnings } = captureWarnings(() => run(c));
+
+    if (c.error !== undefined) {
+      expect(error, `${c.id} should throw: ${c.error}`).toBeInstanceOf(errorClassFor(c.error));
+      // The message carries PyTorch's own explanation (dims, sizes), plus what to do.
+      const torchText = c.error.slice(c.error.indexOf(':') + 2);
+      expect((error as Error).message).toContain(torchText);
+      return;
+    }
+    if (error !== undefined) throw error;
+    const out = result!;
+
+    if (c.warnings !== undefined && c.warnings !== null) {
+      expect(warnings.map((w) => w.message).length, `warnings: ${warnings.map((w) => w.message).join(' | ')}`).toBe(c.warnings.length);
+      c.warnings.forEach((w, i) => expect(warnings[i]!.message.startsWith(w), `${warnings[i]!.message} starts with ${w}`).toBe(true));
+    }
+
+    const exp64 = c.expected_f64 as GoldenTensor;
+    const expectedDtype = c.expected?.dtype ?? c.input!.dtype;
+    expect(out.shape).toEqual(exp64.shape);
+    expect(out.dtype).toBe(expectedDtype);
+
+    const expected = exp64.data.map(decodeNumber);
+    const tol = c.op === 'kl_div_logits' ? TOL.klDivLogits : TOL[expectedDtype];
+    const mismatch = closeMismatch(out.data, expected, tol.rtol, tol.atol);
+    expect(mismatch, `${c.id} (${c.note})`).toBeNull();
+
+    if (c.op === 'kl_div_logits') {
+      if (c.exact) {
+        // Exactly +0, bit for bit, every element.
+        for (const v of out.data) expect(Object.is(v, 0), `exact zero, got ${v}`).toBe(true);
+      }
+      if (c.args.reduction !== 'none') expect(out.item()).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it.each(largeCases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
+    const shape = c.shape!;
+    const x = { data: readRaw(c.input_file!, 'float32'), shape };
+    if (c.op === 'log_softmax_large') {
+      const out = logSoftmax(x, arg(c, 'dim'));
+      const expected = readRaw(c.expected_f64_file!, 'float64');
+      expect(out.dtype).toBe('float32');
+      expect(closeMismatch(out.data, expected, TOL.float32.rtol, TOL.float32.atol)).toBeNull();
+      return;
+    }
+    const y = { data: readRaw(c.target_file!, 'float32'), shape };
+    const opts = { dim: arg<number>(c, 'dim'), temperature: arg<number>(c, 'temperature') };
+    const perRow = klDivLogits(x, y, { ...opts, reduction: 'sum' });
+    const batchmean = klDivLogits(x, y, { ...opts, reduction: arg(c, 'reduction') });
+    const { rtol, atol } = TOL.klDivLogits;
+    expect(closeMismatch([batchmean.item()], [c.expected_f64 as number], rtol, atol)).toBeNull();
+    const rowsSum = c.expected_f64_per_row!.reduce((a, b) => a + b, 0);
+    expect(closeMismatch([perRow.item()], [rowsSum], rtol, atol)).toBeNull();
+    // Each row on its own, as a [1, C] call.
+    const C = shape[1]!;
+    c.expected_f64_per_row!.forEach((want, r) => {
+      const row = (a: Float32Array | Float64Array) => ({ data: a.subarray(r * C, (r + 1) * C), shape: [1, C] });
+      const got = klDivLogits(row(x.data), row(y.data), { ...opts, reduction: 'sum' }).item();
+      expect(closeMismatch([got], [want], rtol, atol), `row ${r}`).toBeNull();
+    });
+  });
+});
