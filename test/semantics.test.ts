@@ -17,6 +17,7 @@ import {
 } from '../src/index.js';
 import { ALL_BACKENDS, useBackend } from './helpers/backends.js';
 import { closeMismatch } from './helpers/golden.js';
+import { seeded } from './helpers/random.js';
 
 const f32 = Math.fround;
 
@@ -441,12 +442,6 @@ describe.each(ALL_BACKENDS)('klDivLogits semantics on %s', (name) => {
     expect(klDivLogits(1.5, -2, {}).item()).toBe(0);
   });
 });
-
-/** Deterministic uniform [0, 1) generator (LCG), so failures reproduce. */
-export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
 
 /** Broadcast result shape of xs and ts, and a map from a flat result index to flat operand indices. */
 function expand(xs: number[], ts: number[]): { shape: number[]; get: (i: number) => [number, number] } {
