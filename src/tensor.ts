@@ -37,8 +37,8 @@ export function contiguousStrides(shape: readonly number[]): number[] {
  * ```
  */
 export class Tensor {
-  /** Row-major element data (`Float32Array` for float32, `Float64Array` for float64). */
-  readonly data: FloatArray;
+  /** Backing store of `data` (a subclass may re-derive it, see `WasmTensor`). */
+  protected _data: FloatArray;
   /** Dimension sizes; `[]` for a 0-d tensor. */
   readonly shape: number[];
   /** Element type, always matching `data`'s array type. */
@@ -62,14 +62,19 @@ export class Tensor {
     if (n !== data.length) {
       throw new RangeError(`Tensor: 'shape' ${shapeStr(s)} needs ${n} elements but 'data' has ${data.length}. Pass data of the right length or fix the shape.`);
     }
-    this.data = data;
+    this._data = data;
     this.shape = s;
     this.dtype = dtypeOf(data);
   }
 
+  /** Row-major element data (`Float32Array` for float32, `Float64Array` for float64). */
+  get data(): FloatArray {
+    return this._data;
+  }
+
   /** Number of elements (product of the shape; 1 for 0-d). */
   get numel(): number {
-    return this.data.length;
+    return numelOf(this.shape);
   }
 
   /** Number of dimensions (0 for a 0-d tensor). */
