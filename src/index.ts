@@ -7,7 +7,7 @@
 export { Tensor, type NestedNumbers } from './tensor.js';
 export type { TensorLike, NestedArray } from './tensorlike.js';
 export type { Dtype, FloatArray, Reduction, BackendName, BackendChoice } from './types.js';
-export { init, initSync, backend, type InitOptions } from './runtime.js';
+export { init, initSync, backend, memoryStats, type InitOptions, type MemoryStats } from './runtime.js';
 export { allocTensor, WasmTensor } from './zeroCopy.js';
 export type { OutOptions } from './ops/out.js';
 export { setWarningHandler, type WarningHandler, type KlwasmWarning } from './warnings.js';

@@ -175,3 +175,37 @@ export function kernels(): Kernels {
 export function activeWasmMemory(): WasmMemory | null {
   return active instanceof WasmKernels ? active.mem : null;
 }
+
+/** WASM memory figures of the active backend (all 0 for the js backend). */
+export interface MemoryStats {
+  /** Active backend name (null before init). */
+  backend: BackendName | null;
+  /** Current size of the WASM memory in bytes. */
+  wasmBytes: number;
+  /** The cap (`init({ maxMemoryMiB })`) in bytes. */
+  maxBytes: number;
+  /** Size of the streaming window in bytes. */
+  windowBytes: number;
+  /** Bytes held by live `allocTensor` tensors. */
+  liveTensorBytes: number;
+}
+
+/**
+ * Memory figures of the active backend, for monitoring services and checking the streaming bound.
+ *
+ * @example
+ * ```ts
+ * import { memoryStats } from 'klwasm';
+ * memoryStats().wasmBytes; // stays ≤ maxBytes whatever the input size
+ * ```
+ */
+export function memoryStats(): MemoryStats {
+  const mem = activeWasmMemory();
+  return {
+    backend: backend(),
+    wasmBytes: mem?.byteLength ?? 0,
+    maxBytes: mem?.maxBytes ?? 0,
+    windowBytes: mem?.windowBytes ?? 0,
+    liveTensorBytes: mem?.liveBytes ?? 0,
+  };
+}
