@@ -1,6 +1,7 @@
 // kl_div pointwise terms over a 2-level strided block (rows × cols) of the broadcast result:
-//   log_target = 0: xlogy(t, t) − t·x, evaluated as t·(log t − x), and 0 − t·x where t == 0
-//                   (so 0·±inf = NaN there, as PyTorch ≥ 1.13; t < 0 or NaN → NaN via log);
+//   log_target = 0: xlogy(t, t) − t·x in PyTorch's order (two products: t = +inf with x ≥ 0 is
+//                   NaN, as in PyTorch), with xlogy = 0 where t == 0 (so 0 − 0·±inf = NaN there,
+//                   as PyTorch ≥ 1.13; t < 0 or NaN → NaN via log);
 //   log_target = 1: exp(t)·(t − x).
 // Column strides are 0 (operand broadcast along the row) or 1; row strides are any element count.
 // Terms optionally go to dst (rows·cols, row-major); their sum is returned in f64 (f32 terms are
@@ -11,24 +12,24 @@ import { expF32x4, expF64x2, logF32x4, logF64x2 } from './vmath';
 // @ts-ignore: decorator
 @inline function termS<T>(x: T, t: T, logTarget: bool): T {
   if (logTarget) return expS<T>(t) * (t - x);
-  if (t == 0) return <T>0 - t * x;
-  return t * (logS<T>(t) - x);
+  const a = t == 0 ? <T>0 : t * logS<T>(t);
+  return a - t * x;
 }
 
 // @ts-ignore: decorator
 @inline function termF32x4(x: v128, t: v128, logTarget: bool): v128 {
   if (logTarget) return f32x4.mul(expF32x4(t), f32x4.sub(t, x));
   const zero = f32x4.splat(0);
-  const v = f32x4.mul(t, f32x4.sub(logF32x4(t), x));
-  return v128.bitselect(f32x4.sub(zero, f32x4.mul(t, x)), v, f32x4.eq(t, zero));
+  const a = v128.bitselect(zero, f32x4.mul(t, logF32x4(t)), f32x4.eq(t, zero));
+  return f32x4.sub(a, f32x4.mul(t, x));
 }
 
 // @ts-ignore: decorator
 @inline function termF64x2(x: v128, t: v128, logTarget: bool): v128 {
   if (logTarget) return f64x2.mul(expF64x2(t), f64x2.sub(t, x));
   const zero = f64x2.splat(0);
-  const v = f64x2.mul(t, f64x2.sub(logF64x2(t), x));
-  return v128.bitselect(f64x2.sub(zero, f64x2.mul(t, x)), v, f64x2.eq(t, zero));
+  const a = v128.bitselect(zero, f64x2.mul(t, logF64x2(t)), f64x2.eq(t, zero));
+  return f64x2.sub(a, f64x2.mul(t, x));
 }
 
 // @ts-ignore: decorator

@@ -8,7 +8,9 @@
 //         inputs), then rounded to T for the rest;
 //   |u| < 0.5:  term = q·u²·h(u),  h(u) = Σ_{k≥2} (k−1)/k!·u^{k−2} (Taylor series of φ(e^u)/u²);
 //   otherwise:  term = p·u − p + q (well conditioned away from u = 0);
-//   p = 0 (y = −inf): term = q (0·log 0 = 0); each term is clamped at ≥ 0 (NaN passes through).
+//   y = −inf (p = 0): term = q (0·log 0 = 0); x = −inf with finite y (q = 0): term = +inf — both
+//   decided from the logits, not from probabilities that underflowed; each term is clamped at ≥ 0
+//   (NaN passes through).
 // Identical slices give u ≡ 0 and therefore exactly 0. The exponentials exp((x − max)/T) are kept
 // in a scratch buffer between the sum pass and the term pass (cheaper than recomputing them).
 import { at, demotePair, expNegS, hsumF64, promoteHigh, sliceMaxScalar } from './common';
@@ -62,12 +64,25 @@ const SERIES_LIMIT: f64 = 0.5;
   return h * u + <T>C2;
 }
 
-/** One term q·φ(p/q) given u = log(p/q), p and q (scalar twin of the vector code). */
+/**
+ * One term q·φ(p/q) given u = log(p/q), p, q and the target logit y (scalar twin of the vector
+ * code). p = 0 and q = 0 are decided from the logits, not from probabilities that underflowed:
+ * y = −inf → q (0·log 0 = 0); u = +inf (x = −inf, y finite) → +inf.
+ */
 // @ts-ignore: decorator
-@inline function termS<T>(u: T, p: T, q: T): T {
-  if (p == 0) return q;
+@inline function termS<T>(u: T, p: T, q: T, y: T): T {
+  if (y == <T>-Infinity) return q;
+  if (u == <T>Infinity) return <T>Infinity;
   const t = abs<T>(u) < <T>SERIES_LIMIT ? q * (u * u * seriesS<T>(u)) : p * u - p + q;
   return max<T>(t, <T>0);
+}
+
+/** The 'none' term p·u·scale with the same logit rules (0 where y = −inf, +inf where u = +inf). */
+// @ts-ignore: decorator
+@inline function pointS<T>(u: T, p: T, y: T, scale: T): T {
+  if (y == <T>-Infinity) return <T>0;
+  if (u == <T>Infinity) return <T>Infinity;
+  return p * u * scale;
 }
 
 // @ts-ignore: decorator
@@ -83,12 +98,22 @@ const SERIES_LIMIT: f64 = 0.5;
 }
 
 // @ts-ignore: decorator
-@inline function termF32x4(u: v128, p: v128, q: v128): v128 {
+@inline function termF32x4(u: v128, p: v128, q: v128, y: v128): v128 {
   const zero = f32x4.splat(0);
+  const inf = f32x4.splat(Infinity);
   const small = f32x4.mul(q, f32x4.mul(f32x4.mul(u, u), seriesF32x4(u)));
   const large = f32x4.add(f32x4.sub(f32x4.mul(p, u), p), q);
-  const t = v128.bitselect(small, large, f32x4.lt(f32x4.abs(u), f32x4.splat(<f32>SERIES_LIMIT)));
-  return f32x4.max(v128.bitselect(q, t, f32x4.eq(p, zero)), zero);
+  let t = v128.bitselect(small, large, f32x4.lt(f32x4.abs(u), f32x4.splat(<f32>SERIES_LIMIT)));
+  t = v128.bitselect(inf, f32x4.max(t, zero), f32x4.eq(u, inf));
+  return v128.bitselect(q, t, f32x4.eq(y, f32x4.neg(inf)));
+}
+
+/** Vector twin of pointS. */
+// @ts-ignore: decorator
+@inline function pointF32x4(u: v128, p: v128, y: v128, scale: v128): v128 {
+  const inf = f32x4.splat(Infinity);
+  const pt = v128.bitselect(inf, f32x4.mul(f32x4.mul(p, u), scale), f32x4.eq(u, inf));
+  return v128.bitselect(f32x4.splat(0), pt, f32x4.eq(y, f32x4.neg(inf)));
 }
 
 // @ts-ignore: decorator
@@ -110,12 +135,22 @@ const SERIES_LIMIT: f64 = 0.5;
 }
 
 // @ts-ignore: decorator
-@inline function termF64x2(u: v128, p: v128, q: v128): v128 {
+@inline function termF64x2(u: v128, p: v128, q: v128, y: v128): v128 {
   const zero = f64x2.splat(0);
+  const inf = f64x2.splat(Infinity);
   const small = f64x2.mul(q, f64x2.mul(f64x2.mul(u, u), seriesF64x2(u)));
   const large = f64x2.add(f64x2.sub(f64x2.mul(p, u), p), q);
-  const t = v128.bitselect(small, large, f64x2.lt(f64x2.abs(u), f64x2.splat(SERIES_LIMIT)));
-  return f64x2.max(v128.bitselect(q, t, f64x2.eq(p, zero)), zero);
+  let t = v128.bitselect(small, large, f64x2.lt(f64x2.abs(u), f64x2.splat(SERIES_LIMIT)));
+  t = v128.bitselect(inf, f64x2.max(t, zero), f64x2.eq(u, inf));
+  return v128.bitselect(q, t, f64x2.eq(y, f64x2.neg(inf)));
+}
+
+/** Vector twin of pointS (f64). */
+// @ts-ignore: decorator
+@inline function pointF64x2(u: v128, p: v128, y: v128, scale: v128): v128 {
+  const inf = f64x2.splat(Infinity);
+  const pt = v128.bitselect(inf, f64x2.mul(f64x2.mul(p, u), scale), f64x2.eq(u, inf));
+  return v128.bitselect(f64x2.splat(0), pt, f64x2.eq(y, f64x2.neg(inf)));
 }
 
 /** c = lse(y/T) − lse(x/T) from the maxima and sums of exp((· − max)/T); exactly 0 for equal slices. */
@@ -158,8 +193,8 @@ const SERIES_LIMIT: f64 = 0.5;
     const u = <T>((yv - xv) * invT - c);
     const q = load<T>(at<T>(ea, k)) * ix;
     const p = load<T>(at<T>(eb, k)) * iy;
-    total += <f64>termS<T>(u, p, q);
-    if (dst != 0) store<T>(at<T>(dst, k * stride), p == 0 ? <T>0 : p * u * pointScale);
+    total += <f64>termS<T>(u, p, q, <T>yv);
+    if (dst != 0) store<T>(at<T>(dst, k * stride), pointS<T>(u, p, <T>yv, pointScale));
   }
   return total;
 }
@@ -223,13 +258,10 @@ function klRowF32(x: usize, y: usize, n: i32, invT: f64, pointScale: f32, dst: u
     const u = demotePair(dlo, dhi);
     const q = f32x4.mul(v128.load(at<f32>(ea, k)), vix);
     const p = f32x4.mul(v128.load(at<f32>(eb, k)), viy);
-    const t = termF32x4(u, p, q);
+    const t = termF32x4(u, p, q, yv);
     t0 = f64x2.add(t0, f64x2.promote_low_f32x4(t));
     t1 = f64x2.add(t1, promoteHigh(t));
-    if (dst != 0) {
-      const pt = f32x4.mul(f32x4.mul(p, u), vps);
-      v128.store(at<f32>(dst, k), v128.bitselect(zero, pt, f32x4.eq(p, zero)));
-    }
+    if (dst != 0) v128.store(at<f32>(dst, k), pointF32x4(u, p, yv, vps));
   }
   let total = hsumF64(f64x2.add(t0, t1));
   for (; k < n; k++) {
@@ -238,8 +270,8 @@ function klRowF32(x: usize, y: usize, n: i32, invT: f64, pointScale: f32, dst: u
     const u = <f32>((yv - xv) * invT - c);
     const q = load<f32>(at<f32>(ea, k)) * ix;
     const p = load<f32>(at<f32>(eb, k)) * iy;
-    total += <f64>termS<f32>(u, p, q);
-    if (dst != 0) store<f32>(at<f32>(dst, k), p == 0 ? <f32>0 : p * u * pointScale);
+    total += <f64>termS<f32>(u, p, q, <f32>yv);
+    if (dst != 0) store<f32>(at<f32>(dst, k), pointS<f32>(u, p, <f32>yv, pointScale));
   }
   return total;
 }
@@ -297,13 +329,10 @@ function klColsF32(
       const u = demotePair(dlo, dhi);
       const q = f32x4.mul(v128.load(at<f32>(scratch, k * 8)), vix);
       const p = f32x4.mul(v128.load(at<f32>(scratch, k * 8 + 4)), viy);
-      const t = termF32x4(u, p, q);
+      const t = termF32x4(u, p, q, yv);
       t0 = f64x2.add(t0, f64x2.promote_low_f32x4(t));
       t1 = f64x2.add(t1, promoteHigh(t));
-      if (dst != 0) {
-        const pt = f32x4.mul(f32x4.mul(p, u), vps);
-        v128.store(at<f32>(dst, k * W + i), v128.bitselect(zero, pt, f32x4.eq(p, zero)));
-      }
+      if (dst != 0) v128.store(at<f32>(dst, k * W + i), pointF32x4(u, p, yv, vps));
     }
     if (perSlice != 0) {
       v128.store(at<f64>(perSlice, i), t0);
@@ -364,22 +393,21 @@ function klRowF64(x: usize, y: usize, n: i32, invT: f64, pointScale: f64, dst: u
   let tt = f64x2.splat(0);
   k = 0;
   for (; k + 2 <= n; k += 2) {
-    const u = f64x2.sub(f64x2.mul(f64x2.sub(v128.load(at<f64>(y, k)), v128.load(at<f64>(x, k))), vsc), vc);
+    const yv = v128.load(at<f64>(y, k));
+    const u = f64x2.sub(f64x2.mul(f64x2.sub(yv, v128.load(at<f64>(x, k))), vsc), vc);
     const q = f64x2.mul(v128.load(at<f64>(ea, k)), vix);
     const p = f64x2.mul(v128.load(at<f64>(eb, k)), viy);
-    tt = f64x2.add(tt, termF64x2(u, p, q));
-    if (dst != 0) {
-      const pt = f64x2.mul(f64x2.mul(p, u), vps);
-      v128.store(at<f64>(dst, k), v128.bitselect(zero, pt, f64x2.eq(p, zero)));
-    }
+    tt = f64x2.add(tt, termF64x2(u, p, q, yv));
+    if (dst != 0) v128.store(at<f64>(dst, k), pointF64x2(u, p, yv, vps));
   }
   let total = hsumF64(tt);
   for (; k < n; k++) {
-    const u = (load<f64>(at<f64>(y, k)) - load<f64>(at<f64>(x, k))) * invT - c;
+    const yv = load<f64>(at<f64>(y, k));
+    const u = (yv - load<f64>(at<f64>(x, k))) * invT - c;
     const q = load<f64>(at<f64>(ea, k)) * ix;
     const p = load<f64>(at<f64>(eb, k)) * iy;
-    total += termS<f64>(u, p, q);
-    if (dst != 0) store<f64>(at<f64>(dst, k), p == 0 ? 0 : p * u * pointScale);
+    total += termS<f64>(u, p, q, yv);
+    if (dst != 0) store<f64>(at<f64>(dst, k), pointS<f64>(u, p, yv, pointScale));
   }
   return total;
 }
@@ -474,8 +502,8 @@ export function klDivLogits_f64(
       const u = <T>((<f64>yv - <f64>xv) * invT - c);
       const q = expNegS<T>((xv - mxT) * sc) * ix;
       const p = expNegS<T>((yv - myT) * sc) * iy;
-      total += <f64>termS<T>(u, p, q);
-      if (dst != 0) store<T>(at<T>(dst, k * W + i), p == 0 ? <T>0 : p * u * pointScale);
+      total += <f64>termS<T>(u, p, q, yv);
+      if (dst != 0) store<T>(at<T>(dst, k * W + i), pointS<T>(u, p, yv, pointScale));
     }
     const a = at<f64>(acc, i);
     store<f64>(a, load<f64>(a) + total);
