@@ -131,7 +131,9 @@ class NpySource implements TensorSource {
       throw inputError(path, describeFsError(e), e);
     }
     try {
-      const size = fstatSync(fd).size;
+      const stat = fstatSync(fd);
+      if (stat.isDirectory()) throw inputError(path, 'is a directory, not a file');
+      const size = stat.size;
       const pre = readExactly(fd, Math.min(size, NPY_PREAMBLE_BYTES), 0, path);
       const offset = npyDataOffset(pre);
       if (offset > size) throw new NpyFormatError('is truncated inside its .npy header');
