@@ -221,6 +221,15 @@ describe('kl', () => {
     expect(ok('kl', 'logq.npy', 'logp.npy', '--log-target')).toBe(out);
   });
 
+  it('-o writes a scalar result as a 0-d .npy or a bare JSON number', () => {
+    expect(ok('kl', 'logq.npy', 'p.npy', '-o', 'kl.npy')).toBe('');
+    const got = readNpyFile('kl.npy');
+    expect(got.shape).toEqual([]);
+    expect(got.data[0]).toBe(Math.fround(Number(ok('kl', 'logq.npy', 'p.npy'))));
+    ok('kl', 'logq.npy', 'p.npy', '-o', 'kl.json');
+    expect(readFileSync(join(dir, 'kl.json'), 'utf8')).toBe('0.14384104\n');
+  });
+
   it('sum, mean (with PyTorch warning) and none', () => {
     const A = randomF32(2, 12, 1).map((v) => Math.log(Math.abs(v) + 0.1));
     const B = randomF32(3, 12, 1).map((v) => Math.abs(v));
