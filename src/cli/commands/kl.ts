@@ -12,14 +12,14 @@
 import { klDiv, klDivLogits } from '../../index.js';
 import { MEAN_WARNING } from '../../reduction.js';
 import { Tensor } from '../../tensor.js';
-import type { Reduction } from '../../types.js';
-import { arrayFor } from '../../types.js';
+import { type Reduction, arrayFor } from '../../types.js';
 import { warn } from '../../warnings.js';
-import { choiceOption, intOption, numberOption } from '../args.js';
+import { type ParsedArgs, choiceOption, intOption, numberOption } from '../args.js';
 import { type Command, type RunContext, OUTPUT_OPTION } from '../command.js';
 import { resolveDim } from '../dims.js';
 import { inputError, usageError } from '../errors.js';
 import { checkOutputOption, resultSink, withSink } from '../result.js';
+import type { TensorSink } from '../sink.js';
 import { type TensorSource, describeSource, openSource } from '../source.js';
 import { blockCount, blockRowsFor, forEachBlock } from '../stream.js';
 
@@ -70,7 +70,7 @@ class CompensatedSum {
  */
 async function runKl(
   ctx: RunContext,
-  sink: ReturnType<typeof resultSink>,
+  sink: TensorSink,
   rows: number,
   blockRows: number,
   reduction: Reduction,
@@ -166,7 +166,7 @@ export const klCommand: Command = {
 
 async function runLogits(
   ctx: RunContext,
-  args: Parameters<Command['run']>[0],
+  args: ParsedArgs,
   a: TensorSource,
   b: TensorSource,
   reduction: Reduction,
@@ -201,7 +201,7 @@ async function runLogits(
 
 async function runKlDiv(
   ctx: RunContext,
-  args: Parameters<Command['run']>[0],
+  args: ParsedArgs,
   a: TensorSource,
   b: TensorSource,
   reduction: Reduction,
