@@ -3,7 +3,7 @@
  * printed and written values against the library's own results and against independent float64
  * formulas, exit codes, and error messages.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -398,6 +398,10 @@ describe('errors and exit codes', () => {
   it('an unwritable output is a runtime error (exit 1) and leaves no partial file', () => {
     const err = fails(1, 'softmax', 'a23.npy', '-o', join('no', 'such', 'dir', 'out.npy'));
     expect(err).toBe(`klwasm softmax: cannot write ${join('no', 'such', 'dir', 'out.npy')}: its directory does not exist\n`);
+    // The rename into place fails (a directory has the name): the temporary file is removed.
+    mkdirSync(join(dir, 'taken.npy'));
+    expect(fails(1, 'softmax', 'a23.npy', '-o', 'taken.npy')).toMatch(/^klwasm softmax: cannot write taken\.npy: /);
+    expect(readdirSync(dir).filter((f) => f.includes('.klwasm-'))).toEqual([]);
   });
 
   it('-o may overwrite an input: the result is written to a temporary file and renamed', () => {
