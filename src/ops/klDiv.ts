@@ -1,4 +1,5 @@
 import type { Kernels } from '../backend/kernels.js';
+import { CompensatedSum } from '../compensated.js';
 import { castData, resultDtype } from '../dtype.js';
 import { argRangeError, argTypeError, describe } from '../errors.js';
 import { resolveKlReduction } from '../reduction.js';
@@ -54,13 +55,9 @@ export function klDivOverPlan(
   const idx = new Array<number>(lead.length).fill(0);
   let xo = 0;
   let to = 0;
-  let s = 0;
-  let c = 0;
+  const sum = new CompensatedSum();
   for (let b = 0; b < blocks; b++) {
-    const v = k.klDivBlock(x, xo, xs[nd - 2]!, xs[nd - 1]!, t, to, ts[nd - 2]!, ts[nd - 1]!, rows, cols, logTarget, out, b * rows * cols);
-    const sum = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - sum + v : v - sum + s;
-    s = sum;
+    sum.add(k.klDivBlock(x, xo, xs[nd - 2]!, xs[nd - 1]!, t, to, ts[nd - 2]!, ts[nd - 1]!, rows, cols, logTarget, out, b * rows * cols));
     for (let d = lead.length - 1; d >= 0; d--) {
       if (++idx[d]! < lead[d]!) {
         xo += xs[d]!;
@@ -72,7 +69,7 @@ export function klDivOverPlan(
       idx[d] = 0;
     }
   }
-  return Number.isFinite(s) ? s + c : s;
+  return sum.value;
 }
 
 /**

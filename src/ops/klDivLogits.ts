@@ -1,3 +1,4 @@
+import { sumCompensated } from '../compensated.js';
 import { castData } from '../dtype.js';
 import { argRangeError, argTypeError, describe, shapeStr } from '../errors.js';
 import { MEAN_WARNING, checkReductionName } from '../reduction.js';
@@ -80,7 +81,11 @@ export function klDivLogits(inputLogits: TensorLike, targetLogits: TensorLike, o
     if (x.numel > 0) kernels().klDivLogits(xd, yd, outer, size, inner, temperature, scale, null, out);
     return new Tensor(out, x.shape);
   }
-  const total = x.numel > 0 ? kernels().klDivLogits(xd, yd, outer, size, inner, temperature, scale, null, null) : 0;
+  // Per-slice KLs summed in slice order (compensated): the total is then independent of how the
+  // work was blocked, streamed or split across workers.
+  const perSlice = new Float64Array(outer * inner);
+  if (x.numel > 0) kernels().klDivLogits(xd, yd, outer, size, inner, temperature, scale, perSlice, null);
+  const total = sumCompensated(perSlice);
   let value = total * scale;
   if (red === 'mean') value /= x.numel;
   else if (red === 'batchmean' && x.ndim > 0) value /= x.shape[0]!;

@@ -10,6 +10,7 @@
  *   at the configured cap whatever the input size.
  * - Arrays that already live in WASM memory (allocTensor) are passed by pointer with no copy.
  */
+import { CompensatedSum } from '../../compensated.js';
 import type { Kernels } from '../kernels.js';
 import type { BackendName, Dtype, FloatArray } from '../../types.js';
 import { dtypeOf } from '../../types.js';
@@ -18,20 +19,6 @@ import type { WasmMemory } from './memory.js';
 
 const ALIGN = 16;
 const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
-
-/** Neumaier-compensated running sum (combines per-block f64 results). */
-class CompensatedSum {
-  private s = 0;
-  private c = 0;
-  add(v: number): void {
-    const t = this.s + v;
-    this.c += Math.abs(this.s) >= Math.abs(v) ? this.s - t + v : v - t + this.s;
-    this.s = t;
-  }
-  get value(): number {
-    return Number.isFinite(this.s) ? this.s + this.c : this.s;
-  }
-}
 
 type SliceKind = 'softmax' | 'logSoftmax';
 
