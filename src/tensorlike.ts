@@ -35,6 +35,27 @@ export type TensorLike =
 
 const FIX_INTEGER = 'kl_div, softmax and logsumexp need floating-point data: convert it, e.g. Float32Array.from(values)';
 
+/**
+ * Whether a view's ArrayBuffer was detached (transferred to a worker, or `ArrayBuffer#transfer`).
+ * A detached view reads as length 0; constructing a view on its buffer throws, which tells the
+ * two apart (Node 20 has no `ArrayBuffer#detached`).
+ */
+function isDetached(view: ArrayBufferView): boolean {
+  if (view.byteLength !== 0) return false;
+  try {
+    new Uint8Array(view.buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function checkNotDetached(op: string, arg: string, view: ArrayBufferView): void {
+  if (isDetached(view)) {
+    throw argRangeError(op, arg, `is a ${view.constructor.name} whose ArrayBuffer was transferred or detached`, 'Pass data that is still owned by this thread (copy it before transferring the buffer)');
+  }
+}
+
 /** Throws a TypeError unless `data` is a float typed array or a plain array of numbers. */
 function checkDataKind(op: string, arg: string, data: unknown): void {
   if (data instanceof Float32Array || data instanceof Float64Array || Array.isArray(data)) return;
@@ -162,7 +183,10 @@ function checkShapeLike(op: string, arg: string, stride: unknown, ndim: number):
 export function toTensor(value: unknown, op: string, arg: string): Tensor {
   if (value instanceof Tensor) return value;
   if (typeof value === 'number') return new Tensor(Float32Array.of(value), []);
-  if (value instanceof Float32Array || value instanceof Float64Array) return new Tensor(value, [value.length]);
+  if (value instanceof Float32Array || value instanceof Float64Array) {
+    checkNotDetached(op, arg, value);
+    return new Tensor(value, [value.length]);
+  }
   if (Array.isArray(value)) return fromNested(op, arg, value);
   if (value === null || typeof value !== 'object') {
     throw argTypeError(op, arg, `is ${describe(value)}`, 'Pass a Tensor, a Float32Array/Float64Array, a number, nested number arrays or { data, shape }');
@@ -188,6 +212,7 @@ export function toTensor(value: unknown, op: string, arg: string): Tensor {
   }
   const data = obj.data;
   checkDataKind(op, arg, data);
+  if (ArrayBuffer.isView(data)) checkNotDetached(op, arg, data);
   const floatData = data as FloatArray | readonly number[];
 
   // onnxruntime Tensor: { data, dims, type }.
@@ -212,8 +237,7 @@ export function toTensor(value: unknown, op: string, arg: string): Tensor {
 function withShape(op: string, arg: string, data: FloatArray, shape: number[]): Tensor {
   const n = numelOf(shape);
   if (data.length !== n) {
-    const detached = data.length === 0 && data.buffer.byteLength === 0 ? ' (its ArrayBuffer may have been transferred or detached)' : '';
-    throw argRangeError(op, arg, `has shape ${shapeStr(shape)}, which needs ${n} elements, but its data has ${data.length}${detached}`, 'Pass data with exactly as many elements as the shape, in row-major order');
+    throw argRangeError(op, arg, `has shape ${shapeStr(shape)}, which needs ${n} elements, but its data has ${data.length}`, 'Pass data with exactly as many elements as the shape, in row-major order');
   }
   return new Tensor(data, shape);
 }
