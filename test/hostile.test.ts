@@ -51,7 +51,7 @@ const rows: Row[] = [
   ['Infinity shape entry', () => softmax({ data: new Float32Array(2), shape: [Infinity] }, 0), RangeError, /non-negative integer/],
   ['detached buffer', () => softmax({ data: detached(), shape: [4] }, 0), RangeError, /'input' is a Float32Array whose ArrayBuffer was transferred or detached/],
   ['detached 1-d typed array', () => logSumExp(detached(), 0), RangeError, /'input' is a Float32Array whose ArrayBuffer was transferred or detached/],
-  ['genuinely empty typed array', () => logSumExp(new Float32Array(0), 0), (r) => expect((r as { item(): number }).item()).toBe(-Infinity)],
+  ['genuinely empty typed array', () => logSumExp(new Float32Array(0), 0), (r: unknown) => expect((r as { item(): number }).item()).toBe(-Infinity)],
   // dims
   ['NaN dim', () => softmax(x23, NaN), TypeError, /'dim' must be an integer, got NaN/],
   ['fractional dim', () => logSoftmax(x23, 0.5), TypeError, /'dim' must be an integer, got 0.5/],
@@ -76,21 +76,21 @@ const rows: Row[] = [
   ['klDiv shapes do not broadcast', () => klDiv(x23, f([0.5, 0.5], [2]), { reduction: 'sum' }), RangeError, /'target' has shape \[2\] and 'input' has shape \[2, 3\]/],
   ['klDivLogits shapes differ', () => klDivLogits(x23, f([1, 2, 3], [3]), {}), RangeError, /'inputLogits' has shape \[2, 3\] but 'targetLogits' has shape \[3\]/],
   // valid but unusual inputs get PyTorch's result
-  ['SharedArrayBuffer inputs', () => softmax({ data: shared([1, 2, 3]), shape: [3] }, 0), (r) => {
+  ['SharedArrayBuffer inputs', () => softmax({ data: shared([1, 2, 3]), shape: [3] }, 0), (r: unknown) => {
     expect(closeMismatch((r as { data: Float32Array }).data, [0.09003057, 0.24472847, 0.66524096], 1.3e-6, 1e-7)).toBeNull();
   }],
-  ['huge logits', () => softmax([3e38, -3e38, 3e38], 0), (r) => {
+  ['huge logits', () => softmax([3e38, -3e38, 3e38], 0), (r: unknown) => {
     expect(closeMismatch((r as { data: Float32Array }).data, [0.5, 0, 0.5], 1e-7, 0)).toBeNull();
   }],
-  ['huge logsumexp', () => logSumExp([3e38, 3e38], 0), (r) => expect((r as { item(): number }).item()).toBe(Math.fround(3e38))],
-  ['subnormal target', () => klDiv([-1], [1e-45], { reduction: 'sum' }), (r) => {
+  ['huge logsumexp', () => logSumExp([3e38, 3e38], 0), (r: unknown) => expect((r as { item(): number }).item()).toBe(Math.fround(3e38))],
+  ['subnormal target', () => klDiv([-1], [1e-45], { reduction: 'sum' }), (r: unknown) => {
     expect(Math.abs((r as { item(): number }).item() - -1.42932443e-43)).toBeLessThan(3e-45);
   }],
-  ['subnormal logits', () => klDivLogits([[1e-45, 0]], [[0, 1e-45]], { reduction: 'sum' }), (r) => {
+  ['subnormal logits', () => klDivLogits([[1e-45, 0]], [[0, 1e-45]], { reduction: 'sum' }), (r: unknown) => {
     expect((r as { item(): number }).item()).toBeGreaterThanOrEqual(0);
     expect((r as { item(): number }).item()).toBeLessThan(1e-80);
   }],
-  ['all -inf logits', () => klDivLogits([[-Infinity, -Infinity]], [[0, 0]]), (r) => expect((r as { item(): number }).item()).toBeNaN()],
+  ['all -inf logits', () => klDivLogits([[-Infinity, -Infinity]], [[0, 0]]), (r: unknown) => expect((r as { item(): number }).item()).toBeNaN()],
   ['options null', () => klDivLogits(x23, x23, null as never), TypeError, /'options' is null/],
 ];
 
