@@ -11,6 +11,21 @@ export function numelOf(shape: readonly number[]): number {
   return n;
 }
 
+let trusted = false;
+
+/**
+ * Builds a Tensor without re-validating (internal: ops and input conversion, which have already
+ * checked that `shape` is valid and matches `data.length`; `shape` is adopted, not copied).
+ */
+export function tensorOf(data: FloatArray, shape: number[]): Tensor {
+  trusted = true;
+  try {
+    return new Tensor(data, shape);
+  } finally {
+    trusted = false;
+  }
+}
+
 /** Row-major element strides of a shape. */
 export function contiguousStrides(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length);
@@ -49,6 +64,13 @@ export class Tensor {
    * @throws RangeError if the shape is invalid or does not match `data.length`.
    */
   constructor(data: FloatArray, shape?: readonly number[]) {
+    if (trusted) {
+      // Internal fast path (see tensorOf): the caller has validated data and shape.
+      this._data = data;
+      this.shape = shape as number[];
+      this.dtype = data instanceof Float64Array ? 'float64' : 'float32';
+      return;
+    }
     if (!(data instanceof Float32Array || data instanceof Float64Array)) {
       throw new TypeError(`Tensor: 'data' must be a Float32Array or Float64Array, got ${Object.prototype.toString.call(data)}. Convert it with Float32Array.from(...).`);
     }

@@ -5,7 +5,7 @@ import { argRangeError, argTypeError, describe } from '../errors.js';
 import { resolveKlReduction } from '../reduction.js';
 import { kernels } from '../runtime.js';
 import { type BroadcastPlan, broadcastPlan, broadcastShapes } from '../shape.js';
-import { Tensor, numelOf } from '../tensor.js';
+import { Tensor, tensorOf, numelOf } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
 import { type FloatArray, type Reduction, arrayFor } from '../types.js';
 import { checkOut, overlaps } from './out.js';
@@ -138,9 +138,9 @@ export function klDivResolved(
     const out = target?.data ?? new Ctor(numel);
     if (numel > 0) klDivOverPlan(kernels(), xd, td, plan, logTarget, out);
     if (divisor !== 1) for (let i = 0; i < out.length; i++) out[i] = out[i]! / divisor;
-    return target ?? new Tensor(out, outShape);
+    return target ?? tensorOf(out, outShape);
   }
   const sum = numel > 0 ? klDivOverPlan(kernels(), xd, td, plan, logTarget, null) : 0;
   const value = (kind === 'mean' ? sum / numel : sum) / divisor;
-  return new Tensor(Ctor.of(value), []);
+  return tensorOf(Ctor.of(value), []);
 }

@@ -4,7 +4,7 @@ import { argRangeError, argTypeError, describe, shapeStr } from '../errors.js';
 import { MEAN_WARNING, checkReductionName } from '../reduction.js';
 import { kernels } from '../runtime.js';
 import { normalizeDim, sliceLayout } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, tensorOf } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
 import { type Reduction, arrayFor } from '../types.js';
 import { warn } from '../warnings.js';
@@ -79,7 +79,7 @@ export function klDivLogits(inputLogits: TensorLike, targetLogits: TensorLike, o
   if (red === 'none') {
     const out = new Ctor(x.numel);
     if (x.numel > 0) kernels().klDivLogits(xd, yd, outer, size, inner, temperature, scale, null, out);
-    return new Tensor(out, x.shape);
+    return tensorOf(out, x.shape.slice());
   }
   // Per-slice KLs summed in slice order (compensated): the total is then independent of how the
   // work was blocked, streamed or split across workers.
@@ -89,5 +89,5 @@ export function klDivLogits(inputLogits: TensorLike, targetLogits: TensorLike, o
   let value = total * scale;
   if (red === 'mean') value /= x.numel;
   else if (red === 'batchmean' && x.ndim > 0) value /= x.shape[0]!;
-  return new Tensor(Ctor.of(value), []);
+  return tensorOf(Ctor.of(value), []);
 }

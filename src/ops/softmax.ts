@@ -1,6 +1,6 @@
 import { kernels } from '../runtime.js';
 import { normalizeDim, sliceLayout } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, tensorOf } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
 import { arrayFor } from '../types.js';
 import { warn } from '../warnings.js';
@@ -37,7 +37,7 @@ function runSliceOp(
     const { outer, size, inner } = sliceLayout(x.shape, d);
     kernels()[kernel](x.data, out, outer, size, inner);
   }
-  return target ?? new Tensor(out, x.shape);
+  return target ?? tensorOf(out, x.shape.slice());
 }
 
 /**

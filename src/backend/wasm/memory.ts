@@ -57,8 +57,13 @@ export class WasmMemory {
     this.heapTop = this.heap;
     const initial = Math.ceil(this.heap / PAGE);
     this.memory = new WebAssembly.Memory({ initial, maximum: this.maxBytes / PAGE });
+    this.refresh();
   }
 
+  /**
+   * Re-derives the views. Only `alloc` grows the memory (kernels never allocate), so it is called
+   * from there and once at start; everything else reuses the cached buffer and views.
+   */
   private refresh(): void {
     const b = this.memory.buffer;
     if (b !== this.buf) {
@@ -71,20 +76,17 @@ export class WasmMemory {
 
   /** Byte view of the whole memory (re-derived after growth). */
   u8(): Uint8Array {
-    this.refresh();
     return this.v8;
   }
   f32(): Float32Array {
-    this.refresh();
     return this.v32;
   }
   f64(): Float64Array {
-    this.refresh();
     return this.v64;
   }
   /** The float view of `dtype`. */
   view(dtype: Dtype): Float32Array | Float64Array {
-    return dtype === 'float64' ? this.f64() : this.f32();
+    return dtype === 'float64' ? this.v64 : this.v32;
   }
 
   /** Current size in bytes. */
@@ -94,7 +96,7 @@ export class WasmMemory {
 
   /** Whether `arr` is a view into this memory (then its byteOffset is a kernel pointer). */
   owns(arr: ArrayBufferView): boolean {
-    return arr.buffer === this.memory.buffer;
+    return arr.buffer === this.buf;
   }
 
   /**
@@ -120,7 +122,10 @@ export class WasmMemory {
       );
     }
     const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end > have) {
+      this.memory.grow(Math.ceil((end - have) / PAGE));
+      this.refresh(); // growth detached the old views
+    }
     this.heapTop = end;
     this.live.set(start, size);
     return start;

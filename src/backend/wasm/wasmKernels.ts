@@ -20,6 +20,18 @@ import type { WasmMemory } from './memory.js';
 const ALIGN = 16;
 const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
+/**
+ * dst[d .. d+n) = src[s .. s+n). Short runs are copied element by element: for them a
+ * `subarray` + `set` costs more (an allocation and a native call) than the copy itself.
+ */
+function copyInto(dst: FloatArray, d: number, src: FloatArray, s: number, n: number): void {
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) dst[d + i] = src[s + i]!;
+  } else {
+    dst.set(src.subarray(s, s + n), d);
+  }
+}
+
 type SliceKind = 'softmax' | 'logSoftmax';
 
 export class WasmKernels implements Kernels {
@@ -61,10 +73,10 @@ export class WasmKernels implements Kernels {
     const at = ptr / V.BYTES_PER_ELEMENT;
     const base = (o * size + k0) * inner + i0;
     if (w === inner) {
-      V.set(src.subarray(base, base + kc * inner), at);
+      copyInto(V, at, src, base, kc * inner);
       return;
     }
-    for (let k = 0; k < kc; k++) V.set(src.subarray(base + k * inner, base + k * inner + w), at + k * w);
+    for (let k = 0; k < kc; k++) copyInto(V, at + k * w, src, base + k * inner, w);
   }
 
   /** Inverse of `gather`: writes the kc × w tile at `ptr` back into slab `o` of `dst`. */
@@ -73,10 +85,10 @@ export class WasmKernels implements Kernels {
     const at = ptr / V.BYTES_PER_ELEMENT;
     const base = (o * size + k0) * inner + i0;
     if (w === inner) {
-      dst.set(V.subarray(at, at + kc * inner), base);
+      copyInto(dst, base, V, at, kc * inner);
       return;
     }
-    for (let k = 0; k < kc; k++) dst.set(V.subarray(at + k * w, at + k * w + w), base + k * inner);
+    for (let k = 0; k < kc; k++) copyInto(dst, base + k * inner, V, at + k * w, w);
   }
 
   /** Fresh online state (m = −inf, s = 0) for w columns at `ptr`. */
@@ -179,7 +191,7 @@ export class WasmKernels implements Kernels {
         const n = Math.min(per, outer - o);
         this.gather(x, o, size, inner, 0, size * n, 0, inner, w!);
         fn(w!, d!, n, size, inner);
-        out.set(V().subarray(d! / b, d! / b + n * inner), o * inner);
+        copyInto(out, o * inner, V(), d! / b, n * inner);
       }
       return;
     }
@@ -191,7 +203,7 @@ export class WasmKernels implements Kernels {
           const n = Math.min(tw, inner - i);
           this.gather(x, o, size, inner, 0, size, i, n, w!);
           fn(w!, d!, 1, size, n);
-          out.set(V().subarray(d! / b, d! / b + n), o * inner + i);
+          copyInto(out, o * inner + i, V(), d! / b, n);
         }
       }
       return;
@@ -272,7 +284,7 @@ export class WasmKernels implements Kernels {
         if (inRow !== 0) this.stageRows(input, inOff + r * inRow, inRow, n, xRowElems, xw!);
         if (tRow !== 0) this.stageRows(target, tOff + r * tRow, tRow, n, tRowElems, tw!);
         sum.add(fn(xw!, inRow === 0 ? 0 : xRowElems, inCol, tw!, tRow === 0 ? 0 : tRowElems, tCol, n, cols, lt, out ? dw! : 0));
-        if (out) out.set(V().subarray(dw! / b, dw! / b + n * cols), outOff + r * cols);
+        if (out) copyInto(out, outOff + r * cols, V(), dw! / b, n * cols);
       }
       return sum.value;
     }
@@ -285,7 +297,7 @@ export class WasmKernels implements Kernels {
         this.stageRows(input, inOff + r * inRow + c * inCol, 0, 1, inCol === 0 ? 1 : n, xw!);
         this.stageRows(target, tOff + r * tRow + c * tCol, 0, 1, tCol === 0 ? 1 : n, tw!);
         sum.add(fn(xw!, 0, inCol, tw!, 0, tCol, 1, n, lt, out ? dw! : 0));
-        if (out) out.set(V().subarray(dw! / b, dw! / b + n), outOff + r * cols + c);
+        if (out) copyInto(out, outOff + r * cols + c, V(), dw! / b, n);
       }
     }
     return sum.value;
@@ -296,14 +308,14 @@ export class WasmKernels implements Kernels {
     const V = this.mem.view(dtypeOf(src));
     const at = ptr / V.BYTES_PER_ELEMENT;
     if (n === 1 || stride === len) {
-      V.set(src.subarray(off, off + (n - 1) * stride + len), at);
+      copyInto(V, at, src, off, (n - 1) * stride + len);
       return;
     }
     if (len === 1) {
       for (let r = 0; r < n; r++) V[at + r] = src[off + r * stride]!;
       return;
     }
-    for (let r = 0; r < n; r++) V.set(src.subarray(off + r * stride, off + r * stride + len), at + r * len);
+    for (let r = 0; r < n; r++) copyInto(V, at + r * len, src, off + r * stride, len);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -343,7 +355,7 @@ export class WasmKernels implements Kernels {
         const n = Math.min(per, outer - o);
         const off = o * slab * b;
         total.add(fn(x.byteOffset + off, y.byteOffset + off, n, size, inner, invT, pointScale, pointwise ? pointwise.byteOffset + off : 0, ps!, scratch!));
-        if (perSlice) perSlice.set(F64().subarray(ps! / 8, ps! / 8 + n * inner), o * inner);
+        if (perSlice) copyInto(perSlice, o * inner, F64(), ps! / 8, n * inner);
       }
       return total.value;
     }
@@ -357,7 +369,7 @@ export class WasmKernels implements Kernels {
         this.gather(y, o, size, inner, 0, size * n, 0, inner, yw!);
         total.add(fn(xw!, yw!, n, size, inner, invT, pointScale, pointwise ? dw! : 0, ps!, scratch!));
         if (pointwise) this.scatter(pointwise, o, size, inner, 0, size * n, 0, inner, dw!);
-        if (perSlice) perSlice.set(F64().subarray(ps! / 8, ps! / 8 + n * inner), o * inner);
+        if (perSlice) copyInto(perSlice, o * inner, F64(), ps! / 8, n * inner);
       }
       return total.value;
     }
@@ -373,7 +385,7 @@ export class WasmKernels implements Kernels {
           this.gather(y, o, size, inner, 0, size, i, n, yw!);
           total.add(fn(xw!, yw!, 1, size, n, invT, pointScale, pointwise ? dw! : 0, ps!, scratch!));
           if (pointwise) this.scatter(pointwise, o, size, inner, 0, size, i, n, dw!);
-          if (perSlice) perSlice.set(F64().subarray(ps! / 8, ps! / 8 + n), o * inner + i);
+          if (perSlice) copyInto(perSlice, o * inner + i, F64(), ps! / 8, n);
         }
       }
       return total.value;
