@@ -35,7 +35,7 @@ beforeAll(async () => {
     root: ROOT,
     mounts: { '/wrong-type/': `${ROOT}dist/wasm` },
     // A misconfigured server: .wasm served without application/wasm.
-    headers: (path) => (path.startsWith('/wrong-type/') ? { 'Content-Type': 'application/octet-stream' } : {}),
+    headers: (path): Record<string, string> => (path.startsWith('/wrong-type/') ? { 'Content-Type': 'application/octet-stream' } : {}),
   });
   browser = await launchChromium();
   ({ page, errors } = await browser.newPage());
