@@ -57,6 +57,8 @@ export async function startStaticServer({ root, mounts = {}, headers = () => ({}
         stat = statSync(file);
       }
     } catch {
+      // Browsers ask for /favicon.ico on their own: answer 'no icon' rather than a logged 404.
+      if (path === '/favicon.ico') return send(204, '');
       return send(404, 'not found\n');
     }
     requests.push({ method: req.method, path, status: 200 });

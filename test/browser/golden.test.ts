@@ -25,8 +25,10 @@ interface WasmCalls {
   compileBytes: number;
 }
 
-const run = (c: readonly GoldenCase[], opts: { backend: string; wasmBaseUrl?: string }): Promise<RunOutput> =>
-  page.evaluate(([c, o]) => (window as unknown as { klwasmTest: { run: (...a: unknown[]) => Promise<RunOutput> } }).klwasmTest.run(c, o), [c, opts] as const);
+const run = async (c: readonly GoldenCase[], opts: { backend: string; wasmBaseUrl?: string }): Promise<RunOutput> =>
+  JSON.parse(
+    await page.evaluate(([c, o]) => (window as unknown as { klwasmTest: { run: (...a: unknown[]) => Promise<string> } }).klwasmTest.run(c, o), [JSON.stringify(c), opts] as const),
+  ) as RunOutput;
 const wasmCalls = (): Promise<WasmCalls> => page.evaluate(() => (window as unknown as { wasmCalls: WasmCalls }).wasmCalls);
 const served = (path: string) => server.requests.filter((r) => r.path === path);
 
@@ -88,7 +90,7 @@ describe('Chromium, unbundled ESM build', () => {
       page.evaluate(
         ([b, u]) =>
           (window as unknown as { klwasmTest: { run: (...a: unknown[]) => Promise<unknown> } }).klwasmTest
-            .run([], { backend: b, wasmBaseUrl: u })
+            .run('[]', { backend: b, wasmBaseUrl: u })
             .then(() => 'resolved', (e: Error) => e.message),
         [backend, wasmBaseUrl] as const,
       );

@@ -60,3 +60,8 @@ export async function runCases(k, cases, { backend = 'auto', wasmBaseUrl } = {})
   }
   return { backend: k.backend(), results };
 }
+
+/** `runCases` with the cases and the result as JSON text (much faster to pass in and out of a page). */
+export async function runCasesJson(k, casesJson, opts) {
+  return JSON.stringify(await runCases(k, JSON.parse(casesJson), opts));
+}
