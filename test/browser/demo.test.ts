@@ -47,8 +47,8 @@ function expected(x: Float32Array, y: Float32Array, T: number, k: number) {
 
 async function shown() {
   return page.evaluate(() => ({
-    topA: [...document.querySelectorAll<HTMLElement>('#topA tr[data-class]')].map((r) => Number(r.dataset.class)),
-    topB: [...document.querySelectorAll<HTMLElement>('#topB tr[data-class]')].map((r) => Number(r.dataset.class)),
+    topA: Array.from(document.querySelectorAll<HTMLElement>('#topA tr[data-class]'), (r) => Number(r.dataset.class)),
+    topB: Array.from(document.querySelectorAll<HTMLElement>('#topB tr[data-class]'), (r) => Number(r.dataset.class)),
     kl: Number(document.getElementById('kl')!.dataset.value),
     klText: document.getElementById('kl')!.textContent,
     tval: document.getElementById('tval')!.textContent,
