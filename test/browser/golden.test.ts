@@ -57,6 +57,19 @@ describe('Chromium, unbundled ESM build', () => {
     expect(cases.some((c) => c.op === 'kl_div_logits' && c.exact)).toBe(true);
   });
 
+  it('an op before any init initialises synchronously on the main thread, on wasm-simd', async () => {
+    // A string, so the test runner does not rewrite the dynamic import; the page's import map resolves it.
+    const got = (await page.evaluate(`(async () => {
+      const k = await import('klwasm');
+      const before = k.backend();
+      const p = Array.from(k.softmax([1, 2, 3], -1).data);
+      return { before, after: k.backend(), p };
+    })()`)) as { before: null; after: string; p: number[] };
+    expect(got.before).toBeNull();
+    expect(got.after).toBe('wasm-simd');
+    expect(got.p[2]).toBeCloseTo(0.66524094, 6);
+  });
+
   it("init() with 'auto' picks wasm-simd (Chromium has WebAssembly SIMD)", async () => {
     const out = await run([], { backend: 'auto' });
     expect(out.backend).toBe('wasm-simd');
