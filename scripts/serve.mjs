@@ -36,12 +36,17 @@ export async function startStaticServer({ root, mounts = {}, headers = () => ({}
     .sort((a, b) => b[0].length - a[0].length);
   const requests = [];
   const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    let path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const send = (status, body, extra = {}) => {
       requests.push({ method: req.method, path, status });
       res.writeHead(status, { 'Cache-Control': 'no-store', ...headers(path), ...extra });
       res.end(body);
     };
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      return send(400, 'bad request\n');
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed\n');
     const entry = table.find(([prefix]) => path.startsWith(prefix) || `${path}/` === prefix);
     if (!entry) return send(404, 'not found\n');
