@@ -12,6 +12,7 @@ export { allocTensor, WasmTensor } from './zeroCopy.js';
 export type { OutOptions } from './ops/out.js';
 export { setWarningHandler, type WarningHandler, type KlwasmWarning } from './warnings.js';
 export { klDiv, type KlDivOptions } from './ops/klDiv.js';
+export { klDivBackward, type KlDivBackwardOptions, type KlDivGradients } from './ops/klDivBackward.js';
 export { KLDivLoss } from './ops/loss.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { logSumExp } from './ops/logSumExp.js';

@@ -9,6 +9,7 @@ import {
   type KlwasmWarning,
   type Tensor,
   klDiv,
+  klDivBackward,
   klDivLogits,
   logSoftmax,
   logSumExp,
@@ -29,6 +30,7 @@ import {
 
 const golden = loadGolden();
 const smallCases = golden.cases.filter((c) => !c.op.endsWith('_large'));
+const gradCases = golden.cases.filter((c) => c.grad_input !== undefined || c.grad_target !== undefined);
 const largeCases = golden.cases.filter((c) => c.op.endsWith('_large'));
 
 function arg<T>(c: GoldenCase, name: string): T | undefined {
@@ -118,6 +120,42 @@ describe.each(ALL_BACKENDS)('golden PyTorch cases on %s', (backendName) => {
         for (const v of out.data) expect(Object.is(v, 0), `exact zero, got ${v}`).toBe(true);
       }
       if (c.args.reduction !== 'none') expect(out.item()).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  // The golden gradients are those of sum(output) (gradOutput = ones of the output's shape), from
+  // PyTorch autograd in the arguments' dtypes; each is graded against its dtype's tolerance.
+  it.each(gradCases.map((c) => [c.id, c] as const))('%s gradients', (_id, c) => {
+    const input = decodeTensor(c.input!);
+    const target = decodeTensor(c.target!);
+    const opts = {
+      reduction: arg<'none' | 'mean' | 'sum' | 'batchmean'>(c, 'reduction'),
+      logTarget: arg<boolean>(c, 'log_target'),
+      sizeAverage: arg<boolean | null>(c, 'size_average'),
+      reduce: arg<boolean | null>(c, 'reduce'),
+    };
+    const { result, error, warnings } = captureWarnings(() => klDivBackward(undefined, input, target, opts));
+    if (error !== undefined) throw error;
+    expect(warnings, 'backward re-resolves the reduction silently').toEqual([]);
+    const grads = { grad_input: result!.gradInput, grad_target: result!.gradTarget };
+    for (const key of ['grad_input', 'grad_target'] as const) {
+      const want = c[key]!;
+      const got = grads[key];
+      expect(got.shape, key).toEqual(want.shape);
+      expect(got.dtype, key).toBe(want.dtype);
+      const expected = want.data.map(decodeNumber);
+      const tol = TOL[want.dtype];
+      expect(closeMismatch(got.data, expected, tol.rtol, tol.atol), `${c.id} ${key} (${c.note})`).toBeNull();
+      // −0.0 where PyTorch gives −0.0 (∂input at t = 0), NaN where it gives NaN (∂target at t = 0).
+      expected.forEach((e, i) => {
+        if (Object.is(e, -0)) expect(Object.is(got.data[i], -0), `${key}[${i}] is -0`).toBe(true);
+      });
+    }
+    // An explicit gradOutput of ones gives the same, and a scaled one scales the gradients.
+    const ones = opts.reduction === 'none' || opts.reduce === false ? { data: new Float64Array(result!.gradInput.numel).fill(1), shape: grads.grad_input.shape } : 1;
+    if (ones === 1 || c.input!.shape.join() === c.target!.shape.join()) {
+      const again = klDivBackward(ones, input, target, opts);
+      expect(Array.from(again.gradInput.data)).toEqual(Array.from(result!.gradInput.data));
     }
   });
 
