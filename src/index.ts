@@ -17,3 +17,10 @@ export { KLDivLoss } from './ops/loss.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { logSumExp } from './ops/logSumExp.js';
 export { klDivLogits, type KlDivLogitsOptions } from './ops/klDivLogits.js';
+export {
+  klDivLogitsWithGrad,
+  type KlDivLogitsReduction,
+  type KlDivLogitsWithGradOptions,
+  type KlDivLogitsWithGradResult,
+} from './ops/klDivLogitsGrad.js';
+export { klDivPerSlice, type KlDivPerSliceOptions } from './ops/klDivPerSlice.js';
