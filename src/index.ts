@@ -24,3 +24,15 @@ export {
   type KlDivLogitsWithGradResult,
 } from './ops/klDivLogitsGrad.js';
 export { klDivPerSlice, type KlDivPerSliceOptions } from './ops/klDivPerSlice.js';
+export {
+  diagnose,
+  KLDivInputError,
+  type ArgumentReport,
+  type DiagnoseOptions,
+  type DiagnoseProblem,
+  type DiagnoseReport,
+  type DistributionKind,
+  type EntryCount,
+  type ValidateOption,
+  type WorstSlice,
+} from './ops/diagnose.js';

@@ -5,6 +5,7 @@ import { type TensorLike, toTensor } from '../tensorlike.js';
 import type { Reduction } from '../types.js';
 import { type KlDivOptions, klDivResolved } from './klDiv.js';
 import { type KlDivGradients, klDivBackwardResolved } from './klDivBackward.js';
+import { type ValidateOption, validateKlDivArgs } from './diagnose.js';
 
 /**
  * `torch.nn.KLDivLoss` as a class: options are fixed at construction, `forward(input, target)`
@@ -30,6 +31,8 @@ export class KLDivLoss {
   readonly reduction: Reduction | 'elementwise_mean';
   /** Whether `target` holds log-probabilities. */
   readonly logTarget: boolean;
+  /** Whether (and how) `forward` validates its arguments first (see `klDiv`'s `validate`). */
+  readonly validate: ValidateOption;
   /** The last successful forward's arguments (references, not copies), for `backward`. */
   private saved: { x: Tensor; t: Tensor } | null = null;
 
@@ -37,7 +40,7 @@ export class KLDivLoss {
     if (options === null || typeof options !== 'object') {
       throw argTypeError('KLDivLoss', 'options', `is ${describe(options)}`, "Pass an options object such as { reduction: 'batchmean' }");
     }
-    const { reduction = 'mean', logTarget = false, sizeAverage, reduce } = options;
+    const { reduction = 'mean', logTarget = false, sizeAverage, reduce, validate = false } = options;
     if (typeof logTarget !== 'boolean') {
       throw argTypeError('KLDivLoss', 'logTarget', `is ${describe(logTarget)}`, 'Pass true or false');
     }
@@ -45,6 +48,7 @@ export class KLDivLoss {
     const legacy = legacyReduction('KLDivLoss', sizeAverage, reduce);
     this.reduction = legacy ?? (reduction as Reduction | 'elementwise_mean');
     this.logTarget = logTarget;
+    this.validate = validate;
   }
 
   /** The loss for `input` (log-probabilities) and `target` (probabilities, or log-probabilities with `logTarget`). */
@@ -52,6 +56,7 @@ export class KLDivLoss {
     const x = toTensor(input, 'KLDivLoss.forward', 'input');
     const t = toTensor(target, 'KLDivLoss.forward', 'target');
     const red = resolveKlReduction('KLDivLoss.forward', this.reduction, undefined, undefined);
+    if (this.validate !== false) validateKlDivArgs('KLDivLoss.forward', x, t, this.logTarget, this.validate);
     const out = klDivResolved(x, t, red.kind, red.batchDivide, this.logTarget);
     this.saved = { x, t };
     return out;
