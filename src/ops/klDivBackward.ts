@@ -60,7 +60,8 @@ const OP = 'klDivBackward';
  * const p = softmax([[0.1, 1.2, -0.3]], -1);
  * const loss = klDiv(logq, p, { reduction: 'batchmean' });
  * const { gradInput, gradTarget } = klDivBackward(undefined, logq, p, { reduction: 'batchmean' });
- * gradInput.toArray(); // −p / 1 (batch of 1): [[-0.2729..., -0.5397..., -0.1873...]]
+ * gradInput.toArray();  // −p (batch of 1): [[-0.2139, -0.6427, -0.1434]]
+ * gradTarget.toArray(); // log p + 1 − logq: [[0.7722, 1.0722, 1.0722]]
  * ```
  */
 export function klDivBackward(
