@@ -31,7 +31,11 @@ export interface KlDivLogitsWithGradOptions {
 
 /** What `klDivLogitsWithGrad` returns. */
 export interface KlDivLogitsWithGradResult {
-  /** Exactly what `klDivLogits` returns for the same arguments. */
+  /**
+   * What `klDivLogits` returns for the same arguments: the same per-slice code, bit-identical per
+   * slice while a slice fits the streaming window (longer slices are chunked at other boundaries:
+   * rounding-level differences); reduced results sum the per-slice KLs in slice order.
+   */
   loss: Tensor;
   /** ∂loss/∂inputLogits (times gradOutput), shape and dtype of `inputLogits`. */
   gradInput: Tensor;
