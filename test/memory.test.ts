@@ -85,6 +85,18 @@ describe.each(['wasm-simd', 'wasm-scalar'] as const)('zero-copy and memory on %s
     for (const t of [a, b]) t.free();
   });
 
+  it('per-slice results larger than the window: zero-copy inputs fall back to staged column tiles', () => {
+    // [1, 3, 20000] along dim 1: 20000 slices × 10 statistics × 8 bytes = 1.6 MB > the 1 MiB window.
+    const a = allocTensor([1, 3, 20000]);
+    a.data.fill(-Math.log(3));
+    const plain = { data: Float32Array.from(a.data), shape: [1, 3, 20000] };
+    const r = diagnose(a, a, { dim: 1, logTarget: true });
+    expect(r.ok).toBe(true);
+    expect(r.text).toBe(diagnose(plain, plain, { dim: 1, logTarget: true }).text);
+    expect(klDivPerSlice(a, a, { dim: 1, logTarget: true }).data).toEqual(klDivPerSlice(plain, plain, { dim: 1, logTarget: true }).data);
+    a.free();
+  });
+
   it('kernel zero-copy branches: every array in WASM memory (klDivLogitsGrad, klDivGradBlock)', () => {
     const shape = [4, 33];
     const n = 132;

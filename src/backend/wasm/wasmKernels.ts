@@ -536,8 +536,9 @@ export class WasmKernels implements Kernels {
     const F64 = () => this.mem.f64();
     const slab = size * inner;
     const rowOut = inner * F * 8;
-    if (inputs.every((a) => this.mem.owns(a))) {
-      const per = Math.max(1, Math.floor(this.room(1) / rowOut));
+    if (inputs.every((a) => this.mem.owns(a)) && rowOut <= this.room(1)) {
+      // Inputs read in place; only the per-slice results go through the window.
+      const per = Math.floor(this.room(1) / rowOut);
       const [ow] = this.carve(Math.min(per, outer) * rowOut);
       for (let o = 0; o < outer; o += per) {
         const n = Math.min(per, outer - o);
