@@ -1,13 +1,13 @@
 import { castData } from '../dtype.js';
 import { argRangeError, argTypeError, describe, shapeStr } from '../errors.js';
-import { MEAN_WARNING, checkReductionName } from '../reduction.js';
+import { MEAN_WARNING } from '../reduction.js';
 import { kernels } from '../runtime.js';
 import { normalizeDim, sliceLayout } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
 import { arrayFor } from '../types.js';
 import { warn } from '../warnings.js';
-import type { KlDivLogitsReduction } from './klDivLogitsGrad.js';
+import { type KlDivLogitsReduction, checkLogitsReduction } from './klDivLogitsGrad.js';
 
 /** Options of `klDivLogits`. */
 export interface KlDivLogitsOptions {
@@ -62,7 +62,7 @@ export function klDivLogits(inputLogits: TensorLike, targetLogits: TensorLike, o
     if (typeof temperature !== 'number') throw argTypeError(OP, 'temperature', `is ${describe(temperature)}`, fix);
     throw argRangeError(OP, 'temperature', `is ${temperature}`, fix);
   }
-  const red = reduction === 'perSlice' ? 'perSlice' : checkReductionName(OP, reduction);
+  const red = checkLogitsReduction(OP, reduction);
   if (red === 'elementwise_mean') {
     throw argTypeError(OP, 'reduction', "is 'elementwise_mean'", "Use 'batchmean' (the KL per sample), 'sum', 'mean', 'none' or 'perSlice'");
   }

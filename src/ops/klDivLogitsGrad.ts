@@ -45,6 +45,21 @@ export interface KlDivLogitsWithGradResult {
 
 const OP = 'klDivLogitsWithGrad';
 
+/** Checks a reduction of the logits ops (PyTorch's names plus 'perSlice'); the error lists them all. */
+export function checkLogitsReduction(op: string, reduction: unknown): string {
+  if (reduction === 'perSlice') return reduction;
+  try {
+    return checkReductionName(op, reduction);
+  } catch {
+    throw argTypeError(
+      op,
+      'reduction',
+      `is ${describe(reduction)}, which is not a valid reduction`,
+      `Use one of 'batchmean' (default: the KL per sample), 'sum', 'mean', 'none' or 'perSlice' (one KL per distribution); names are case-sensitive`,
+    );
+  }
+}
+
 /** Neumaier sum of per-slice values in slice order (independent of how the kernels were blocked). */
 function sumSlices(a: Float64Array): number {
   let s = 0;
@@ -106,7 +121,7 @@ export function klDivLogitsWithGrad(
   if (typeof gradTarget !== 'boolean') {
     throw argTypeError(OP, 'gradTarget', `is ${describe(gradTarget)}`, 'Pass true to also get the gradient with respect to targetLogits, false (default) to skip it');
   }
-  const red = reduction === 'perSlice' ? 'perSlice' : checkReductionName(OP, reduction);
+  const red = checkLogitsReduction(OP, reduction);
   if (red === 'elementwise_mean') {
     throw argTypeError(OP, 'reduction', "is 'elementwise_mean'", "Use 'batchmean' (the KL per sample), 'sum', 'mean', 'none' or 'perSlice'");
   }
