@@ -14,6 +14,13 @@ export {
 } from './lse';
 export { klDiv_f32, klDiv_f64 } from './klDiv';
 export { klDivLogits_f32, klDivLogits_f64, klTermsChunk_f32, klTermsChunk_f64 } from './klDivLogits';
+export {
+  klDivLogitsGrad_f32, klDivLogitsGrad_f64, klGradTermsChunk_f32, klGradTermsChunk_f64,
+  klGradApplyChunk_f32, klGradApplyChunk_f64,
+} from './klDivLogitsGrad';
+export { klDivGrad_f32, klDivGrad_f64 } from './klDivGrad';
+export { klDivSlices_f32, klDivSlices_f64 } from './klDivSlices';
+export { sliceStats_f32, sliceStats_f64 } from './sliceStats';
 
 /** First free byte after static data: where the facade's scratch arena starts. */
 export function heapBase(): usize {

@@ -2,6 +2,7 @@
 // on built-in data, next to what PyTorch 1.13 prints for the same calls.
 import {
   backend,
+  diagnose,
   init,
   klDiv,
   klDivLogits,
@@ -113,5 +114,23 @@ const fused = klDivLogits(L, L, { reduction: 'sum' }).item();
 console.log(`    klDivLogits(L, L, 'sum') = ${fused}  (${Object.is(fused, 0) ? 'exactly +0' : 'NOT zero!'})`);
 const L2 = { data: logits.map((v, i) => v + (i % 7 === 0 ? 1e-4 : 0)), shape: [N, C] };
 console.log(`    nearly identical logits: klDivLogits = ${fmt(klDivLogits(L2, L, { reduction: 'sum' }).item(), 6)} (≥ 0 always, tiny KL keeps its digits)`);
+
+// ---------------------------------------------------------------------------------------------
+heading('4. diagnose(): what the arguments of those negative KLs look like, and the fix');
+const indent = (text) => text.split('\n').map((l) => `    ${l}`).join('\n');
+console.log(`(a) diagnose(scores, p) — raw scores as input:`);
+console.log(indent(diagnose(scores, probs).text));
+console.log(`(b) diagnose(q, p) — probabilities as input:`);
+console.log(indent(diagnose(q, probs).text));
+console.log(`(c) diagnose(p, logSoftmax(scores, -1)) — the arguments swapped:`);
+console.log(indent(diagnose(probs, logSoftmax(scores, -1)).text));
+try {
+  klDiv(q, probs, { reduction: 'sum', validate: true });
+} catch (e) {
+  console.log(`klDiv(q, p, { validate: true }) throws ${e.name}: ${e.message.split('. Fix:')[0]}…`);
+  console.log(`  error.report.fix = '${e.report.fix}'`);
+}
+const ok = klDiv(logSoftmax(scores, -1), probs, { reduction: 'sum', validate: true }).item();
+console.log(`klDiv(logSoftmax(scores, -1), p, { reduction: 'sum', validate: true }) = ${fmt(ok)}  (passes the check)`);
 
 console.log(`\nbackend used: ${backend()}. See README.md for the API; npm test runs the PyTorch golden suite.`);

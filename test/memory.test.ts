@@ -7,14 +7,18 @@ import {
   Tensor,
   allocTensor,
   initSync,
+  diagnose,
   klDiv,
+  klDivBackward,
   klDivLogits,
+  klDivLogitsWithGrad,
+  klDivPerSlice,
   logSoftmax,
   logSumExp,
   setWarningHandler,
   softmax,
 } from '../src/index.js';
-import { activeWasmMemory } from '../src/runtime.js';
+import { activeWasmMemory, kernels } from '../src/runtime.js';
 import { closeMismatch } from './helpers/golden.js';
 import { seeded } from './helpers/random.js';
 
@@ -54,6 +58,75 @@ describe.each(['wasm-simd', 'wasm-scalar'] as const)('zero-copy and memory on %s
     logSoftmax(b, -1, { out: b });
     expect(closeMismatch(b.data, logSoftmax(plainB, -1).data, 0, 0)).toBeNull();
     for (const t of [a, b, none]) t.free();
+  });
+
+  it('gradient, per-slice and diagnosis ops on allocTensor inputs equal the copying path', () => {
+    const shape = [3, 700];
+    const a = allocTensor(shape);
+    const b = allocTensor(shape);
+    for (let i = 0; i < 2100; i++) {
+      a.data[i] = 6 * (rand() - 0.5);
+      b.data[i] = a.data[i]! + 0.5 * (rand() - 0.5);
+    }
+    const plainA = { data: Float32Array.from(a.data), shape };
+    const plainB = { data: Float32Array.from(b.data), shape };
+    const z = klDivLogitsWithGrad(a, b, { gradTarget: true });
+    const c = klDivLogitsWithGrad(plainA, plainB, { gradTarget: true });
+    expect(z.loss.item()).toBe(c.loss.item());
+    expect(z.gradInput.data).toEqual(c.gradInput.data);
+    expect(z.gradTarget!.data).toEqual(c.gradTarget!.data);
+    const ls = logSoftmax(a, -1, { out: a });
+    const p = softmax(b, -1, { out: b });
+    const lsPlain = { data: Float32Array.from(ls.data), shape };
+    const pPlain = { data: Float32Array.from(p.data), shape };
+    expect(klDivPerSlice(a, b).data).toEqual(klDivPerSlice(lsPlain, pPlain).data);
+    expect(klDivBackward(null, a, b, { reduction: 'sum' }).gradTarget.data).toEqual(klDivBackward(null, lsPlain, pPlain, { reduction: 'sum' }).gradTarget.data);
+    expect(diagnose(a, b).text).toBe(diagnose(lsPlain, pPlain).text);
+    for (const t of [a, b]) t.free();
+  });
+
+  it('per-slice results larger than the window: zero-copy inputs fall back to staged column tiles', () => {
+    // [1, 3, 20000] along dim 1: 20000 slices × 10 statistics × 8 bytes = 1.6 MB > the 1 MiB window.
+    const a = allocTensor([1, 3, 20000]);
+    a.data.fill(-Math.log(3));
+    const plain = { data: Float32Array.from(a.data), shape: [1, 3, 20000] };
+    const r = diagnose(a, a, { dim: 1, logTarget: true });
+    expect(r.ok).toBe(true);
+    expect(r.text).toBe(diagnose(plain, plain, { dim: 1, logTarget: true }).text);
+    expect(klDivPerSlice(a, a, { dim: 1, logTarget: true }).data).toEqual(klDivPerSlice(plain, plain, { dim: 1, logTarget: true }).data);
+    a.free();
+  });
+
+  it('kernel zero-copy branches: every array in WASM memory (klDivLogitsGrad, klDivGradBlock)', () => {
+    const shape = [4, 33];
+    const n = 132;
+    const [x, y, G, gi, gt, gi2, gt2] = [0, 0, 0, 0, 0, 0, 0].map(() => allocTensor(shape));
+    for (let i = 0; i < n; i++) {
+      x!.data[i] = 4 * (rand() - 0.5);
+      y!.data[i] = 4 * (rand() - 0.5);
+      G!.data[i] = rand() - 0.5;
+    }
+    const k = kernels();
+    const copy = (t: Tensor) => Float32Array.from(t.data);
+    for (const gOut of [null, G!]) {
+      const ps1 = new Float64Array(4);
+      const ps2 = new Float64Array(4);
+      const l1 = k.klDivLogitsGrad(x!.data, y!.data, 4, 33, 1, 1.3, 1.69, 1.3, gOut?.data ?? null, null, ps1, null, gi!.data, gt!.data);
+      const cgi = new Float32Array(n);
+      const cgt = new Float32Array(n);
+      const l2 = k.klDivLogitsGrad(copy(x!), copy(y!), 4, 33, 1, 1.3, 1.69, 1.3, gOut ? copy(gOut) : null, null, ps2, null, cgi, cgt);
+      expect(l1).toBe(l2);
+      expect(ps1).toEqual(ps2);
+      expect(gi!.data).toEqual(cgi);
+      expect(gt!.data).toEqual(cgt);
+    }
+    k.klDivGradBlock(x!.data, 0, 33, 1, y!.data, 0, 33, 1, 4, 33, true, G!.data, 0, 1, 2, gi2!.data, 0, gt2!.data, 0);
+    const cgi = new Float32Array(n);
+    const cgt = new Float32Array(n);
+    k.klDivGradBlock(copy(x!), 0, 33, 1, copy(y!), 0, 33, 1, 4, 33, true, copy(G!), 0, 1, 2, cgi, 0, cgt, 0);
+    expect(gi2!.data).toEqual(cgi);
+    expect(gt2!.data).toEqual(cgt);
+    for (const t of [x, y, G, gi, gt, gi2, gt2]) t!.free();
   });
 
   it('views are re-derived after memory.grow and keep their values', () => {

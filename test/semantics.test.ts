@@ -9,7 +9,9 @@ import {
   type KlwasmWarning,
   Tensor,
   klDiv,
+  klDivBackward,
   klDivLogits,
+  klDivLogitsWithGrad,
   logSoftmax,
   logSumExp,
   setWarningHandler,
@@ -468,3 +470,59 @@ function expand(xs: number[], ts: number[]): { shape: number[]; get: (i: number)
     },
   };
 }
+
+describe.each(ALL_BACKENDS)('kl_div gradients (spec §1.9) and per-slice reductions on %s', (name) => {
+  beforeAll(() => {
+    useBackend(name);
+    setWarningHandler(null);
+  });
+
+  it('§1.9: ∂input = −t·g (−0.0 at t = 0, nonzero at t < 0); ∂target = g·(log t + 1 − x), NaN at t = 0 (x = −1) and t < 0', () => {
+    const r = klDivBackward(null, [-1, -1, -1], [0, -0.5, 0.5], { reduction: 'sum' });
+    expect(Object.is(r.gradInput.data[0], -0)).toBe(true);
+    close(r.gradInput.data.subarray(1), [0.5, -0.5]);
+    expect(Number.isNaN(r.gradTarget.data[0]!)).toBe(true);
+    expect(Number.isNaN(r.gradTarget.data[1]!)).toBe(true);
+    close(r.gradTarget.data.subarray(2), [Math.log(0.5) + 2]);
+    // log_target: ∂input = −eᵗ·g, ∂target = eᵗ·(t − x + 1)·g.
+    const l = klDivBackward(2, [-1], [-0.5], { reduction: 'sum', logTarget: true });
+    close(l.gradInput, [-2 * Math.exp(-0.5)]);
+    close(l.gradTarget, [2 * Math.exp(-0.5) * (-0.5 + 1 + 1)]);
+  });
+
+  it("§1.2/§1.3 in backward: 'mean' divides by numel, 'batchmean' by input.shape[0] (not the broadcast batch; 0-d: not at all; legacy args: still)", () => {
+    const x = [-1, -2, -3];
+    const t = [
+      [0.2, 0.3, 0.5],
+      [0.1, 0.6, 0.3],
+    ];
+    const sum = klDivBackward(null, x, t, { reduction: 'sum' }).gradInput.data;
+    close(klDivBackward(null, x, t, { reduction: 'mean' }).gradInput, Array.from(sum, (v) => v / 6));
+    close(klDivBackward(null, x, t, { reduction: 'batchmean' }).gradInput, Array.from(sum, (v) => v / 3));
+    close(klDivBackward(null, -1, 0.5, { reduction: 'batchmean' }).gradInput, [-0.5]);
+    close(klDivBackward(null, x, t, { sizeAverage: false, reduction: 'batchmean' }).gradInput, Array.from(sum, (v) => v / 3));
+    // Broadcast input [3] against target [2, 3]: ∂input sums the two rows.
+    close(klDivBackward(null, x, t, { reduction: 'sum' }).gradInput, [-0.3, -0.9, -0.8]);
+  });
+
+  it("klDivLogits and klDivLogitsWithGrad accept 'perSlice' (shape without dim) and reject unknown reductions naming it", () => {
+    const x = [
+      [1, 2, 3],
+      [3, 2, 1],
+    ];
+    const y = [
+      [1, 2, 3],
+      [1, 2, 3],
+    ];
+    const per = klDivLogits(x, y, { reduction: 'perSlice' });
+    expect(per.shape).toEqual([2]);
+    expect(per.data[0]).toBe(0);
+    close(per.data.subarray(1), [klDivLogits([x[1]!], [y[1]!], { reduction: 'sum' }).item()]);
+    expect(klDivLogits(x, y, { reduction: 'perSlice', dim: 0 }).shape).toEqual([3]);
+    expect(klDivLogits(2, 1, { reduction: 'perSlice' }).shape).toEqual([]);
+    expect(() => klDivLogits(x, y, { reduction: 'slices' as 'sum' })).toThrow(/'sum', 'mean', 'none' or 'perSlice'/);
+    expect(() => klDivLogitsWithGrad(x, y, { reduction: 'PerSlice' as 'sum' })).toThrow(TypeError);
+    expect(() => klDivLogits(x, y, { reduction: 'elementwise_mean' as 'sum' })).toThrow(/'perSlice'/);
+    expect(klDivLogitsWithGrad(x, y, { reduction: 'perSlice' }).loss.shape).toEqual([2]);
+  });
+});

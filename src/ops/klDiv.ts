@@ -8,6 +8,7 @@ import { type BroadcastPlan, broadcastPlan, broadcastShapes } from '../shape.js'
 import { Tensor, tensorOf, numelOf } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
 import { type FloatArray, type Reduction, arrayFor } from '../types.js';
+import { type ValidateOption, validateKlDivArgs } from './diagnose.js';
 import { checkOut, overlaps } from './out.js';
 
 /** Options of `klDiv` and `KLDivLoss`, as `torch.nn.functional.kl_div`'s keyword arguments. */
@@ -26,6 +27,13 @@ export interface KlDivOptions {
   reduce?: boolean | null;
   /** For `reduction: 'none'`: write the pointwise terms into this tensor (broadcast shape, result dtype; must not overlap the inputs). */
   out?: Tensor;
+  /**
+   * Check first that `input` looks like log-probabilities and `target` like probabilities (or
+   * log-probabilities with `logTarget`) along `dim` (default -1), and throw a `KLDivInputError`
+   * carrying the `diagnose` report if not. `true`, or `{ dim, tolerance }`. One extra statistics
+   * pass per argument (a WASM kernel); see `diagnose`.
+   */
+  validate?: ValidateOption;
 }
 
 const OP = 'klDiv';
@@ -99,13 +107,14 @@ export function klDiv(input: TensorLike, target: TensorLike, options: KlDivOptio
   if (options === null || typeof options !== 'object') {
     throw argTypeError(OP, 'options', `is ${describe(options)}`, "Pass an options object such as { reduction: 'batchmean' }");
   }
-  const { reduction = 'mean', logTarget = false, sizeAverage, reduce, out } = options;
+  const { reduction = 'mean', logTarget = false, sizeAverage, reduce, out, validate = false } = options;
   if (typeof logTarget !== 'boolean') {
     throw argTypeError(OP, 'logTarget', `is ${describe(logTarget)}`, 'Pass true if target holds log-probabilities, false (default) if it holds probabilities');
   }
   const x = toTensor(input, OP, 'input');
   const t = toTensor(target, OP, 'target');
   const red = resolveKlReduction(OP, reduction, sizeAverage, reduce);
+  if (validate !== false) validateKlDivArgs(OP, x, t, logTarget, validate);
   return klDivResolved(x, t, red.kind, red.batchDivide, logTarget, out);
 }
 

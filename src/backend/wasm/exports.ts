@@ -23,4 +23,16 @@ export interface KernelExports {
   klDivLogits_f64(x: number, y: number, R: number, K: number, W: number, invT: number, pointScale: number, dst: number, perSlice: number, scratch: number): number;
   klTermsChunk_f32(x: number, y: number, K: number, W: number, invT: number, stateX: number, stateY: number, pointScale: number, dst: number, acc: number): void;
   klTermsChunk_f64(x: number, y: number, K: number, W: number, invT: number, stateX: number, stateY: number, pointScale: number, dst: number, acc: number): void;
+  klDivLogitsGrad_f32(x: number, y: number, R: number, K: number, W: number, invT: number, pointScale: number, gradScale: number, gradOut: number, sliceScale: number, dst: number, perSlice: number, gx: number, gy: number, scratch: number): number;
+  klDivLogitsGrad_f64(x: number, y: number, R: number, K: number, W: number, invT: number, pointScale: number, gradScale: number, gradOut: number, sliceScale: number, dst: number, perSlice: number, gx: number, gy: number, scratch: number): number;
+  klGradTermsChunk_f32(x: number, y: number, G: number, K: number, W: number, invT: number, stateX: number, stateY: number, pointScale: number, gradScale: number, sliceScale: number, dst: number, gx: number, acc: number, accA: number, accB: number): void;
+  klGradTermsChunk_f64(x: number, y: number, G: number, K: number, W: number, invT: number, stateX: number, stateY: number, pointScale: number, gradScale: number, sliceScale: number, dst: number, gx: number, acc: number, accA: number, accB: number): void;
+  klGradApplyChunk_f32(x: number, y: number, G: number, K: number, W: number, invT: number, stateX: number, stateY: number, gradScale: number, sliceScale: number, acc: number, accA: number, accB: number, gx: number, gy: number): void;
+  klGradApplyChunk_f64(x: number, y: number, G: number, K: number, W: number, invT: number, stateX: number, stateY: number, gradScale: number, sliceScale: number, acc: number, accA: number, accB: number, gx: number, gy: number): void;
+  klDivGrad_f32(x: number, xRow: number, xCol: number, t: number, tRow: number, tCol: number, rows: number, cols: number, logTarget: number, gr: number, gScalar: number, gDiv: number, gi: number, gt: number): void;
+  klDivGrad_f64(x: number, xRow: number, xCol: number, t: number, tRow: number, tCol: number, rows: number, cols: number, logTarget: number, gr: number, gScalar: number, gDiv: number, gi: number, gt: number): void;
+  klDivSlices_f32(x: number, t: number, R: number, K: number, W: number, logTarget: number, out: number): void;
+  klDivSlices_f64(x: number, t: number, R: number, K: number, W: number, logTarget: number, out: number): void;
+  sliceStats_f32(x: number, R: number, K: number, W: number, withLse: number, out: number): void;
+  sliceStats_f64(x: number, R: number, K: number, W: number, withLse: number, out: number): void;
 }

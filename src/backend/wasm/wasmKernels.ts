@@ -11,7 +11,7 @@
  * - Arrays that already live in WASM memory (allocTensor) are passed by pointer with no copy.
  */
 import { CompensatedSum } from '../../compensated.js';
-import type { Kernels } from '../kernels.js';
+import { type Kernels, SLICE_STATS, STAT } from '../kernels.js';
 import type { BackendName, Dtype, FloatArray } from '../../types.js';
 import { dtypeOf } from '../../types.js';
 import type { KernelExports } from './exports.js';
@@ -428,4 +428,365 @@ export class WasmKernels implements Kernels {
     }
     return total.value;
   }
+
+  // -------------------------------------------------------------------------------------------
+  // Gradients of kl_div over a strided block (the layout of klDivBlock)
+
+  klDivGradBlock(
+    input: FloatArray,
+    inOff: number,
+    inRow: number,
+    inCol: number,
+    target: FloatArray,
+    tOff: number,
+    tRow: number,
+    tCol: number,
+    rows: number,
+    cols: number,
+    logTarget: boolean,
+    gradOut: FloatArray | null,
+    gOff: number,
+    gScalar: number,
+    gDivisor: number,
+    gradInput: FloatArray | null,
+    giOff: number,
+    gradTarget: FloatArray | null,
+    gtOff: number,
+  ): void {
+    const dtype = dtypeOf(input);
+    const b = input.BYTES_PER_ELEMENT;
+    const fn = this.k[`klDivGrad${this.suffix(dtype)}`];
+    const lt = logTarget ? 1 : 0;
+    const owned = (a: FloatArray | null): boolean => a === null || this.mem.owns(a);
+    const ptr = (a: FloatArray | null, off: number): number => (a === null ? 0 : a.byteOffset + off * b);
+    if (this.mem.owns(input) && this.mem.owns(target) && owned(gradOut) && owned(gradInput) && owned(gradTarget)) {
+      fn(ptr(input, inOff), inRow, inCol, ptr(target, tOff), tRow, tCol, rows, cols, lt, ptr(gradOut, gOff), gScalar, gDivisor, ptr(gradInput, giOff), ptr(gradTarget, gtOff));
+      return;
+    }
+    const V = () => this.mem.view(dtype);
+    const xRowElems = inCol === 0 ? 1 : cols;
+    const tRowElems = tCol === 0 ? 1 : cols;
+    const nOut = (gradOut ? 1 : 0) + (gradInput ? 1 : 0) + (gradTarget ? 1 : 0);
+    const perRow = (inRow === 0 ? 0 : xRowElems) + (tRow === 0 ? 0 : tRowElems) + nOut * cols;
+    const fixed = (inRow === 0 ? xRowElems : 0) + (tRow === 0 ? tRowElems : 0);
+    const cap = Math.floor(this.room(5) / b);
+    const copyOut = (dst: FloatArray | null, w: number, off: number, n: number): void => {
+      if (dst) dst.set(V().subarray(w / b, w / b + n), off);
+    };
+    if (fixed + perRow <= cap) {
+      const nMax = Math.min(rows, perRow === 0 ? rows : Math.max(1, Math.floor((cap - fixed) / perRow)));
+      const [xw, tw, gw, iw, ow] = this.carve(
+        (inRow === 0 ? 1 : nMax) * xRowElems * b,
+        (tRow === 0 ? 1 : nMax) * tRowElems * b,
+        gradOut ? nMax * cols * b : 0,
+        gradInput ? nMax * cols * b : 0,
+        gradTarget ? nMax * cols * b : 0,
+      );
+      if (inRow === 0) this.stageRows(input, inOff, 0, 1, xRowElems, xw!);
+      if (tRow === 0) this.stageRows(target, tOff, 0, 1, tRowElems, tw!);
+      for (let r = 0; r < rows; r += nMax) {
+        const n = Math.min(nMax, rows - r);
+        if (inRow !== 0) this.stageRows(input, inOff + r * inRow, inRow, n, xRowElems, xw!);
+        if (tRow !== 0) this.stageRows(target, tOff + r * tRow, tRow, n, tRowElems, tw!);
+        if (gradOut) this.stageRows(gradOut, gOff + r * cols, 0, 1, n * cols, gw!);
+        fn(xw!, inRow === 0 ? 0 : xRowElems, inCol, tw!, tRow === 0 ? 0 : tRowElems, tCol, n, cols, lt, gradOut ? gw! : 0, gScalar, gDivisor, gradInput ? iw! : 0, gradTarget ? ow! : 0);
+        copyOut(gradInput, iw!, giOff + r * cols, n * cols);
+        copyOut(gradTarget, ow!, gtOff + r * cols, n * cols);
+      }
+      return;
+    }
+    // A single row does not fit: column chunks.
+    const cc = Math.max(1, Math.floor(cap / 5));
+    const [xw, tw, gw, iw, ow] = this.carve(cc * b, cc * b, gradOut ? cc * b : 0, gradInput ? cc * b : 0, gradTarget ? cc * b : 0);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c += cc) {
+        const n = Math.min(cc, cols - c);
+        this.stageRows(input, inOff + r * inRow + c * inCol, 0, 1, inCol === 0 ? 1 : n, xw!);
+        this.stageRows(target, tOff + r * tRow + c * tCol, 0, 1, tCol === 0 ? 1 : n, tw!);
+        if (gradOut) this.stageRows(gradOut, gOff + r * cols + c, 0, 1, n, gw!);
+        fn(xw!, 0, inCol, tw!, 0, tCol, 1, n, lt, gradOut ? gw! : 0, gScalar, gDivisor, gradInput ? iw! : 0, gradTarget ? ow! : 0);
+        copyOut(gradInput, iw!, giOff + r * cols + c, n);
+        copyOut(gradTarget, ow!, gtOff + r * cols + c, n);
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Per-slice reductions (klDivSlices, sliceStats): F float64 results per slice
+
+  /**
+   * Runs a per-slice reduction kernel over `(outer, size, inner)` inputs, writing F float64 values
+   * per slice to `out`: zero-copy, blocks of whole slabs, tiles of whole columns, or — for slices
+   * longer than the window — chunks along the slice whose partial results `combine` folds
+   * (`combine(acc, accOffset, part, partOffset)` for one slice).
+   */
+  private sliceReduce(
+    inputs: FloatArray[],
+    outer: number,
+    size: number,
+    inner: number,
+    F: number,
+    out: Float64Array,
+    call: (ptrs: number[], R: number, K: number, W: number, outPtr: number) => void,
+    combine: (acc: Float64Array, ai: number, part: Float64Array, pi: number) => void,
+  ): void {
+    const b = inputs[0]!.BYTES_PER_ELEMENT;
+    const nIn = inputs.length;
+    const F64 = () => this.mem.f64();
+    const slab = size * inner;
+    const rowOut = inner * F * 8;
+    if (inputs.every((a) => this.mem.owns(a)) && rowOut <= this.room(1)) {
+      // Inputs read in place; only the per-slice results go through the window.
+      const per = Math.floor(this.room(1) / rowOut);
+      const [ow] = this.carve(Math.min(per, outer) * rowOut);
+      for (let o = 0; o < outer; o += per) {
+        const n = Math.min(per, outer - o);
+        call(inputs.map((a) => a.byteOffset + o * slab * b), n, size, inner, ow!);
+        out.set(F64().subarray(ow! / 8, ow! / 8 + n * inner * F), o * inner * F);
+      }
+      return;
+    }
+    const avail = this.room(nIn + 1);
+    const perSlab = nIn * slab * b + rowOut;
+    if (perSlab <= avail) {
+      const nMax = Math.min(outer, Math.floor(avail / perSlab));
+      const regions = this.carve(...inputs.map(() => nMax * slab * b), nMax * rowOut);
+      const ow = regions[nIn]!;
+      for (let o = 0; o < outer; o += nMax) {
+        const n = Math.min(nMax, outer - o);
+        inputs.forEach((a, j) => this.gather(a, o, size, inner, 0, size * n, 0, inner, regions[j]!));
+        call(regions.slice(0, nIn), n, size, inner, ow);
+        out.set(F64().subarray(ow / 8, ow / 8 + n * inner * F), o * inner * F);
+      }
+      return;
+    }
+    const perCol = nIn * size * b + F * 8;
+    if (perCol <= avail) {
+      const tw = Math.floor(avail / perCol);
+      const regions = this.carve(...inputs.map(() => tw * size * b), tw * F * 8);
+      const ow = regions[nIn]!;
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i += tw) {
+          const n = Math.min(tw, inner - i);
+          inputs.forEach((a, j) => this.gather(a, o, size, inner, 0, size, i, n, regions[j]!));
+          call(regions.slice(0, nIn), 1, size, n, ow);
+          out.set(F64().subarray(ow / 8, ow / 8 + n * F), (o * inner + i) * F);
+        }
+      }
+      return;
+    }
+    // Slices longer than the window: chunks along the slice, partial results combined.
+    const cols = Math.min(inner, 16);
+    const kc = Math.max(1, Math.floor((avail - cols * F * 8) / (nIn * cols * b)));
+    const regions = this.carve(...inputs.map(() => kc * cols * b), cols * F * 8);
+    const ow = regions[nIn]!;
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i += cols) {
+        const n = Math.min(cols, inner - i);
+        for (let k = 0; k < size; k += kc) {
+          const m = Math.min(kc, size - k);
+          inputs.forEach((a, j) => this.gather(a, o, size, inner, k, m, i, n, regions[j]!));
+          call(regions.slice(0, nIn), 1, m, n, ow);
+          const part = F64();
+          for (let j = 0; j < n; j++) {
+            const at = (o * inner + i + j) * F;
+            if (k === 0) out.set(part.subarray(ow / 8 + j * F, ow / 8 + (j + 1) * F), at);
+            else combine(out, at, part, ow / 8 + j * F);
+          }
+        }
+      }
+    }
+  }
+
+  klDivSlices(input: FloatArray, target: FloatArray, outer: number, size: number, inner: number, logTarget: boolean, out: Float64Array): void {
+    const fn = this.k[`klDivSlices${this.suffix(dtypeOf(input))}`];
+    const lt = logTarget ? 1 : 0;
+    this.sliceReduce(
+      [input, target], outer, size, inner, 1, out,
+      ([x, t], R, K, W, o) => fn(x!, t!, R, K, W, lt, o),
+      (acc, ai, part, pi) => {
+        acc[ai] = acc[ai]! + part[pi]!;
+      },
+    );
+  }
+
+  sliceStats(x: FloatArray, outer: number, size: number, inner: number, withLse: boolean, out: Float64Array): void {
+    const fn = this.k[`sliceStats${this.suffix(dtypeOf(x))}`];
+    const lse = withLse ? 1 : 0;
+    this.sliceReduce([x], outer, size, inner, SLICE_STATS, out, ([p], R, K, W, o) => fn(p!, R, K, W, lse, o), combineStats);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // fused KL from logits with its gradients
+
+  klDivLogitsGrad(
+    x: FloatArray,
+    y: FloatArray,
+    outer: number,
+    size: number,
+    inner: number,
+    temperature: number,
+    pointScale: number,
+    gradScale: number,
+    gradOut: FloatArray | null,
+    sliceScale: Float64Array | null,
+    perSlice: Float64Array | null,
+    pointwise: FloatArray | null,
+    gradInput: FloatArray,
+    gradTarget: FloatArray | null,
+  ): number {
+    const dtype = dtypeOf(x);
+    const b = x.BYTES_PER_ELEMENT;
+    const sfx = this.suffix(dtype);
+    const fn = this.k[`klDivLogitsGrad${sfx}`];
+    const invT = 1 / temperature;
+    const total = new CompensatedSum();
+    const F64 = () => this.mem.f64();
+    const ss = sliceScale !== null && gradOut === null ? sliceScale : null;
+    // Element arrays per slab: x, y, then optional G, pointwise, gradInput, gradTarget.
+    const nElem = 3 + (gradOut ? 1 : 0) + (pointwise ? 1 : 0) + (gradTarget ? 1 : 0);
+    const perSliceBytes = 8 * (ss ? 2 : 1);
+    const scratchBytes = (inner === 1 || dtype === 'float64' ? 2 : 8) * size * b;
+    const slab = size * inner;
+    const zeroCopy = [x, y, gradOut, pointwise, gradInput, gradTarget].every((a) => a === null || this.mem.owns(a));
+    const ptr = (a: FloatArray | null, off: number): number => (a === null ? 0 : a.byteOffset + off * b);
+    const stageScale = (w: number, from: number, n: number): void => {
+      if (ss) F64().set(ss.subarray(from, from + n), w / 8);
+    };
+    const avail = this.room(9) - scratchBytes;
+
+    if (zeroCopy && avail >= inner * perSliceBytes) {
+      const per = Math.max(1, Math.floor(avail / (inner * perSliceBytes)));
+      const nMax = Math.min(per, outer);
+      const [scratch, ps, sw] = this.carve(scratchBytes, nMax * inner * 8, ss ? nMax * inner * 8 : 0);
+      for (let o = 0; o < outer; o += nMax) {
+        const n = Math.min(nMax, outer - o);
+        const off = o * slab;
+        stageScale(sw!, o * inner, n * inner);
+        total.add(fn(ptr(x, off), ptr(y, off), n, size, inner, invT, pointScale, gradScale, ptr(gradOut, off), ss ? sw! : 0, ptr(pointwise, off), ps!, ptr(gradInput, off), ptr(gradTarget, off), scratch!));
+        if (perSlice) perSlice.set(F64().subarray(ps! / 8, ps! / 8 + n * inner), o * inner);
+      }
+      return total.value;
+    }
+    const perSlab = slab * b * nElem + inner * perSliceBytes;
+    if (perSlab <= avail) {
+      const nMax = Math.min(outer, Math.floor(avail / perSlab));
+      const e = nMax * slab * b;
+      const [scratch, xw, yw, gw, dw, iw, ow, ps, sw] = this.carve(
+        scratchBytes, e, e, gradOut ? e : 0, pointwise ? e : 0, e, gradTarget ? e : 0, nMax * inner * 8, ss ? nMax * inner * 8 : 0,
+      );
+      for (let o = 0; o < outer; o += nMax) {
+        const n = Math.min(nMax, outer - o);
+        this.gather(x, o, size, inner, 0, size * n, 0, inner, xw!);
+        this.gather(y, o, size, inner, 0, size * n, 0, inner, yw!);
+        if (gradOut) this.gather(gradOut, o, size, inner, 0, size * n, 0, inner, gw!);
+        stageScale(sw!, o * inner, n * inner);
+        total.add(fn(xw!, yw!, n, size, inner, invT, pointScale, gradScale, gradOut ? gw! : 0, ss ? sw! : 0, pointwise ? dw! : 0, ps!, iw!, gradTarget ? ow! : 0, scratch!));
+        if (pointwise) this.scatter(pointwise, o, size, inner, 0, size * n, 0, inner, dw!);
+        this.scatter(gradInput, o, size, inner, 0, size * n, 0, inner, iw!);
+        if (gradTarget) this.scatter(gradTarget, o, size, inner, 0, size * n, 0, inner, ow!);
+        if (perSlice) perSlice.set(F64().subarray(ps! / 8, ps! / 8 + n * inner), o * inner);
+      }
+      return total.value;
+    }
+    const perCol = size * b * nElem + perSliceBytes;
+    if (perCol <= avail) {
+      // Tiles of whole columns (inner > 1 here).
+      const tw = Math.floor(avail / perCol);
+      const e = tw * size * b;
+      const [scratch, xw, yw, gw, dw, iw, ow, ps, sw] = this.carve(
+        scratchBytes, e, e, gradOut ? e : 0, pointwise ? e : 0, e, gradTarget ? e : 0, tw * 8, ss ? tw * 8 : 0,
+      );
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i += tw) {
+          const n = Math.min(tw, inner - i);
+          this.gather(x, o, size, inner, 0, size, i, n, xw!);
+          this.gather(y, o, size, inner, 0, size, i, n, yw!);
+          if (gradOut) this.gather(gradOut, o, size, inner, 0, size, i, n, gw!);
+          stageScale(sw!, o * inner + i, n);
+          total.add(fn(xw!, yw!, 1, size, n, invT, pointScale, gradScale, gradOut ? gw! : 0, ss ? sw! : 0, pointwise ? dw! : 0, ps!, iw!, gradTarget ? ow! : 0, scratch!));
+          if (pointwise) this.scatter(pointwise, o, size, inner, 0, size, i, n, dw!);
+          this.scatter(gradInput, o, size, inner, 0, size, i, n, iw!);
+          if (gradTarget) this.scatter(gradTarget, o, size, inner, 0, size, i, n, ow!);
+          if (perSlice) perSlice.set(F64().subarray(ps! / 8, ps! / 8 + n), o * inner + i);
+        }
+      }
+      return total.value;
+    }
+    // Columns longer than the window: online log-sum-exp of x/T and y/T (pass A), the terms and
+    // the input gradient or the 'none' sums (pass B), then the gradients that need the whole
+    // slice's sums (pass C: 'none' gradInput, and gradTarget), exponentials recomputed per pass.
+    const update = this.k[`lseUpdate${sfx}`];
+    const terms = this.k[`klGradTermsChunk${sfx}`];
+    const apply = this.k[`klGradApplyChunk${sfx}`];
+    const cols = Math.min(inner, 16);
+    const fixedBytes = 2 * 16 * cols + 4 * 8 * cols;
+    const kc = Math.max(1, Math.floor((this.room(12) - fixedBytes) / (cols * b * nElem)));
+    const e = kc * cols * b;
+    const [sx, sy, acc, accA, accB, sw, xw, yw, gw, dw, iw, ow] = this.carve(
+      16 * cols, 16 * cols, 8 * cols, 8 * cols, 8 * cols, 8 * cols, e, e, gradOut ? e : 0, pointwise ? e : 0, e, gradTarget ? e : 0,
+    );
+    const needApply = gradOut !== null || gradTarget !== null;
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i += cols) {
+        const n = Math.min(cols, inner - i);
+        this.initState(sx!, n);
+        this.initState(sy!, n);
+        for (const a of [acc!, accA!, accB!]) F64().fill(0, a / 8, a / 8 + n);
+        stageScale(sw!, o * inner + i, n);
+        for (let k = 0; k < size; k += kc) {
+          const m = Math.min(kc, size - k);
+          this.gather(x, o, size, inner, k, m, i, n, xw!);
+          update(xw!, m, n, invT, sx!);
+          this.gather(y, o, size, inner, k, m, i, n, yw!);
+          update(yw!, m, n, invT, sy!);
+        }
+        for (let k = 0; k < size; k += kc) {
+          const m = Math.min(kc, size - k);
+          this.gather(x, o, size, inner, k, m, i, n, xw!);
+          this.gather(y, o, size, inner, k, m, i, n, yw!);
+          if (gradOut) this.gather(gradOut, o, size, inner, k, m, i, n, gw!);
+          terms(xw!, yw!, gradOut ? gw! : 0, m, n, invT, sx!, sy!, pointScale, gradScale, ss ? sw! : 0, pointwise ? dw! : 0, iw!, acc!, accA!, accB!);
+          if (pointwise) this.scatter(pointwise, o, size, inner, k, m, i, n, dw!);
+          if (!gradOut) this.scatter(gradInput, o, size, inner, k, m, i, n, iw!);
+        }
+        if (needApply) {
+          for (let k = 0; k < size; k += kc) {
+            const m = Math.min(kc, size - k);
+            this.gather(x, o, size, inner, k, m, i, n, xw!);
+            this.gather(y, o, size, inner, k, m, i, n, yw!);
+            if (gradOut) this.gather(gradOut, o, size, inner, k, m, i, n, gw!);
+            apply(xw!, yw!, gradOut ? gw! : 0, m, n, invT, sx!, sy!, gradScale, ss ? sw! : 0, acc!, accA!, accB!, iw!, gradTarget ? ow! : 0);
+            if (gradOut) this.scatter(gradInput, o, size, inner, k, m, i, n, iw!);
+            if (gradTarget) this.scatter(gradTarget, o, size, inner, k, m, i, n, ow!);
+          }
+        }
+        const A = F64();
+        for (let j = 0; j < n; j++) {
+          const kl = A[acc! / 8 + j]!;
+          if (perSlice) perSlice[o * inner + i + j] = kl;
+          total.add(kl);
+        }
+      }
+    }
+    return total.value;
+  }
+}
+
+/**
+ * Folds the statistics of a later chunk of a slice (`part` at `pi`) into those of the earlier
+ * chunks (`acc` at `ai`): counts and sums add, extrema combine, and (max, Σ exp(x − max)) merge
+ * as an online log-sum-exp.
+ */
+function combineStats(acc: Float64Array, ai: number, part: Float64Array, pi: number): void {
+  for (const f of [STAT.nan, STAT.posInf, STAT.negInf, STAT.negative, STAT.aboveOne, STAT.sum]) acc[ai + f] = acc[ai + f]! + part[pi + f]!;
+  acc[ai + STAT.minFinite] = Math.min(acc[ai + STAT.minFinite]!, part[pi + STAT.minFinite]!);
+  acc[ai + STAT.maxFinite] = Math.max(acc[ai + STAT.maxFinite]!, part[pi + STAT.maxFinite]!);
+  const m1 = acc[ai + STAT.max]!;
+  const m2 = part[pi + STAT.max]!;
+  const m = Math.max(m1, m2);
+  acc[ai + STAT.max] = m;
+  acc[ai + STAT.expSum] = Number.isFinite(m)
+    ? acc[ai + STAT.expSum]! * Math.exp(m1 - m) + part[pi + STAT.expSum]! * Math.exp(m2 - m)
+    : 0;
 }
