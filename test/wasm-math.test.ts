@@ -17,7 +17,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileEntry, instantiate } from './helpers/asbuild.mjs';
-import { type DD, expDD, logDD, pow2 } from './helpers/dd.js';
+import { type DD, expDD, logDD } from './helpers/dd.js';
+import { pow2, ulpErrF32, ulpErrF64 } from './helpers/ulp.mjs';
 
 const ENTRY = 'assembly/test/math-entry.ts';
 const PAGES = 512; // 32 MiB: room for 3 f64 buffers of ~1.1·10^6 elements
@@ -108,47 +109,6 @@ const F64_SPECIALS = [
   bitsToF64(0x7ff4a5a5, 0xa5a5a5a5), 1, -1, 5e-324, -5e-324, 2 ** -1022, -(2 ** -1022),
   Number.MAX_VALUE, -Number.MAX_VALUE, 0.5, 2, Math.SQRT1_2,
 ];
-
-// ---- ulp metering -----------------------------------------------------------------------------
-
-/** Binary exponent of |a| > 0 (exact, unlike Math.log2 near powers of two). */
-function exponentOf(a: number): number {
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e--;
-  else if (2 ** (e + 1) <= a) e++;
-  return e;
-}
-
-/** |y − ref| in ulps of the f32 binade of `ref` (ref: the f64 value of the exact result). */
-export function ulpErrF32(y: number, ref: number): number {
-  if (Number.isNaN(ref) || Number.isNaN(y)) return Number.isNaN(ref) && Number.isNaN(y) ? 0 : Infinity;
-  if (!Number.isFinite(ref)) return y === ref ? 0 : Infinity;
-  if (Math.abs(y) === Infinity && Math.fround(ref) === y) return 0; // correctly rounded overflow
-  const yv = y === Infinity ? 2 ** 128 : y === -Infinity ? -(2 ** 128) : y;
-  if (ref === 0) return yv === 0 ? 0 : Infinity;
-  const e = Math.max(exponentOf(Math.abs(ref)), -126) - 23;
-  return Math.abs(yv - ref) / 2 ** e;
-}
-
-/** |y − V| in ulps of the f64 binade of V = (hi + lo)·2^n (hi ≠ 0). */
-export function ulpErrF64(y: number, hi: number, lo: number, n: number): number {
-  if (Number.isNaN(y)) return Infinity;
-  if (hi === 0) return y === 0 ? 0 : Infinity;
-  if (Math.abs(y) === Infinity) {
-    const h = Math.trunc(n / 2);
-    if (hi * pow2(h) * pow2(n - h) === y) return 0; // correctly rounded overflow
-  }
-  let e = exponentOf(Math.abs(hi));
-  if (Math.abs(hi) === 2 ** e && Math.sign(lo) === -Math.sign(hi)) e--; // V just below 2^e
-  const ulpExp = Math.max(e + n, -1022) - 52;
-  let ys: number;
-  if (Math.abs(y) === Infinity) ys = Math.sign(y) * pow2(1024 - n);
-  else {
-    const h = Math.trunc(-n / 2);
-    ys = y * pow2(h) * pow2(-n - h); // exact
-  }
-  return Math.abs(ys - hi - lo) / pow2(ulpExp - n);
-}
 
 // ---- running the three implementations ---------------------------------------------------------
 

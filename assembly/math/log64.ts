@@ -63,13 +63,15 @@ const LOG64_K = memory.data<i64>([
   const f = f64x2.sub(m, one);
   const s = f64x2.div(f, f64x2.add(m, one));
   const z = f64x2.mul(s, s);
-  let r = f64x2.add(f64x2.mul(z, k(128)), k(112));
-  r = f64x2.add(f64x2.mul(z, r), k(96));
-  r = f64x2.add(f64x2.mul(z, r), k(80));
-  r = f64x2.add(f64x2.mul(z, r), k(64));
-  r = f64x2.add(f64x2.mul(z, r), k(48));
-  r = f64x2.add(f64x2.mul(z, r), k(32));
-  r = f64x2.mul(z, r);
+  // R(z) = z·(A1 + A2 z + … + A7 z⁶) by Estrin's scheme (shorter dependency chain).
+  const z2 = f64x2.mul(z, z);
+  const z4 = f64x2.mul(z2, z2);
+  const p12 = f64x2.add(f64x2.mul(k(48), z), k(32));
+  const p34 = f64x2.add(f64x2.mul(k(80), z), k(64));
+  const p56 = f64x2.add(f64x2.mul(k(112), z), k(96));
+  const p57 = f64x2.add(f64x2.mul(k(128), z2), p56);
+  const p14 = f64x2.add(f64x2.mul(p34, z2), p12);
+  const r = f64x2.mul(z, f64x2.add(f64x2.mul(p57, z4), p14));
   const hfsq = f64x2.mul(f64x2.mul(k(192), f), f);
   const bias = k(208);
   const kf = f64x2.sub(i64x2.add(kk, bias), bias); // exact i64 → f64 for |k| < 2^51
@@ -82,39 +84,33 @@ const LOG64_K = memory.data<i64>([
   const ix = reinterpret<i64>(x) - SQRTH_BITS;
   const kk = (ix >> 52) - kadj;
   const m = reinterpret<f64>((ix & MANT_MASK) + SQRTH_BITS);
-  const f = m - 1.0;
-  const s = f / (m + 1.0);
+  const one = c(176);
+  const f = m - one;
+  const s = f / (m + one);
   const z = s * s;
-  let r = z * c(128) + c(112);
-  r = z * r + c(96);
-  r = z * r + c(80);
-  r = z * r + c(64);
-  r = z * r + c(48);
-  r = z * r + c(32);
-  r = z * r;
-  const hfsq = (0.5 * f) * f;
+  const z2 = z * z;
+  const z4 = z2 * z2;
+  const p57 = c(128) * z2 + (c(112) * z + c(96));
+  const p14 = (c(80) * z + c(64)) * z2 + (c(48) * z + c(32));
+  const r = z * (p57 * z4 + p14);
+  const hfsq = (c(192) * f) * f;
   const kf = <f64>kk;
   const cc = s * (hfsq + r) + kf * c(160);
   return kf * c(144) - ((hfsq - cc) - f);
 }
 
-/** Per-lane path of {@link log2d} for zeros, negatives, subnormals, inf and NaN. */
+/**
+ * Natural logarithm, f64x2, all inputs (special values in the file comment). As in `logf4`, the
+ * subnormal scaling and special-value selects run on every vector (cheaper than a branch).
+ */
 // @ts-ignore: decorator
-@noinline function log2dSpecial(x: v128): v128 {
-  const tiny = f64x2.lt(x, k(224));
+@inline export function log2d(x: v128): v128 {
+  const tiny = f64x2.lt(x, k(224)); // subnormals, ±0 and negatives
   const xs = v128.bitselect(f64x2.mul(x, k(288)), x, tiny);
   let r = core2(xs, v128.and(tiny, k(304)));
   r = v128.bitselect(k(256), r, f64x2.eq(x, f64x2.splat(0)));
   r = v128.bitselect(k(272), r, f64x2.lt(x, f64x2.splat(0)));
-  return v128.bitselect(r, x, f64x2.lt(x, k(240)));
-}
-
-/** Natural logarithm, f64x2, all inputs (special values in the file comment). */
-// @ts-ignore: decorator
-@inline export function log2d(x: v128): v128 {
-  const ok = v128.and(f64x2.ge(x, k(224)), f64x2.lt(x, k(240)));
-  if (i64x2.all_true(ok)) return core2(x, f64x2.splat(0));
-  return log2dSpecial(x);
+  return v128.bitselect(r, x, f64x2.lt(x, k(240))); // +inf and NaN pass through
 }
 
 /** Scalar twin of {@link log2d}: bit-identical results, NaN payloads included. */

@@ -3,10 +3,9 @@
 // `--enable simd`. `<fn>Batch(src, dst, n)` maps the SIMD function over n elements (2-way
 // unrolled, scalar-twin tail) — in the scalar build it runs the scalar twin, exactly what a
 // kernel's non-SIMD path does — and `<twin>Batch` always runs the scalar twin.
-import { expf4, expf4Neg, expf1, expf1Neg } from '../math/expf';
-import { logf4, logf1 } from '../math/logf';
-import { exp2d, exp1d } from '../math/exp64';
-import { log2d, log1d } from '../math/log64';
+import {
+  expf4, expf4Neg, expf1, expf1Neg, logf4, logf1, exp2d, exp1d, log2d, log1d,
+} from '../math/index';
 
 /** First free byte after the static data (the constant tables): test buffers start here. */
 export function heapBase(): usize {

@@ -9,6 +9,8 @@
  * file against mpmath-computed constants).
  */
 
+import { pow2 } from './ulp.mjs';
+
 // ln2 = L1 + L2 + L3 (triple-double, from mpmath at 80 digits).
 const L1 = 0.6931471805599453;
 const L2 = 2.3190468138462996e-17;
@@ -104,11 +106,6 @@ export function expDD(x: number): { hi: number; lo: number; n: number } {
   return { hi: e.hi, lo: e.lo, n };
 }
 
-/** 2^k as a double for any integer k in [−1074, 1023]. */
-export function pow2(k: number): number {
-  if (k < -1022) return 2 ** (k + 100) * 2 ** -100;
-  return 2 ** k;
-}
 
 /** log(x) for finite x > 0 (subnormals included) as a DD. */
 export function logDD(x: number): DD {
