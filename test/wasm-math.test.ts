@@ -263,6 +263,8 @@ function expf32Samples(seed: number): number[] {
   s.uniform(65536, 85, 89); // overflow edge
   for (const x0 of [0, -0, 88.72283172607422, -87.33654022216797, -103.97207641601562, -103.27892303466797])
     s.runF32(x0, 4096);
+  // Around the n = −150/−151 rounding boundary and the −104.6 clamp (2^(n+24) = +0 below it).
+  for (const x0 of [-104.31960296630859, -104.5999984741211]) s.runF32(x0, 2048);
   for (const x of F32_SPECIALS) s.add(x);
   // Worst cases found by the exhaustive sweep (bench/exhaustive-math.mjs).
   s.add(5.199133396148682); // expf4: 1.0272 ulp
@@ -393,6 +395,7 @@ describe('exp2d / exp1d', () => {
     s.uniform(65536, 705, 710); // overflow edge
     for (const x0 of [0, -0, 709.782712893384, -708.3964185322641, -745.1332191019412, -744.4400719213812])
       s.runF64(x0, 2048);
+    for (const x0 of [-746.1730283668, -746.5]) s.runF64(x0, 2048); // n = −1076/−1077 boundary, clamp
     for (const x of F64_SPECIALS) s.add(x);
     s.add(-708.7817031957675); // worst of 2·10^7 random inputs: 0.7834 ulp
     run = runAll('f64', 'exp2dBatch', 'exp1dBatch', s.xs, true);

@@ -12,7 +12,7 @@ export {
 // (2.26 ulp max, exhaustive; the XNNPACK coefficients measure the same). Same clamp/scaling as
 // expf4Neg so subnormals are kept, which makes the cost comparison fair.
 const P5_K = memory.data<i32>([
-  0xc2d00000, 0xc2d00000, 0xc2d00000, 0xc2d00000, //   0 −104
+  0xc2d13333, 0xc2d13333, 0xc2d13333, 0xc2d13333, //   0 −104.6
   0x3fb8aa3b, 0x3fb8aa3b, 0x3fb8aa3b, 0x3fb8aa3b, //  16 log2e
   0x4b400097, 0x4b400097, 0x4b400097, 0x4b400097, //  32 magic (+24)
   0x3f317200, 0x3f317200, 0x3f317200, 0x3f317200, //  48 ln2_hi
@@ -46,7 +46,7 @@ const P5_K = memory.data<i32>([
   return f32x4.mul(f32x4.add(f32x4.mul(ts, p), s), kp(160));
 }
 
-// ---- expf4Neg with v128.const literals instead of table loads (same algorithm and bits).
+// ---- expf4Neg with v128.const literals instead of table loads (same algorithm, Horner form).
 // @ts-ignore: decorator
 @inline function expf4NegConst(x: v128): v128 {
   x = f32x4.pmax(x, i32x4.splat(0xc2d00000));
@@ -62,6 +62,54 @@ const P5_K = memory.data<i32>([
   const u = f32x4.add(f32x4.mul(f32x4.mul(t, t), q), t);
   const p = f32x4.add(i32x4.splat(0x3f800000), u);
   return f32x4.mul(f32x4.mul(p, s), i32x4.splat(0x33800000));
+}
+
+// ---- expf4Neg evaluated by Horner instead of Estrin (same coefficients; 0.9888 ulp exhaustive
+// on x ≤ 0 and 0.9692 for x > 0, vs 0.9961 / 1.0272 for Estrin).
+const H_K = memory.data<i32>([
+  0xc2d13333, 0xc2d13333, 0xc2d13333, 0xc2d13333, //   0 −104.6
+  0x3fb8aa3b, 0x3fb8aa3b, 0x3fb8aa3b, 0x3fb8aa3b, //  16 log2e
+  0x4b400097, 0x4b400097, 0x4b400097, 0x4b400097, //  32 magic (+24)
+  0x3f317200, 0x3f317200, 0x3f317200, 0x3f317200, //  48 ln2_hi
+  0x35bfbe8e, 0x35bfbe8e, 0x35bfbe8e, 0x35bfbe8e, //  64 ln2_lo
+  0x3ab511d5, 0x3ab511d5, 0x3ab511d5, 0x3ab511d5, //  80 C6
+  0x3c091d1b, 0x3c091d1b, 0x3c091d1b, 0x3c091d1b, //  96 C5
+  0x3d2aac7a, 0x3d2aac7a, 0x3d2aac7a, 0x3d2aac7a, // 112 C4
+  0x3e2aaa48, 0x3e2aaa48, 0x3e2aaa48, 0x3e2aaa48, // 128 C3
+  0x3efffffe, 0x3efffffe, 0x3efffffe, 0x3efffffe, // 144 C2
+  0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000, // 160 1
+  0x33800000, 0x33800000, 0x33800000, 0x33800000, // 176 2^-24
+], 16);
+
+// @ts-ignore: decorator
+@inline function kh(off: usize): v128 {
+  return v128.load(H_K + off);
+}
+
+// @ts-ignore: decorator
+@inline function expf4NegHorner(x: v128): v128 {
+  x = f32x4.pmax(x, kh(0));
+  const v = f32x4.add(f32x4.mul(x, kh(16)), kh(32));
+  const s = i32x4.shl(v, 23);
+  const n = f32x4.sub(v, kh(32));
+  let t = f32x4.sub(x, f32x4.mul(n, kh(48)));
+  t = f32x4.sub(t, f32x4.mul(n, kh(64)));
+  let q = f32x4.add(f32x4.mul(kh(80), t), kh(96));
+  q = f32x4.add(f32x4.mul(q, t), kh(112));
+  q = f32x4.add(f32x4.mul(q, t), kh(128));
+  q = f32x4.add(f32x4.mul(q, t), kh(144));
+  const u = f32x4.add(f32x4.mul(f32x4.mul(t, t), q), t);
+  return f32x4.mul(f32x4.mul(f32x4.add(kh(160), u), s), kh(176));
+}
+
+export function expf4NegHornerBatch(src: usize, dst: usize, n: i32): void {
+  for (let i = 0; i + 8 <= n; i += 8) {
+    const o = <usize>i << 2;
+    const a = expf4NegHorner(v128.load(src + o));
+    const b = expf4NegHorner(v128.load(src + o, 16));
+    v128.store(dst + o, a);
+    v128.store(dst + o, b, 16);
+  }
 }
 
 // ---- expf4Neg behind a call (is @inline worth it?)
