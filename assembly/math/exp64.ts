@@ -14,8 +14,10 @@
  * 4. `1 + t` is split exactly (`hi = 1 + t`, `lo = (1 − hi) + t`) and the result assembled as
  *    `hi + (lo + (t²q + dt·hi))`, so only the last addition rounds at full size.
  * 5. Scaling by 2^n as in `expf`: `2^(n+54)·p·2^-54` for x < 0 and `2^(n−1)·p·2` for x ≥ 0
- *    (x clamped to [−746, 710] first), which yields correctly scaled subnormals and overflow to
- *    +inf with no special cases.
+ *    (x clamped to [−746.5, 710] first), which yields correctly scaled subnormals and overflow to
+ *    +inf with no special cases. −746.5 rounds to n = −1077, whose biased power of two
+ *    2^(n+54) is +0, so lanes that underflow (−inf, masked values) never run subnormal
+ *    arithmetic (slow on x86); only genuinely subnormal results do.
  *
  * Special values: ±0 → 1, +inf → +inf, x > 709.78 → +inf, −inf → +0, x < −745.13 → +0,
  * subnormal results not flushed, NaN → NaN (payload unspecified).
@@ -69,7 +71,8 @@ const EXP64_K = memory.data<i64>([
   const tl = f64x2.mul(n, k(48));
   const t = f64x2.sub(th, tl);
   const dt = f64x2.sub(f64x2.sub(th, t), tl);
-  // q(t) by Estrin's scheme (shorter dependency chain than Horner; see the measurements above).
+  // q(t) by Estrin's scheme: a shorter dependency chain than Horner (measured exp1d 11.7 → 7.2
+  // ns/elem, exp2d 3.75 → 3.07), same accuracy.
   const t2 = f64x2.mul(t, t);
   const t4 = f64x2.mul(t2, t2);
   const p23 = f64x2.add(f64x2.mul(k(80), t), k(64));
