@@ -123,8 +123,15 @@ interface Run {
  * Runs `vec` (SIMD build and scalar build) and `twin` (SIMD build) over `inputs`; asserts the three
  * outputs are bit-identical (NaN outputs compare by NaN-ness only when `nanPayloadFree`).
  */
+/** NaN bit patterns (incl. signalling ones) stored raw after the inputs: a JS number store would quiet them. */
+const RAW_NAN_F32 = [0x7fa5a5a5, 0xffc00001, 0x7f800001, 0xff812345];
+const RAW_NAN_F64 = [
+  [0x7ff4a5a5, 0xa5a5a5a5], [0xfff80000, 1], [0x7ff00000, 1], [0xfff12345, 0x6789abcd],
+];
+
 function runAll(kind: 'f32' | 'f64', vec: string, twin: string, inputs: number[], nanPayloadFree: boolean): Run {
-  const n = inputs.length;
+  const raw = kind === 'f32' ? RAW_NAN_F32.length : RAW_NAN_F64.length;
+  const n = inputs.length + raw;
   const width = kind === 'f32' ? 4 : 8;
   const outs: Uint32Array[] = [];
   let xs!: Float64Array;
@@ -136,8 +143,13 @@ function runAll(kind: 'f32' | 'f64', vec: string, twin: string, inputs: number[]
     expect(dst + n * width).toBeLessThan(mod.memory.buffer.byteLength);
     const View = kind === 'f32' ? Float32Array : Float64Array;
     const vin = new View(mod.memory.buffer, src, n);
-    for (let i = 0; i < n; i++) vin[i] = inputs[i];
-    // Keep NaN payloads of the special inputs exactly (typed-array stores may canonicalise).
+    for (let i = 0; i < inputs.length; i++) vin[i] = inputs[i];
+    const u = new Uint32Array(mod.memory.buffer, src, n * (width / 4));
+    for (let j = 0; j < raw; j++) {
+      const i = inputs.length + j;
+      if (kind === 'f32') u[i] = RAW_NAN_F32[j];
+      else [u[2 * i + 1], u[2 * i]] = RAW_NAN_F64[j];
+    }
     mod.exports[fn](src, dst, n);
     outs.push(new Uint32Array(mod.memory.buffer.slice(dst, dst + n * width)));
     if (!xs) {
