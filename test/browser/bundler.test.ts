@@ -49,10 +49,10 @@ describe('esbuild bundle in Chromium', () => {
     expect(inputs.some((i) => i.includes('node_modules/klwasm/dist/esm/backend/wasm/binaries.generated.js'))).toBe(true);
     expect(inputs.some((i) => i.includes('node_modules/@assemblyscript/loader/index.js'))).toBe(true);
     expect(inputs.filter((i) => i.endsWith('.wasm') || i.includes('/cjs/') || i.includes('/cli/'))).toEqual([]);
-    // Two base64 binaries (~44 kB of wasm) plus the library: a sane size.
+    // Two base64 binaries (~145 kB of wasm: the SIMD kernels inline their exp/log) plus the library.
     const size = statSync(join(bundle.dir, 'app.js')).size;
     expect(size).toBeGreaterThan(60_000);
-    expect(size).toBeLessThan(250_000);
+    expect(size).toBeLessThan(400_000);
   });
 
   it.each(['wasm-simd', 'wasm-scalar', 'js'])('golden subset on %s in the bundled app', async (backend) => {
