@@ -10,7 +10,7 @@
 export { max_f32, max_f64 } from './max';
 export { softmax_f32, softmax_f64, logSoftmax_f32, logSoftmax_f64 } from './softmax';
 export {
-  logSumExp_f32, logSumExp_f64, lseUpdate_f32, lseUpdate_f64, softmaxApply_f32, softmaxApply_f64,
+  logSumExp_f32, logSumExp_f64, lseUpdate_f32, lseUpdate_f64, lseUpdatePrecise_f32, softmaxApply_f32, softmaxApply_f64,
 } from './lse';
 export { klDiv_f32, klDiv_f64 } from './klDiv';
 export { klDivLogits_f32, klDivLogits_f64, klTermsChunk_f32, klTermsChunk_f64 } from './klDivLogits';

@@ -26,7 +26,8 @@
 // scalar build (and SIMD tails) run the scalar twin, which computes the same formulas.
 import { at, demotePair, expNegS, hsumF64, promoteHigh, sliceMaxScalar } from './common';
 import { colMaxF32x4, rowMaxF32, rowMaxF64 } from './max';
-import { lseDiff, pointF32x4, pointF64x2, pointS, termF32x4, termF64x2, termS } from './klTerm';
+import { logRatio, pointF32x4, pointF64x2, pointS, termF32x4, termF64x2, termFiniteF32x4, termS, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
+import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMy, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 
 // Compile-time variants: M = u8 (reduced) | u16 ('none' with G); GT = u8 (no gradTarget) | u16.
@@ -61,7 +62,12 @@ function gradSliceScalar<T, M, GT>(
     sx += <f64>a;
     sy += <f64>b;
   }
-  const c = lseDiff(<f64>mx, <f64>my, sx, sy, invT);
+  if (sizeof<T>() == 4 && (dst != 0 || isNone<M>())) {
+    sx = sumExpPreciseS(x, K, stride, <f32>mx, invT);
+    sy = sumExpPreciseS(y, K, stride, <f32>my, invT);
+  }
+  const D = <f64>my - <f64>mx;
+  const L = logRatio(sx, sy);
   const ix = <T>(1.0 / sx);
   const iy = <T>(1.0 / sy);
   const sT = <T>s;
@@ -71,7 +77,7 @@ function gradSliceScalar<T, M, GT>(
   for (let k = 0; k < K; k++) {
     const xv = <f64>load<T>(at<T>(x, k * stride));
     const yv = <f64>load<T>(at<T>(y, k * stride));
-    const u = <T>((yv - xv) * invT - c);
+    const u = uS<T>(<T>xv, <T>yv, D, invT, L);
     const q = load<T>(at<T>(ea, k)) * ix;
     const p = load<T>(at<T>(eb, k)) * iy;
     total += <f64>termS<T>(u, p, q, <T>yv);
@@ -99,7 +105,7 @@ function gradSliceScalar<T, M, GT>(
       if (wantGy<GT>()) {
         const xv = <f64>load<T>(at<T>(x, k * stride));
         const yv = <f64>load<T>(at<T>(y, k * stride));
-        const u = <T>((yv - xv) * invT - c);
+        const u = uS<T>(<T>xv, <T>yv, D, invT, L);
         let v: T;
         if (isNone<M>()) v = sT * (p * (g * (u + <T>1) - Bt));
         else v = sT * (p * (u - kl));
@@ -117,47 +123,27 @@ function gradRowF32<M, GT>(
   x: usize, y: usize, G: usize, n: i32, invT: f64, pointScale: f32, s: f64,
   dst: usize, gx: usize, gy: usize, scratch: usize,
 ): f64 {
-  const mx = rowMaxF32(x, n);
-  const my = rowMaxF32(y, n);
+  // Sweeps 1–2 are klDivLogits' own (klRows.ts), so the loss below is bit-identical to it.
+  rowExtremaF32(x, y, n);
+  const mx = rowMx;
+  const my = rowMy;
+  const special = rowSpecial;
   const ea = scratch;
   const eb = at<f32>(scratch, n);
-  const sc = <f32>invT;
-  let sx: f64 = 0;
-  let sy: f64 = 0;
+  rowExpsF32(x, y, n, mx, my, <f32>invT, ea, eb);
+  // Pointwise outputs see the sums' error directly: exact sums then (klRows.ts), as klDivLogits.
+  if (dst != 0 || isNone<M>()) rowSumsPreciseF32(x, y, n, mx, my, invT);
+  const sx = rowSx;
+  const sy = rowSy;
   let k = 0;
-  const vmx = f32x4.splat(mx);
-  const vmy = f32x4.splat(my);
-  const vsc = f32x4.splat(sc);
-  let ax0 = f64x2.splat(0);
-  let ax1 = ax0;
-  let ay0 = ax0;
-  let ay1 = ax0;
-  for (; k + 4 <= n; k += 4) {
-    const a = expNegF32x4(f32x4.mul(f32x4.sub(v128.load(at<f32>(x, k)), vmx), vsc));
-    const b = expNegF32x4(f32x4.mul(f32x4.sub(v128.load(at<f32>(y, k)), vmy), vsc));
-    v128.store(at<f32>(ea, k), a);
-    v128.store(at<f32>(eb, k), b);
-    ax0 = f64x2.add(ax0, f64x2.promote_low_f32x4(a));
-    ax1 = f64x2.add(ax1, promoteHigh(a));
-    ay0 = f64x2.add(ay0, f64x2.promote_low_f32x4(b));
-    ay1 = f64x2.add(ay1, promoteHigh(b));
-  }
-  sx = hsumF64(f64x2.add(ax0, ax1));
-  sy = hsumF64(f64x2.add(ay0, ay1));
-  for (; k < n; k++) {
-    const a = expNegS<f32>((load<f32>(at<f32>(x, k)) - mx) * sc);
-    const b = expNegS<f32>((load<f32>(at<f32>(y, k)) - my) * sc);
-    store<f32>(at<f32>(ea, k), a);
-    store<f32>(at<f32>(eb, k), b);
-    sx += <f64>a;
-    sy += <f64>b;
-  }
-  const c = lseDiff(<f64>mx, <f64>my, sx, sy, invT);
+  const D = <f64>my - <f64>mx;
+  const L = logRatio(sx, sy);
   const ix = <f32>(1.0 / sx);
   const iy = <f32>(1.0 / sy);
   const vix = f32x4.splat(ix);
   const viy = f32x4.splat(iy);
-  const vc = f64x2.splat(c);
+  const vD = f64x2.splat(D);
+  const vL = f64x2.splat(L);
   const vinvT = f64x2.splat(invT);
   const vps = f32x4.splat(pointScale);
   const sT = <f32>s;
@@ -172,28 +158,32 @@ function gradRowF32<M, GT>(
   let B0 = t0;
   let B1 = t0;
   k = 0;
-  for (; k + 4 <= n; k += 4) {
-    const xv = v128.load(at<f32>(x, k));
-    const yv = v128.load(at<f32>(y, k));
-    const dlo = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(yv), f64x2.promote_low_f32x4(xv)), vinvT), vc);
-    const dhi = f64x2.sub(f64x2.mul(f64x2.sub(promoteHigh(yv), promoteHigh(xv)), vinvT), vc);
-    const u = demotePair(dlo, dhi);
-    const q = f32x4.mul(v128.load(at<f32>(ea, k)), vix);
-    const p = f32x4.mul(v128.load(at<f32>(eb, k)), viy);
-    const t = termF32x4(u, p, q, yv);
-    t0 = f64x2.add(t0, f64x2.promote_low_f32x4(t));
-    t1 = f64x2.add(t1, promoteHigh(t));
-    if (dst != 0) v128.store(at<f32>(dst, k), pointF32x4(u, p, yv, vps));
-    if (isNone<M>()) {
-      const gp = f32x4.mul(v128.load(at<f32>(G, k)), p);
-      A0 = f64x2.add(A0, f64x2.promote_low_f32x4(gp));
-      A1 = f64x2.add(A1, promoteHigh(gp));
-      const bu = v128.bitselect(zero, f32x4.mul(gp, f32x4.add(u, one)), f32x4.eq(yv, ninf));
-      B0 = f64x2.add(B0, f64x2.promote_low_f32x4(bu));
-      B1 = f64x2.add(B1, promoteHigh(bu));
-    } else {
-      v128.store(at<f32>(gx, k), f32x4.mul(vs, f32x4.sub(q, p)));
+  const n4 = n & ~3;
+  while (k < n4) {
+    // Terms in f32 blocks folded into f64, exactly as klDivLogits' rowTermsF32.
+    const end = min<i32>(k + BLOCK, n4);
+    let acc = f32x4.splat(0);
+    for (; k < end; k += 4) {
+      const xv = v128.load(at<f32>(x, k));
+      const yv = v128.load(at<f32>(y, k));
+      const u = uF32x4(xv, yv, vD, vinvT, vL);
+      const q = f32x4.mul(v128.load(at<f32>(ea, k)), vix);
+      const p = f32x4.mul(v128.load(at<f32>(eb, k)), viy);
+      acc = f32x4.add(acc, special ? termF32x4(u, p, q, yv) : termFiniteF32x4(u, p, q));
+      if (dst != 0) v128.store(at<f32>(dst, k), pointF32x4(u, p, yv, vps));
+      if (isNone<M>()) {
+        const gp = f32x4.mul(v128.load(at<f32>(G, k)), p);
+        A0 = f64x2.add(A0, f64x2.promote_low_f32x4(gp));
+        A1 = f64x2.add(A1, promoteHigh(gp));
+        const bu = v128.bitselect(zero, f32x4.mul(gp, f32x4.add(u, one)), f32x4.eq(yv, ninf));
+        B0 = f64x2.add(B0, f64x2.promote_low_f32x4(bu));
+        B1 = f64x2.add(B1, promoteHigh(bu));
+      } else {
+        v128.store(at<f32>(gx, k), f32x4.mul(vs, f32x4.sub(q, p)));
+      }
     }
+    t0 = f64x2.add(t0, f64x2.promote_low_f32x4(acc));
+    t1 = f64x2.add(t1, promoteHigh(acc));
   }
   let total = hsumF64(f64x2.add(t0, t1));
   let A = hsumF64(f64x2.add(A0, A1));
@@ -201,7 +191,7 @@ function gradRowF32<M, GT>(
   for (; k < n; k++) {
     const xv = <f64>load<f32>(at<f32>(x, k));
     const yv = <f64>load<f32>(at<f32>(y, k));
-    const u = <f32>((yv - xv) * invT - c);
+    const u = uS<f32>(<f32>xv, <f32>yv, D, invT, L);
     const q = load<f32>(at<f32>(ea, k)) * ix;
     const p = load<f32>(at<f32>(eb, k)) * iy;
     total += <f64>termS<f32>(u, p, q, <f32>yv);
@@ -233,9 +223,7 @@ function gradRowF32<M, GT>(
       if (wantGy<GT>()) {
         const xv = v128.load(at<f32>(x, k));
         const yv = v128.load(at<f32>(y, k));
-        const dlo = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(yv), f64x2.promote_low_f32x4(xv)), vinvT), vc);
-        const dhi = f64x2.sub(f64x2.mul(f64x2.sub(promoteHigh(yv), promoteHigh(xv)), vinvT), vc);
-        const u = demotePair(dlo, dhi);
+        const u = uF32x4(xv, yv, vD, vinvT, vL);
         let v: v128;
         if (isNone<M>()) v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(f32x4.mul(g, f32x4.add(u, one)), vB)));
         else v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(u, vkl)));
@@ -253,7 +241,7 @@ function gradRowF32<M, GT>(
       if (wantGy<GT>()) {
         const xv = <f64>load<f32>(at<f32>(x, k));
         const yv = <f64>load<f32>(at<f32>(y, k));
-        const u = <f32>((yv - xv) * invT - c);
+        const u = uS<f32>(<f32>xv, <f32>yv, D, invT, L);
         let v: f32;
         if (isNone<M>()) v = sT * (p * (g * (u + <f32>1) - Bt));
         else v = sT * (p * (u - kl));
@@ -302,12 +290,19 @@ function gradColsF32<M, GT>(
       ay0 = f64x2.add(ay0, f64x2.promote_low_f32x4(b));
       ay1 = f64x2.add(ay1, promoteHigh(b));
     }
-    const c0 = lseDiff(<f64>f32x4.extract_lane(vmx, 0), <f64>f32x4.extract_lane(vmy, 0), f64x2.extract_lane(ax0, 0), f64x2.extract_lane(ay0, 0), invT);
-    const c1 = lseDiff(<f64>f32x4.extract_lane(vmx, 1), <f64>f32x4.extract_lane(vmy, 1), f64x2.extract_lane(ax0, 1), f64x2.extract_lane(ay0, 1), invT);
-    const c2 = lseDiff(<f64>f32x4.extract_lane(vmx, 2), <f64>f32x4.extract_lane(vmy, 2), f64x2.extract_lane(ax1, 0), f64x2.extract_lane(ay1, 0), invT);
-    const c3 = lseDiff(<f64>f32x4.extract_lane(vmx, 3), <f64>f32x4.extract_lane(vmy, 3), f64x2.extract_lane(ax1, 1), f64x2.extract_lane(ay1, 1), invT);
-    const clo = f64x2.replace_lane(f64x2.splat(c0), 1, c1);
-    const chi = f64x2.replace_lane(f64x2.splat(c2), 1, c3);
+    if (dst != 0 || isNone<M>()) {
+      // Pointwise outputs: precise f64 sums per lane, as klDivLogits' klColsF32.
+      ax0 = f64x2.replace_lane(f64x2.splat(sumExpPreciseS(xi, K, W, f32x4.extract_lane(vmx, 0), invT)), 1, sumExpPreciseS(xi + 4, K, W, f32x4.extract_lane(vmx, 1), invT));
+      ax1 = f64x2.replace_lane(f64x2.splat(sumExpPreciseS(xi + 8, K, W, f32x4.extract_lane(vmx, 2), invT)), 1, sumExpPreciseS(xi + 12, K, W, f32x4.extract_lane(vmx, 3), invT));
+      ay0 = f64x2.replace_lane(f64x2.splat(sumExpPreciseS(yi, K, W, f32x4.extract_lane(vmy, 0), invT)), 1, sumExpPreciseS(yi + 4, K, W, f32x4.extract_lane(vmy, 1), invT));
+      ay1 = f64x2.replace_lane(f64x2.splat(sumExpPreciseS(yi + 8, K, W, f32x4.extract_lane(vmy, 2), invT)), 1, sumExpPreciseS(yi + 12, K, W, f32x4.extract_lane(vmy, 3), invT));
+    }
+    const vDlo = f64x2.sub(f64x2.promote_low_f32x4(vmy), f64x2.promote_low_f32x4(vmx));
+    const vDhi = f64x2.sub(promoteHigh(vmy), promoteHigh(vmx));
+    let vLlo = f64x2.splat(logRatio(f64x2.extract_lane(ax0, 0), f64x2.extract_lane(ay0, 0)));
+    vLlo = f64x2.replace_lane(vLlo, 1, logRatio(f64x2.extract_lane(ax0, 1), f64x2.extract_lane(ay0, 1)));
+    let vLhi = f64x2.splat(logRatio(f64x2.extract_lane(ax1, 0), f64x2.extract_lane(ay1, 0)));
+    vLhi = f64x2.replace_lane(vLhi, 1, logRatio(f64x2.extract_lane(ax1, 1), f64x2.extract_lane(ay1, 1)));
     const onef = f64x2.splat(1.0);
     const vix = demotePair(f64x2.div(onef, ax0), f64x2.div(onef, ax1));
     const viy = demotePair(f64x2.div(onef, ay0), f64x2.div(onef, ay1));
@@ -324,9 +319,7 @@ function gradColsF32<M, GT>(
     for (let k = 0; k < K; k++) {
       const xv = v128.load(at<f32>(xi, k * W));
       const yv = v128.load(at<f32>(yi, k * W));
-      const dlo = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(yv), f64x2.promote_low_f32x4(xv)), vinvT), clo);
-      const dhi = f64x2.sub(f64x2.mul(f64x2.sub(promoteHigh(yv), promoteHigh(xv)), vinvT), chi);
-      const u = demotePair(dlo, dhi);
+      const u = uF32x4Lanes(xv, yv, vDlo, vDhi, vinvT, vLlo, vLhi);
       const q = f32x4.mul(v128.load(at<f32>(scratch, k * 8)), vix);
       const p = f32x4.mul(v128.load(at<f32>(scratch, k * 8 + 4)), viy);
       const t = termF32x4(u, p, q, yv);
@@ -364,9 +357,7 @@ function gradColsF32<M, GT>(
         if (wantGy<GT>()) {
           const xv = v128.load(at<f32>(xi, k * W));
           const yv = v128.load(at<f32>(yi, k * W));
-          const dlo = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(yv), f64x2.promote_low_f32x4(xv)), vinvT), clo);
-          const dhi = f64x2.sub(f64x2.mul(f64x2.sub(promoteHigh(yv), promoteHigh(xv)), vinvT), chi);
-          const u = demotePair(dlo, dhi);
+          const u = uF32x4Lanes(xv, yv, vDlo, vDhi, vinvT, vLlo, vLhi);
           let v: v128;
           if (isNone<M>()) v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(f32x4.mul(g, f32x4.add(u, one)), vB)));
           else v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(u, vkl)));
@@ -424,12 +415,14 @@ function gradRowF64<M, GT>(
     sx += a;
     sy += b;
   }
-  const c = lseDiff(mx, my, sx, sy, invT);
+  const D = my - mx;
+    const L = logRatio(sx, sy);
   const ix = 1.0 / sx;
   const iy = 1.0 / sy;
   const vix = f64x2.splat(ix);
   const viy = f64x2.splat(iy);
-  const vc = f64x2.splat(c);
+  const vD = f64x2.splat(D);
+  const vL = f64x2.splat(L);
   const vps = f64x2.splat(pointScale);
   const vs = f64x2.splat(s);
   const zero = f64x2.splat(0);
@@ -441,7 +434,7 @@ function gradRowF64<M, GT>(
   k = 0;
   for (; k + 2 <= n; k += 2) {
     const yv = v128.load(at<f64>(y, k));
-    const u = f64x2.sub(f64x2.mul(f64x2.sub(yv, v128.load(at<f64>(x, k))), vsc), vc);
+    const u = uF64x2(v128.load(at<f64>(x, k)), yv, vD, vsc, vL);
     const q = f64x2.mul(v128.load(at<f64>(ea, k)), vix);
     const p = f64x2.mul(v128.load(at<f64>(eb, k)), viy);
     tt = f64x2.add(tt, termF64x2(u, p, q, yv));
@@ -459,7 +452,7 @@ function gradRowF64<M, GT>(
   let B = hsumF64(BB);
   for (; k < n; k++) {
     const yv = load<f64>(at<f64>(y, k));
-    const u = (yv - load<f64>(at<f64>(x, k))) * invT - c;
+    const u = uS<f64>(load<f64>(at<f64>(x, k)), yv, D, invT, L);
     const q = load<f64>(at<f64>(ea, k)) * ix;
     const p = load<f64>(at<f64>(eb, k)) * iy;
     total += termS<f64>(u, p, q, yv);
@@ -487,7 +480,7 @@ function gradRowF64<M, GT>(
       }
       if (wantGy<GT>()) {
         const yv = v128.load(at<f64>(y, k));
-        const u = f64x2.sub(f64x2.mul(f64x2.sub(yv, v128.load(at<f64>(x, k))), vsc), vc);
+        const u = uF64x2(v128.load(at<f64>(x, k)), yv, vD, vsc, vL);
         let v: v128;
         if (isNone<M>()) v = f64x2.mul(vs, f64x2.mul(p, f64x2.sub(f64x2.mul(g, f64x2.add(u, one)), vB)));
         else v = f64x2.mul(vs, f64x2.mul(p, f64x2.sub(u, vkl)));
@@ -504,7 +497,7 @@ function gradRowF64<M, GT>(
       }
       if (wantGy<GT>()) {
         const yv = load<f64>(at<f64>(y, k));
-        const u = (yv - load<f64>(at<f64>(x, k))) * invT - c;
+        const u = uS<f64>(load<f64>(at<f64>(x, k)), yv, D, invT, L);
         const v = isNone<M>() ? s * (p * (g * (u + 1) - B)) : s * (p * (u - total));
         store<f64>(at<f64>(gy, k), yv == -Infinity ? 0 : v);
       }
@@ -614,7 +607,8 @@ export function klDivLogitsGrad_f64(
     const my = load<f64>(at<f64>(stateY, i));
     const sx = load<f64>(at<f64>(stateX, W + i));
     const sy = load<f64>(at<f64>(stateY, W + i));
-    const c = lseDiff(mx, my, sx, sy, invT);
+    const D = my - mx;
+    const L = logRatio(sx, sy);
     const ix = <T>(1.0 / sx);
     const iy = <T>(1.0 / sy);
     const mxT = <T>mx;
@@ -628,7 +622,7 @@ export function klDivLogitsGrad_f64(
       const j = k * W + i;
       const xv = load<T>(at<T>(x, j));
       const yv = load<T>(at<T>(y, j));
-      const u = <T>((<f64>yv - <f64>xv) * invT - c);
+      const u = uS<T>(xv, yv, D, invT, L);
       const q = expNegS<T>((xv - mxT) * sc) * ix;
       const p = expNegS<T>((yv - myT) * sc) * iy;
       total += <f64>termS<T>(u, p, q, yv);
@@ -659,7 +653,8 @@ export function klDivLogitsGrad_f64(
     const my = load<f64>(at<f64>(stateY, i));
     const sx = load<f64>(at<f64>(stateX, W + i));
     const sy = load<f64>(at<f64>(stateY, W + i));
-    const c = lseDiff(mx, my, sx, sy, invT);
+    const D = my - mx;
+    const L = logRatio(sx, sy);
     const ix = <T>(1.0 / sx);
     const iy = <T>(1.0 / sy);
     const mxT = <T>mx;
@@ -681,7 +676,7 @@ export function klDivLogitsGrad_f64(
         store<T>(at<T>(gx, j), s * (q * At - g * p));
       }
       if (gy != 0) {
-        const u = <T>((<f64>yv - <f64>xv) * invT - c);
+        const u = uS<T>(xv, yv, D, invT, L);
         const v = G != 0 ? s * (p * (g * (u + <T>1) - Bt)) : s * (p * (u - kl));
         store<T>(at<T>(gy, j), yv == <T>-Infinity ? <T>0 : v);
       }

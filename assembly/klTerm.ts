@@ -1,9 +1,10 @@
-// The termwise (Bregman) KL helpers shared by the fused kernels: one term q·φ(p/q) from
-// u = log(p/q), p and q; the 'none' point term p·u; the series h(u) = φ(e^u)/u²; and
-// c = lse(y/T) − lse(x/T). These are the same formulas, in the same evaluation order, as the
-// (module-private) helpers of klDivLogits.ts, so klDivLogitsGrad.ts computes the loss exactly as
-// klDivLogits does. (klDivLogits.ts can import them from here instead of keeping its own copy.)
-// See klDivLogits.ts and ../shared/reference/fused-kl-numerics.md for the derivation.
+// The termwise (Bregman) KL helpers shared by the fused kernels (klDivLogits.ts and
+// klDivLogitsGrad.ts, so both compute the loss with the same formulas in the same order): one term
+// q·φ(p/q) from u = log(p/q), p and q; the 'none' point term p·u; the series h(u) = φ(e^u)/u²;
+// and c = lse(y/T) − lse(x/T). Derivation: klDivLogits.ts and
+// ../shared/reference/fused-kl-numerics.md.
+import { demotePair, promoteHigh } from './common';
+
 // Series coefficients (k−1)/k!, k = 2..9 for f32 (through u⁹: < 3e-7 relative at |u| = 0.5) and
 // k = 2..15 for f64 (< 3e-15).
 export const C2: f64 = 1.0 / 2.0;
@@ -72,35 +73,60 @@ export const SERIES_LIMIT: f64 = 0.5;
   return p * u * scale;
 }
 
+// Vector constants of the f32 term code, loaded from a static table rather than written as
+// v128.const: V8 (Node 20) re-materialises a v128.const at every use (≈3 instructions), a load from
+// a fixed address is one instruction and stays in L1 (the same finding as assembly/math/expf.ts).
+const KT = memory.data<f32>([
+  <f32>C9, <f32>C9, <f32>C9, <f32>C9, //   0
+  <f32>C8, <f32>C8, <f32>C8, <f32>C8, //  16
+  <f32>C7, <f32>C7, <f32>C7, <f32>C7, //  32
+  <f32>C6, <f32>C6, <f32>C6, <f32>C6, //  48
+  <f32>C5, <f32>C5, <f32>C5, <f32>C5, //  64
+  <f32>C4, <f32>C4, <f32>C4, <f32>C4, //  80
+  <f32>C3, <f32>C3, <f32>C3, <f32>C3, //  96
+  <f32>C2, <f32>C2, <f32>C2, <f32>C2, // 112
+  <f32>SERIES_LIMIT, <f32>SERIES_LIMIT, <f32>SERIES_LIMIT, <f32>SERIES_LIMIT, // 128
+  Infinity, Infinity, Infinity, Infinity, // 144
+  -Infinity, -Infinity, -Infinity, -Infinity, // 160
+], 16);
+
 // @ts-ignore: decorator
 @inline export function seriesF32x4(u: v128): v128 {
-  let h = f32x4.splat(<f32>C9);
-  h = f32x4.add(f32x4.mul(h, u), f32x4.splat(<f32>C8));
-  h = f32x4.add(f32x4.mul(h, u), f32x4.splat(<f32>C7));
-  h = f32x4.add(f32x4.mul(h, u), f32x4.splat(<f32>C6));
-  h = f32x4.add(f32x4.mul(h, u), f32x4.splat(<f32>C5));
-  h = f32x4.add(f32x4.mul(h, u), f32x4.splat(<f32>C4));
-  h = f32x4.add(f32x4.mul(h, u), f32x4.splat(<f32>C3));
-  return f32x4.add(f32x4.mul(h, u), f32x4.splat(<f32>C2));
+  let h = v128.load(KT);
+  h = f32x4.add(f32x4.mul(h, u), v128.load(KT, 16));
+  h = f32x4.add(f32x4.mul(h, u), v128.load(KT, 32));
+  h = f32x4.add(f32x4.mul(h, u), v128.load(KT, 48));
+  h = f32x4.add(f32x4.mul(h, u), v128.load(KT, 64));
+  h = f32x4.add(f32x4.mul(h, u), v128.load(KT, 80));
+  h = f32x4.add(f32x4.mul(h, u), v128.load(KT, 96));
+  return f32x4.add(f32x4.mul(h, u), v128.load(KT, 112));
+}
+
+/**
+ * One f32x4 of terms q·φ(p/q) with the finite-case rules only: the Taylor branch for
+ * |u| < SERIES_LIMIT, p·u − p + q otherwise, clamped at ≥ 0 (NaN passes through). Exact for
+ * slices without −inf logits; termF32x4 adds the −inf rules.
+ */
+// @ts-ignore: decorator
+@inline export function termFiniteF32x4(u: v128, p: v128, q: v128): v128 {
+  const small = f32x4.mul(q, f32x4.mul(f32x4.mul(u, u), seriesF32x4(u)));
+  const large = f32x4.add(f32x4.sub(f32x4.mul(p, u), p), q);
+  const t = v128.bitselect(small, large, f32x4.lt(f32x4.abs(u), v128.load(KT, 128)));
+  return f32x4.max(t, f32x4.splat(0));
 }
 
 // @ts-ignore: decorator
 @inline export function termF32x4(u: v128, p: v128, q: v128, y: v128): v128 {
-  const zero = f32x4.splat(0);
-  const inf = f32x4.splat(Infinity);
-  const small = f32x4.mul(q, f32x4.mul(f32x4.mul(u, u), seriesF32x4(u)));
-  const large = f32x4.add(f32x4.sub(f32x4.mul(p, u), p), q);
-  let t = v128.bitselect(small, large, f32x4.lt(f32x4.abs(u), f32x4.splat(<f32>SERIES_LIMIT)));
-  t = v128.bitselect(inf, f32x4.max(t, zero), f32x4.eq(u, inf));
-  return v128.bitselect(q, t, f32x4.eq(y, f32x4.neg(inf)));
+  const t = v128.bitselect(v128.load(KT, 144), termFiniteF32x4(u, p, q), f32x4.eq(u, v128.load(KT, 144)));
+  return v128.bitselect(q, t, f32x4.eq(y, v128.load(KT, 160)));
 }
 
 /** Vector twin of pointS. */
 // @ts-ignore: decorator
 @inline export function pointF32x4(u: v128, p: v128, y: v128, scale: v128): v128 {
-  const inf = f32x4.splat(Infinity);
+  const inf = v128.load(KT, 144);
   const pt = v128.bitselect(inf, f32x4.mul(f32x4.mul(p, u), scale), f32x4.eq(u, inf));
-  return v128.bitselect(f32x4.splat(0), pt, f32x4.eq(y, f32x4.neg(inf)));
+  return v128.bitselect(f32x4.splat(0), pt, f32x4.eq(y, v128.load(KT, 160)));
 }
 
 // @ts-ignore: decorator
@@ -140,8 +166,46 @@ export const SERIES_LIMIT: f64 = 0.5;
   return v128.bitselect(f64x2.splat(0), pt, f64x2.eq(y, f64x2.neg(inf)));
 }
 
-/** c = lse(y/T) − lse(x/T) from the maxima and sums of exp((· − max)/T); exactly 0 for equal slices. */
+/** L = log Σ exp((y − max y)/T) − log Σ exp((x − max x)/T) from the two sums; 0 for equal slices. */
 // @ts-ignore: decorator
-@inline export function lseDiff(mx: f64, my: f64, sx: f64, sy: f64, invT: f64): f64 {
-  return (my - mx) * invT + (Math.log(sy) - Math.log(sx));
+@inline export function logRatio(sx: f64, sy: f64): f64 {
+  return Math.log(sy) - Math.log(sx);
+}
+
+// ---------------------------------------------------------------------------------------------
+// u = log(p/q) per element, as ((y − x) − D)·(1/T) − L with D = max(y) − max(x) and
+// L = log Σ exp((y − max y)/T) − log Σ exp((x − max x)/T), all in f64:
+// - y − x of two f32 logits is exact in f64, so shifted logits (teacher = student + 3 + noise)
+//   keep the noise;
+// - subtracting D before scaling keeps huge logits (1e30) from cancelling catastrophically
+//   (the form (y − x)/T − c, c = lse(y/T) − lse(x/T), loses everything there);
+// - identical slices give D = L = 0 and y − x = 0: u = 0 exactly.
+// The result is rounded once to the element type.
+
+/** u for one element in T's precision (the scalar twin of uF32x4 / the f64 vector code). */
+// @ts-ignore: decorator
+@inline export function uS<T>(x: T, y: T, D: f64, invT: f64, L: f64): T {
+  return <T>(((<f64>y - <f64>x) - D) * invT - L);
+}
+
+/** u for four f32 lanes: widened to f64 pairs, computed as uS, narrowed once. */
+// @ts-ignore: decorator
+@inline export function uF32x4(x: v128, y: v128, vD: v128, vInvT: v128, vL: v128): v128 {
+  const lo = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(y), f64x2.promote_low_f32x4(x)), vD), vInvT), vL);
+  const hi = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.sub(promoteHigh(y), promoteHigh(x)), vD), vInvT), vL);
+  return demotePair(lo, hi);
+}
+
+/** uF32x4 with per-lane D and L (column kernels: lanes are different slices). */
+// @ts-ignore: decorator
+@inline export function uF32x4Lanes(x: v128, y: v128, vDlo: v128, vDhi: v128, vInvT: v128, vLlo: v128, vLhi: v128): v128 {
+  const lo = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(y), f64x2.promote_low_f32x4(x)), vDlo), vInvT), vLlo);
+  const hi = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.sub(promoteHigh(y), promoteHigh(x)), vDhi), vInvT), vLhi);
+  return demotePair(lo, hi);
+}
+
+/** u for two f64 lanes. */
+// @ts-ignore: decorator
+@inline export function uF64x2(x: v128, y: v128, vD: v128, vInvT: v128, vL: v128): v128 {
+  return f64x2.sub(f64x2.mul(f64x2.sub(f64x2.sub(y, x), vD), vInvT), vL);
 }

@@ -6,6 +6,8 @@
 // "Online normalizer calculation for softmax").
 import { at, expNegS, hsumF64, promoteHigh, sliceMaxScalar } from './common';
 import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
+import { exp1d } from './math/index';
+import { sumExpRowF32 } from './rowsum';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 
 /** Final value from a slice's max m and Σ exp(x − m) (meaningful only for finite m). */
@@ -28,21 +30,7 @@ import { expNegF32x4, expNegF64x2 } from './vmath';
 function lseRowF32(src: usize, n: i32): f64 {
   const m = rowMaxF32(src, n);
   if (!isFinite<f32>(m)) return lseFinish(<f64>m, 0);
-  let s: f64 = 0;
-  let k = 0;
-  if (ASC_FEATURE_SIMD) {
-    const vm = f32x4.splat(m);
-    let a0 = f64x2.splat(0);
-    let a1 = a0;
-    for (; k + 4 <= n; k += 4) {
-      const e = expNegF32x4(f32x4.sub(v128.load(at<f32>(src, k)), vm));
-      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e));
-      a1 = f64x2.add(a1, promoteHigh(e));
-    }
-    s = hsumF64(f64x2.add(a0, a1));
-  }
-  for (; k < n; k++) s += <f64>expNegS<f32>(load<f32>(at<f32>(src, k)) - m);
-  return lseFinish(<f64>m, s);
+  return lseFinish(<f64>m, sumExpRowF32(src, 0, n, m, false));
 }
 
 function lseRowF64(src: usize, n: i32): f64 {
@@ -222,5 +210,25 @@ export function softmaxApply_f64(src: usize, dst: usize, K: i32, W: i32, state: 
       const y: f64 = !ok ? NaN : mode == 0 ? expNegS<f64>(x - m) * inv : x - m - ls;
       store<f64>(at<f64>(dst, k * W + i), y);
     }
+  }
+}
+
+/**
+ * lseUpdate_f32 with f64 exponentials (exact sums): for streamed slices whose pointwise KL terms
+ * are written, which see the sums' error directly (see klRows.ts). Same state layout.
+ */
+export function lseUpdatePrecise_f32(src: usize, K: i32, W: i32, scale: f64, state: usize): void {
+  for (let i = 0; i < W; i++) {
+    const mPtr = at<f64>(state, i);
+    const sPtr = at<f64>(state, W + i);
+    const cm = <f64>sliceMaxScalar<f32>(at<f32>(src, i), K, W);
+    const m0 = load<f64>(mPtr);
+    const m1 = max<f64>(m0, cm);
+    store<f64>(mPtr, m1);
+    if (!isFinite<f64>(m1)) continue;
+    let s = load<f64>(sPtr);
+    if (m1 > m0) s *= Math.exp((m0 - m1) * scale);
+    for (let k = 0; k < K; k++) s += exp1d((<f64>load<f32>(at<f32>(src, k * W + i)) - m1) * scale);
+    store<f64>(sPtr, s);
   }
 }

@@ -6,6 +6,7 @@
 // naturally (x − m is NaN there), as in PyTorch.
 import { at, demotePair, expNegS, hsumF64, logS, promoteHigh, sliceMaxScalar } from './common';
 import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
+import { sumExpRowF32 } from './rowsum';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 
 // ---------------------------------------------------------------------------------------------
@@ -44,32 +45,16 @@ import { expNegF32x4, expNegF64x2 } from './vmath';
 
 function softmaxRowF32(src: usize, dst: usize, n: i32): void {
   const m = rowMaxF32(src, n);
-  let s: f64 = 0;
+  const s = sumExpRowF32(src, dst, n, m, true);
+  const inv = <f32>(1.0 / s);
   let k = 0;
   if (ASC_FEATURE_SIMD) {
-    const vm = f32x4.splat(m);
-    let a0 = f64x2.splat(0);
-    let a1 = a0;
-    for (; k + 4 <= n; k += 4) {
-      const e = expNegF32x4(f32x4.sub(v128.load(at<f32>(src, k)), vm));
-      v128.store(at<f32>(dst, k), e);
-      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e));
-      a1 = f64x2.add(a1, promoteHigh(e));
-    }
-    s = hsumF64(f64x2.add(a0, a1));
-  }
-  for (; k < n; k++) {
-    const e = expNegS<f32>(load<f32>(at<f32>(src, k)) - m);
-    store<f32>(at<f32>(dst, k), e);
-    s += <f64>e;
-  }
-  const inv = <f32>(1.0 / s);
-  k = 0;
-  if (ASC_FEATURE_SIMD) {
     const vi = f32x4.splat(inv);
-    for (; k + 4 <= n; k += 4) {
+    const n8 = n & ~7;
+    for (; k < n8; k += 8) {
       const q = at<f32>(dst, k);
       v128.store(q, f32x4.mul(v128.load(q), vi));
+      v128.store(q, f32x4.mul(v128.load(q, 16), vi), 16);
     }
   }
   for (; k < n; k++) {
@@ -80,27 +65,17 @@ function softmaxRowF32(src: usize, dst: usize, n: i32): void {
 
 function logSoftmaxRowF32(src: usize, dst: usize, n: i32): void {
   const m = rowMaxF32(src, n);
-  let s: f64 = 0;
+  const ls = <f32>Math.log(sumExpRowF32(src, 0, n, m, false));
   let k = 0;
   if (ASC_FEATURE_SIMD) {
     const vm = f32x4.splat(m);
-    let a0 = f64x2.splat(0);
-    let a1 = a0;
-    for (; k + 4 <= n; k += 4) {
-      const e = expNegF32x4(f32x4.sub(v128.load(at<f32>(src, k)), vm));
-      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e));
-      a1 = f64x2.add(a1, promoteHigh(e));
-    }
-    s = hsumF64(f64x2.add(a0, a1));
-  }
-  for (; k < n; k++) s += <f64>expNegS<f32>(load<f32>(at<f32>(src, k)) - m);
-  const ls = <f32>Math.log(s);
-  k = 0;
-  if (ASC_FEATURE_SIMD) {
-    const vm = f32x4.splat(m);
     const vl = f32x4.splat(ls);
-    for (; k + 4 <= n; k += 4) {
-      v128.store(at<f32>(dst, k), f32x4.sub(f32x4.sub(v128.load(at<f32>(src, k)), vm), vl));
+    const n8 = n & ~7;
+    for (; k < n8; k += 8) {
+      const p = at<f32>(src, k);
+      const q = at<f32>(dst, k);
+      v128.store(q, f32x4.sub(f32x4.sub(v128.load(p), vm), vl));
+      v128.store(q, f32x4.sub(f32x4.sub(v128.load(p, 16), vm), vl), 16);
     }
   }
   for (; k < n; k++) store<f32>(at<f32>(dst, k), load<f32>(at<f32>(src, k)) - m - ls);

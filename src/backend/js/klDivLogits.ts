@@ -25,8 +25,9 @@ const SERIES_LIMIT = 0.5;
  * the termwise (Bregman) form
  *     KL = Σ q_i · φ(p_i / q_i),  φ(r) = r·log r − r + 1 ≥ 0,
  * which equals Σ p_i u_i because Σ p = Σ q = 1, but has a non-negative term per element whose
- * rounding error is relative to the term itself. With u_i = (b_i − a_i) − (lse(b) − lse(a)) taken
- * from the logits (a = x/T, b = y/T) rather than from rounded probabilities:
+ * rounding error is relative to the term itself. With u_i = log(p_i/q_i) taken from the logits
+ * rather than from rounded probabilities, as ((y_i − x_i) − (max y − max x))/T − log(Σb/Σa)
+ * (the maxima subtracted before scaling, so huge logits do not cancel):
  * - |u| < 0.5: q·φ(e^u) by its Taylor series (no cancellation);
  * - otherwise: p·u − p + q, well conditioned once |u| is not small.
  * Identical slices give u ≡ 0 exactly and therefore exactly 0. Each term is clamped at 0 so
@@ -54,14 +55,14 @@ export function klDivLogits(
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * size * inner + i;
-      let ma = -Infinity;
-      let mb = -Infinity;
+      let mx = -Infinity;
+      let my = -Infinity;
       for (let k = 0, p = base; k < size; k++, p += inner) {
-        const a = x[p]! / T;
-        const b = y[p]! / T;
-        if (a > ma) ma = a;
-        if (b > mb) mb = b;
+        if (x[p]! > mx) mx = x[p]!;
+        if (y[p]! > my) my = y[p]!;
       }
+      const ma = mx / T;
+      const mb = my / T;
       // Sums of exp(a − max) and exp(b − max), compensated; the exponentials are kept for pass 2.
       let sa = 0;
       let ca = 0;
@@ -81,8 +82,10 @@ export function klDivLogits(
       }
       sa += ca;
       sb += cb;
-      // c = lse(b) − lse(a); exactly 0 when the slices are identical.
-      const c = mb - ma + (Math.log(sb) - Math.log(sa));
+      // u = ((y − x) − D)/T − L: D = max y − max x subtracted before scaling (huge logits do
+      // not cancel), L = log(Σb/Σa); both exactly 0 when the slices are identical.
+      const D = my - mx;
+      const L = Math.log(sb) - Math.log(sa);
       const invSa = 1 / sa;
       const invSb = 1 / sb;
       let s = 0;
@@ -90,7 +93,7 @@ export function klDivLogits(
       for (let k = 0, p = base; k < size; k++, p += inner) {
         const q = ex[k]! * invSa;
         const pk = ey[k]! * invSb;
-        const u = (y[p]! / T - x[p]! / T) - c;
+        const u = (y[p]! - x[p]! - D) / T - L;
         let term: number;
         let point: number;
         if (y[p] === -Infinity) {

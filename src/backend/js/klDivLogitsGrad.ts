@@ -53,14 +53,14 @@ export function klDivLogitsGrad(
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * size * inner + i;
-      let ma = -Infinity;
-      let mb = -Infinity;
+      let mx = -Infinity;
+      let my = -Infinity;
       for (let k = 0, p = base; k < size; k++, p += inner) {
-        const a = x[p]! / T;
-        const b = y[p]! / T;
-        if (a > ma) ma = a;
-        if (b > mb) mb = b;
+        if (x[p]! > mx) mx = x[p]!;
+        if (y[p]! > my) my = y[p]!;
       }
+      const ma = mx / T;
+      const mb = my / T;
       let sa = 0;
       let ca = 0;
       let sb = 0;
@@ -79,7 +79,8 @@ export function klDivLogitsGrad(
       }
       sa += ca;
       sb += cb;
-      const c = mb - ma + (Math.log(sb) - Math.log(sa));
+      const D = my - mx;
+      const L = Math.log(sb) - Math.log(sa);
       const invSa = 1 / sa;
       const invSb = 1 / sb;
       const s = gradScale * (sliceScale !== null && gradOut === null ? sliceScale[o * inner + i]! : 1);
@@ -90,7 +91,7 @@ export function klDivLogitsGrad(
       for (let k = 0, p = base; k < size; k++, p += inner) {
         const q = ex[k]! * invSa;
         const pk = ey[k]! * invSb;
-        const u = (y[p]! / T - x[p]! / T) - c;
+        const u = (y[p]! - x[p]! - D) / T - L;
         let term: number;
         let point: number;
         if (y[p] === -Infinity) {
@@ -134,7 +135,7 @@ export function klDivLogitsGrad(
           const g = gradOut !== null ? gradOut[p]! : 0;
           if (gradOut !== null) gradInput[p] = s * (q * A - g * pk);
           if (gradTarget !== null) {
-            const u = (y[p]! / T - x[p]! / T) - c;
+            const u = (y[p]! - x[p]! - D) / T - L;
             gradTarget[p] = y[p] === -Infinity ? 0 : gradOut !== null ? s * (pk * (g * (u + 1) - B)) : s * (pk * (u - kl));
           }
         }

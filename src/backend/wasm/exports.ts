@@ -15,6 +15,7 @@ export interface KernelExports {
   logSumExp_f64(src: number, dst: number, R: number, K: number, W: number): void;
   lseUpdate_f32(src: number, K: number, W: number, scale: number, state: number): void;
   lseUpdate_f64(src: number, K: number, W: number, scale: number, state: number): void;
+  lseUpdatePrecise_f32(src: number, K: number, W: number, scale: number, state: number): void;
   softmaxApply_f32(src: number, dst: number, K: number, W: number, state: number, mode: number): void;
   softmaxApply_f64(src: number, dst: number, K: number, W: number, state: number, mode: number): void;
   klDiv_f32(x: number, xRow: number, xCol: number, t: number, tRow: number, tCol: number, rows: number, cols: number, logTarget: number, dst: number): number;

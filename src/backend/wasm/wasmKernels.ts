@@ -392,7 +392,8 @@ export class WasmKernels implements Kernels {
     }
     // Columns longer than the window: online log-sum-exp of x/T and y/T (pass A), then the terms
     // with the exponentials recomputed (pass B).
-    const update = this.k[`lseUpdate${sfx}`];
+    // Pointwise terms need exact sums (f64 exponentials; see assembly/klRows.ts).
+    const update = pointwise && dtype === 'float32' ? this.k.lseUpdatePrecise_f32 : this.k[`lseUpdate${sfx}`];
     const terms = this.k[`klTermsChunk${sfx}`];
     const cols = Math.min(inner, 16);
     const fixedBytes = 2 * 16 * cols + 8 * cols;
@@ -716,7 +717,8 @@ export class WasmKernels implements Kernels {
     // Columns longer than the window: online log-sum-exp of x/T and y/T (pass A), the terms and
     // the input gradient or the 'none' sums (pass B), then the gradients that need the whole
     // slice's sums (pass C: 'none' gradInput, and gradTarget), exponentials recomputed per pass.
-    const update = this.k[`lseUpdate${sfx}`];
+    // Pointwise outputs ('none' loss or upstream gradient) need exact sums (assembly/klRows.ts).
+    const update = (pointwise || gradOut) && dtype === 'float32' ? this.k.lseUpdatePrecise_f32 : this.k[`lseUpdate${sfx}`];
     const terms = this.k[`klGradTermsChunk${sfx}`];
     const apply = this.k[`klGradApplyChunk${sfx}`];
     const cols = Math.min(inner, 16);

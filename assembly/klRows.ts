@@ -1,0 +1,147 @@
+// The first two sweeps of the fused f32 row kernels (klDivLogits.ts, klDivLogitsGrad.ts), shared so
+// both compute the same maxima, exponentials and sums — and therefore bit-identical losses:
+//   sweep 1  maxima of x and y and whether any logit is −inf, in one pass over both rows;
+//   sweep 2  exp((x − max x)/T), exp((y − max y)/T) into scratch, with their sums accumulated in
+//            f32 blocks of BLOCK elements folded into f64 (see rowsum.ts for why).
+// Results come back in module globals (an inline function returns one value).
+import { at, expNegS, hmaxF32, hsumF64, promoteHigh } from './common';
+import { exp1d, exp2d } from './math/index';
+import { expNegF32x4 } from './vmath';
+
+/** Blocked-sum block length (elements): each f32 lane adds 8 terms before the f64 fold. */
+export const BLOCK = 64;
+
+// Sweep 1 results (an inline function cannot return four values).
+export let rowMx: f32 = 0;
+export let rowMy: f32 = 0;
+export let rowSpecial: bool = false;
+
+// @ts-ignore: decorator
+@inline export function rowExtremaF32(x: usize, y: usize, n: i32): void {
+  let k = 0;
+  let mx: f32 = -Infinity;
+  let my: f32 = -Infinity;
+  let lo: f32 = Infinity;
+  if (n >= 8) {
+    let ax = f32x4.splat(-Infinity);
+    let bx = ax;
+    let ay = ax;
+    let by = ax;
+    let mn = f32x4.splat(Infinity);
+    for (; k + 8 <= n; k += 8) {
+      const px = at<f32>(x, k);
+      const py = at<f32>(y, k);
+      const x0 = v128.load(px);
+      const x1 = v128.load(px, 16);
+      const y0 = v128.load(py);
+      const y1 = v128.load(py, 16);
+      ax = f32x4.max(ax, x0);
+      bx = f32x4.max(bx, x1);
+      ay = f32x4.max(ay, y0);
+      by = f32x4.max(by, y1);
+      mn = f32x4.min(mn, f32x4.min(f32x4.min(x0, x1), f32x4.min(y0, y1)));
+    }
+    mx = hmaxF32(f32x4.max(ax, bx));
+    my = hmaxF32(f32x4.max(ay, by));
+    lo = min<f32>(min<f32>(f32x4.extract_lane(mn, 0), f32x4.extract_lane(mn, 1)), min<f32>(f32x4.extract_lane(mn, 2), f32x4.extract_lane(mn, 3)));
+  }
+  for (; k < n; k++) {
+    const a = load<f32>(at<f32>(x, k));
+    const b = load<f32>(at<f32>(y, k));
+    mx = max<f32>(mx, a);
+    my = max<f32>(my, b);
+    lo = min<f32>(lo, min<f32>(a, b));
+  }
+  rowMx = mx;
+  rowMy = my;
+  rowSpecial = lo == -Infinity;
+}
+
+// Sweep 2 results.
+export let rowSx: f64 = 0;
+export let rowSy: f64 = 0;
+
+// @ts-ignore: decorator
+@inline export function rowExpsF32(x: usize, y: usize, n: i32, mx: f32, my: f32, sc: f32, ea: usize, eb: usize): void {
+  const vmx = f32x4.splat(mx);
+  const vmy = f32x4.splat(my);
+  const vsc = f32x4.splat(sc);
+  let lx = f64x2.splat(0);
+  let hx = lx;
+  let ly = lx;
+  let hy = lx;
+  let k = 0;
+  const n4 = n & ~3;
+  while (k < n4) {
+    const end = min<i32>(k + BLOCK, n4);
+    let bx = f32x4.splat(0);
+    let by = bx;
+    for (; k < end; k += 4) {
+      const a = expNegF32x4(f32x4.mul(f32x4.sub(v128.load(at<f32>(x, k)), vmx), vsc));
+      const b = expNegF32x4(f32x4.mul(f32x4.sub(v128.load(at<f32>(y, k)), vmy), vsc));
+      v128.store(at<f32>(ea, k), a);
+      v128.store(at<f32>(eb, k), b);
+      bx = f32x4.add(bx, a);
+      by = f32x4.add(by, b);
+    }
+    lx = f64x2.add(lx, f64x2.promote_low_f32x4(bx));
+    hx = f64x2.add(hx, promoteHigh(bx));
+    ly = f64x2.add(ly, f64x2.promote_low_f32x4(by));
+    hy = f64x2.add(hy, promoteHigh(by));
+  }
+  let sx = hsumF64(f64x2.add(lx, hx));
+  let sy = hsumF64(f64x2.add(ly, hy));
+  for (; k < n; k++) {
+    const a = expNegS<f32>((load<f32>(at<f32>(x, k)) - mx) * sc);
+    const b = expNegS<f32>((load<f32>(at<f32>(y, k)) - my) * sc);
+    store<f32>(at<f32>(ea, k), a);
+    store<f32>(at<f32>(eb, k), b);
+    sx += <f64>a;
+    sy += <f64>b;
+  }
+  rowSx = sx;
+  rowSy = sy;
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Precise sums for pointwise outputs.
+//
+// The reduced KL is insensitive to a common error δ in L = log(Σy/Σx) (it changes KL by δ·KL),
+// but the pointwise 'none' terms p·u·T² see it directly: with f32 exponentials δ ≈ 1e-8…1e-7,
+// which is 1e-5 relative for an element with |u| ≈ 1e-3. So when pointwise terms are written the
+// sums are recomputed with f64 exponentials (assembly/math/exp64.ts, ≤ 0.8 ulp): exact to ~1e-15.
+
+/** Σ exp((x − m)·invT) over n elements of an f32 slice (element stride `stride`), f64 exponentials. */
+// @ts-ignore: decorator
+@inline export function sumExpPreciseS(src: usize, n: i32, stride: i32, m: f32, invT: f64): f64 {
+  let s: f64 = 0;
+  const mm = <f64>m;
+  for (let k = 0; k < n; k++) s += exp1d((<f64>load<f32>(at<f32>(src, k * stride)) - mm) * invT);
+  return s;
+}
+
+/** rowSx, rowSy ← the precise sums of a contiguous f32 row pair (f64x2 exponentials). */
+// @ts-ignore: decorator
+@inline export function rowSumsPreciseF32(x: usize, y: usize, n: i32, mx: f32, my: f32, invT: f64): void {
+  const vmx = f64x2.splat(<f64>mx);
+  const vmy = f64x2.splat(<f64>my);
+  const vsc = f64x2.splat(invT);
+  let ax = f64x2.splat(0);
+  let ay = ax;
+  let k = 0;
+  for (; k + 2 <= n; k += 2) {
+    const xv = f64x2.promote_low_f32x4(v128.load64_zero(at<f32>(x, k)));
+    const yv = f64x2.promote_low_f32x4(v128.load64_zero(at<f32>(y, k)));
+    ax = f64x2.add(ax, exp2d(f64x2.mul(f64x2.sub(xv, vmx), vsc)));
+    ay = f64x2.add(ay, exp2d(f64x2.mul(f64x2.sub(yv, vmy), vsc)));
+  }
+  let sx = hsumF64(ax);
+  let sy = hsumF64(ay);
+  for (; k < n; k++) {
+    sx += exp1d((<f64>load<f32>(at<f32>(x, k)) - <f64>mx) * invT);
+    sy += exp1d((<f64>load<f32>(at<f32>(y, k)) - <f64>my) * invT);
+  }
+  rowSx = sx;
+  rowSy = sy;
+}

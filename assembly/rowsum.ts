@@ -1,0 +1,55 @@
+// Σ exp(x − m) over a contiguous f32 row, the inner loop of softmax, log_softmax and logsumexp.
+//
+// Throughput: two f32x4 exponentials per iteration (2-way unrolling: enough independent work to
+// hide latency without running out of V8's 16 vector registers), summed in two f32x4
+// accumulators within blocks of 64 elements; each block's sum is then added in f64. Each f32 lane
+// adds only 8 positive terms ≤ 1 before the f64 fold, so the sum's relative error stays ~1e-7
+// (PyTorch's cascade sum does the same kind of blocking), while the f64 work is amortised over
+// the block instead of paid per vector (measured ~1.4× faster than widening every vector).
+import { at, expNegS, hsumF64, promoteHigh } from './common';
+import { expNegF32x4 } from './vmath';
+
+const BLOCK = 64;
+
+/**
+ * Σ_k exp(src[k] − m) for k < n (f32 row, m the row max or any value ≥ every element), in f64.
+ * If `keep`, each exp(src[k] − m) is also written to dst[k] (softmax keeps them).
+ */
+// @ts-ignore: decorator
+@inline export function sumExpRowF32(src: usize, dst: usize, n: i32, m: f32, keep: bool): f64 {
+  let s: f64 = 0;
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vm = f32x4.splat(m);
+    let lo = f64x2.splat(0);
+    let hi = lo;
+    const n8 = n & ~7;
+    while (k < n8) {
+      const end = min<i32>(k + BLOCK, n8);
+      let s0 = f32x4.splat(0);
+      let s1 = s0;
+      for (; k < end; k += 8) {
+        const p = at<f32>(src, k);
+        const e0 = expNegF32x4(f32x4.sub(v128.load(p), vm));
+        const e1 = expNegF32x4(f32x4.sub(v128.load(p, 16), vm));
+        if (keep) {
+          const q = at<f32>(dst, k);
+          v128.store(q, e0);
+          v128.store(q, e1, 16);
+        }
+        s0 = f32x4.add(s0, e0);
+        s1 = f32x4.add(s1, e1);
+      }
+      const b = f32x4.add(s0, s1);
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(b));
+      hi = f64x2.add(hi, promoteHigh(b));
+    }
+    s = hsumF64(f64x2.add(lo, hi));
+  }
+  for (; k < n; k++) {
+    const e = expNegS<f32>(load<f32>(at<f32>(src, k)) - m);
+    if (keep) store<f32>(at<f32>(dst, k), e);
+    s += <f64>e;
+  }
+  return s;
+}
