@@ -16,11 +16,16 @@ export interface Kernels {
   /** Which backend this is. */
   readonly name: BackendName;
 
-  /** `out[o,:,i] = softmax(x[o,:,i])`: `exp(x - max) / sum`. `out` may not alias `x` unless equal. */
-  softmax(x: FloatArray, out: FloatArray, outer: number, size: number, inner: number): void;
+  /**
+   * `out[o,:,i] = softmax(x[o,:,i])`: `exp(x - max) / sum`. `out` may not alias `x` unless equal.
+   * With `out = null` the backend allocates the result (the WASM backends can then copy it out of
+   * their memory in one pass instead of zero-filling a new array and copying into it). Returns
+   * the output array.
+   */
+  softmax(x: FloatArray, out: FloatArray | null, outer: number, size: number, inner: number): FloatArray;
 
   /** `out[o,:,i] = (x - max) - log(sum(exp(x - max)))` (PyTorch's evaluation order). */
-  logSoftmax(x: FloatArray, out: FloatArray, outer: number, size: number, inner: number): void;
+  logSoftmax(x: FloatArray, out: FloatArray | null, outer: number, size: number, inner: number): FloatArray;
 
   /**
    * `out[o * inner + i] = log(sum(exp(x[o,:,i] - m))) + m`, where `m` is the slice max with

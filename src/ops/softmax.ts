@@ -32,12 +32,12 @@ function runSliceOp(
   const d = dim === undefined || dim === null ? implicitSoftmaxDim(torchName, x.ndim) : normalizeDim(op, 'dim', dim, x.ndim);
   const target = options?.out === undefined ? null : checkOut(op, options.out, x.shape, x.dtype);
   // In place (out === input) is allowed: every backend reads an element before writing it.
-  const out = target?.data ?? new (arrayFor(x.dtype))(x.numel);
+  let out = target?.data ?? null;
   if (x.numel > 0) {
     const { outer, size, inner } = sliceLayout(x.shape, d);
-    kernels()[kernel](x.data, out, outer, size, inner);
+    out = kernels()[kernel](x.data, out, outer, size, inner);
   }
-  return target ?? tensorOf(out, x.shape.slice());
+  return target ?? tensorOf(out ?? new (arrayFor(x.dtype))(0), x.shape.slice());
 }
 
 /**

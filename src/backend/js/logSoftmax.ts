@@ -5,7 +5,8 @@ import type { FloatArray } from '../../types.js';
  * `(x - max) - log(Σ exp(x - max))` — PyTorch's order (pytorch#11752: adding max and log-sum first
  * loses precision for large logits).
  */
-export function logSoftmax(x: FloatArray, out: FloatArray, outer: number, size: number, inner: number): void {
+export function logSoftmax(x: FloatArray, outArg: FloatArray | null, outer: number, size: number, inner: number): FloatArray {
+  const out = outArg ?? new (x.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(x.length);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * size * inner + i;
@@ -26,4 +27,5 @@ export function logSoftmax(x: FloatArray, out: FloatArray, outer: number, size: 
       for (let k = 0, p = base; k < size; k++, p += inner) out[p] = x[p]! - m - ls;
     }
   }
+  return out;
 }

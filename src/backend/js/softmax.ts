@@ -4,7 +4,8 @@ import type { FloatArray } from '../../types.js';
  * softmax along the middle axis of `(outer, size, inner)`, in float64: `exp(x - max) / Σ exp(x - max)`
  * with a Neumaier-compensated sum, rounded once to `out`'s dtype.
  */
-export function softmax(x: FloatArray, out: FloatArray, outer: number, size: number, inner: number): void {
+export function softmax(x: FloatArray, outArg: FloatArray | null, outer: number, size: number, inner: number): FloatArray {
+  const out = outArg ?? new (x.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(x.length);
   const e = scratch(size);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
@@ -28,6 +29,7 @@ export function softmax(x: FloatArray, out: FloatArray, outer: number, size: num
       for (let k = 0, p = base; k < size; k++, p += inner) out[p] = e[k]! / s;
     }
   }
+  return out;
 }
 
 let buf = new Float64Array(1024);

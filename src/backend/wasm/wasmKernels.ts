@@ -101,24 +101,40 @@ export class WasmKernels implements Kernels {
   // -------------------------------------------------------------------------------------------
   // softmax / log_softmax
 
-  softmax(x: FloatArray, out: FloatArray, outer: number, size: number, inner: number): void {
-    this.sliceOp('softmax', x, out, outer, size, inner);
+  softmax(x: FloatArray, out: FloatArray | null, outer: number, size: number, inner: number): FloatArray {
+    return this.sliceOp('softmax', x, out, outer, size, inner);
   }
 
-  logSoftmax(x: FloatArray, out: FloatArray, outer: number, size: number, inner: number): void {
-    this.sliceOp('logSoftmax', x, out, outer, size, inner);
+  logSoftmax(x: FloatArray, out: FloatArray | null, outer: number, size: number, inner: number): FloatArray {
+    return this.sliceOp('logSoftmax', x, out, outer, size, inner);
   }
 
-  private sliceOp(kind: SliceKind, x: FloatArray, out: FloatArray, outer: number, size: number, inner: number): void {
+  private sliceOp(kind: SliceKind, x: FloatArray, outArg: FloatArray | null, outer: number, size: number, inner: number): FloatArray {
     const dtype = dtypeOf(x);
     const b = x.BYTES_PER_ELEMENT;
     const fn = this.k[`${kind}${this.suffix(dtype)}`];
-    if (this.mem.owns(x) && this.mem.owns(out)) {
-      fn(x.byteOffset, out.byteOffset, outer, size, inner);
-      return;
+    if (outArg !== null && this.mem.owns(x) && this.mem.owns(outArg)) {
+      fn(x.byteOffset, outArg.byteOffset, outer, size, inner);
+      return outArg;
     }
     const slab = size * inner;
     const cap = Math.floor(this.room(1) / b);
+    if (outArg === null && slab * outer <= cap) {
+      // One block: stage, compute in place, and copy the result out with slice() (one pass,
+      // no zero-filled allocation).
+      const [w] = this.carve(outer * slab * b);
+      if (this.mem.owns(x)) fn(x.byteOffset, w!, outer, size, inner);
+      else {
+        this.gather(x, 0, size, inner, 0, size * outer, 0, inner, w!);
+        fn(w!, w!, outer, size, inner);
+      }
+      return this.mem.view(dtype).slice(w! / b, w! / b + outer * slab);
+    }
+    const out = outArg ?? new (x.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(x.length);
+    if (this.mem.owns(x) && this.mem.owns(out)) {
+      fn(x.byteOffset, out.byteOffset, outer, size, inner);
+      return out;
+    }
     if (slab <= cap) {
       const per = Math.floor(cap / slab);
       const [w] = this.carve(per * slab * b);
@@ -128,7 +144,7 @@ export class WasmKernels implements Kernels {
         fn(w!, w!, n, size, inner);
         this.scatter(out, o, size, inner, 0, size * n, 0, inner, w!);
       }
-      return;
+      return out;
     }
     if (size <= cap) {
       // One slab is too big but whole columns fit: tiles of `tw` columns (inner > 1 here).
@@ -142,7 +158,7 @@ export class WasmKernels implements Kernels {
           this.scatter(out, o, size, inner, 0, size, i, n, w!);
         }
       }
-      return;
+      return out;
     }
     // A single column is longer than the window: stream it with the online log-sum-exp.
     const update = this.k[`lseUpdate${this.suffix(dtype)}`];
@@ -168,6 +184,7 @@ export class WasmKernels implements Kernels {
         }
       }
     }
+    return out;
   }
 
   // -------------------------------------------------------------------------------------------
