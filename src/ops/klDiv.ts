@@ -7,7 +7,7 @@ import { kernels } from '../runtime.js';
 import { type BroadcastPlan, broadcastPlan, broadcastShapes } from '../shape.js';
 import { Tensor, tensorOf, numelOf } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
-import { type FloatArray, type Reduction, arrayFor } from '../types.js';
+import { type Dtype, type FloatArray, type Reduction, arrayFor } from '../types.js';
 import { type ValidateOption, validateKlDivArgs } from './diagnose.js';
 import { checkOut, overlaps } from './out.js';
 
@@ -104,6 +104,28 @@ export function klDivOverPlan(
  * ```
  */
 export function klDiv(input: TensorLike, target: TensorLike, options: KlDivOptions = {}): Tensor {
+  return runKlDiv(planKlDiv(input, target, options));
+}
+
+/** A validated kl_div call (shared by `klDiv`, `KLDivLoss` and the worker pool). */
+export interface KlDivPlan {
+  x: FloatArray;
+  t: FloatArray;
+  dtype: Dtype;
+  outShape: number[];
+  numel: number;
+  /** How to read the broadcast operands (collapsed dims and strides). */
+  broadcast: BroadcastPlan;
+  kind: 'none' | 'mean' | 'sum';
+  /** input.shape[0] for 'batchmean' (1 otherwise or for 0-d input). */
+  divisor: number;
+  logTarget: boolean;
+  /** The caller's `out` tensor ('none' only), validated. */
+  out: Tensor | null;
+}
+
+/** Validates and resolves `klDiv`'s arguments (errors and warnings as `klDiv`). */
+export function planKlDiv(input: TensorLike, target: TensorLike, options: KlDivOptions = {}): KlDivPlan {
   if (options === null || typeof options !== 'object') {
     throw argTypeError(OP, 'options', `is ${describe(options)}`, "Pass an options object such as { reduction: 'batchmean' }");
   }
@@ -115,7 +137,7 @@ export function klDiv(input: TensorLike, target: TensorLike, options: KlDivOptio
   const t = toTensor(target, OP, 'target');
   const red = resolveKlReduction(OP, reduction, sizeAverage, reduce);
   if (validate !== false) validateKlDivArgs(OP, x, t, logTarget, validate);
-  return klDivResolved(x, t, red.kind, red.batchDivide, logTarget, out);
+  return planKlDivResolved(x, t, red.kind, red.batchDivide, logTarget, out);
 }
 
 /** kl_div after argument resolution (shared by `klDiv` and `KLDivLoss`). */
@@ -127,29 +149,63 @@ export function klDivResolved(
   logTarget: boolean,
   outTensor?: Tensor,
 ): Tensor {
+  return runKlDiv(planKlDivResolved(x, t, kind, batchDivide, logTarget, outTensor));
+}
+
+export function planKlDivResolved(
+  x: Tensor,
+  t: Tensor,
+  kind: 'none' | 'mean' | 'sum',
+  batchDivide: boolean,
+  logTarget: boolean,
+  outTensor?: Tensor,
+): KlDivPlan {
   const dtype = resultDtype(x, t);
   // PyTorch evaluates t * input first, so "tensor a" in its message is the target.
   const outShape = broadcastShapes(OP, t.shape, 'target', x.shape, 'input');
-  const numel = numelOf(outShape);
   const xd = castData(x.data, dtype);
   const td = castData(t.data, dtype);
-  const plan = broadcastPlan(outShape, x.shape, t.shape);
-  const Ctor = arrayFor(dtype);
-  const divisor = batchDivide && x.ndim > 0 ? x.shape[0]! : 1;
   if (outTensor !== undefined && kind !== 'none') {
     throw argTypeError(OP, 'out', `was given for reduction '${kind}'`, "'out' applies to reduction: 'none' only (reductions return a new 0-d tensor)");
   }
-  if (kind === 'none') {
-    const target = outTensor === undefined ? null : checkOut(OP, outTensor, outShape, dtype);
-    if (target !== null && (overlaps(target.data, xd) || overlaps(target.data, td))) {
+  let out: Tensor | null = null;
+  if (kind === 'none' && outTensor !== undefined) {
+    out = checkOut(OP, outTensor, outShape, dtype);
+    if (overlaps(out.data, xd) || overlaps(out.data, td)) {
       throw argRangeError(OP, 'out', 'overlaps input or target', 'Use a separate output tensor (broadcast reads would see overwritten values)');
     }
-    const out = target?.data ?? new Ctor(numel);
-    if (numel > 0) klDivOverPlan(kernels(), xd, td, plan, logTarget, out);
-    if (divisor !== 1) for (let i = 0; i < out.length; i++) out[i] = out[i]! / divisor;
-    return target ?? tensorOf(out, outShape);
   }
-  const sum = numel > 0 ? klDivOverPlan(kernels(), xd, td, plan, logTarget, null) : 0;
-  const value = (kind === 'mean' ? sum / numel : sum) / divisor;
-  return tensorOf(Ctor.of(value), []);
+  return {
+    x: xd,
+    t: td,
+    dtype,
+    outShape,
+    numel: numelOf(outShape),
+    broadcast: broadcastPlan(outShape, x.shape, t.shape),
+    kind,
+    divisor: batchDivide && x.ndim > 0 ? x.shape[0]! : 1,
+    logTarget,
+    out,
+  };
+}
+
+/** Runs a plan on the active backend. */
+function runKlDiv(plan: KlDivPlan): Tensor {
+  if (plan.kind === 'none') {
+    const out = plan.out?.data ?? new (arrayFor(plan.dtype))(plan.numel);
+    if (plan.numel > 0) klDivOverPlan(kernels(), plan.x, plan.t, plan.broadcast, plan.logTarget, out);
+    return finishKlDiv(plan, 0, out);
+  }
+  return finishKlDiv(plan, plan.numel > 0 ? klDivOverPlan(kernels(), plan.x, plan.t, plan.broadcast, plan.logTarget, null) : 0, null);
+}
+
+/** The result from the sum of the terms (reductions) or the pointwise terms ('none'). */
+export function finishKlDiv(plan: KlDivPlan, sum: number, pointwise: FloatArray | null): Tensor {
+  if (plan.kind === 'none') {
+    const out = pointwise!;
+    if (plan.divisor !== 1) for (let i = 0; i < out.length; i++) out[i] = out[i]! / plan.divisor;
+    return plan.out ?? tensorOf(out, plan.outShape);
+  }
+  const value = (plan.kind === 'mean' ? sum / plan.numel : sum) / plan.divisor;
+  return tensorOf(arrayFor(plan.dtype).of(value), []);
 }

@@ -6,7 +6,7 @@ import { kernels } from '../runtime.js';
 import { normalizeDim, sliceLayout } from '../shape.js';
 import { Tensor, tensorOf } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
-import { arrayFor } from '../types.js';
+import { type Dtype, type FloatArray, type Reduction, arrayFor } from '../types.js';
 import { warn } from '../warnings.js';
 import { type KlDivLogitsReduction, checkLogitsReduction } from './klDivLogitsGrad.js';
 
@@ -52,6 +52,36 @@ const OP = 'klDivLogits';
  * ```
  */
 export function klDivLogits(inputLogits: TensorLike, targetLogits: TensorLike, options: KlDivLogitsOptions = {}): Tensor {
+  const plan = planKlDivLogits(inputLogits, targetLogits, options);
+  const { x, y, outer, size, inner, temperature, scale } = plan;
+  if (plan.reduction === 'none') {
+    const out = new (arrayFor(plan.dtype))(x.length);
+    if (x.length > 0) kernels().klDivLogits(x, y, outer, size, inner, temperature, scale, null, out);
+    return finishKlDivLogits(plan, null, out);
+  }
+  const perSlice = new Float64Array(outer * inner);
+  if (x.length > 0) kernels().klDivLogits(x, y, outer, size, inner, temperature, scale, perSlice, null);
+  return finishKlDivLogits(plan, perSlice, null);
+}
+
+/** A validated klDivLogits call: operands in the result dtype and the slice layout (shared with the worker pool). */
+export interface KlDivLogitsPlan {
+  x: FloatArray;
+  y: FloatArray;
+  dtype: Dtype;
+  shape: number[];
+  dim: number;
+  outer: number;
+  size: number;
+  inner: number;
+  temperature: number;
+  /** T². */
+  scale: number;
+  reduction: Reduction | 'perSlice';
+}
+
+/** Validates and resolves the arguments (errors and warnings as `klDivLogits`). */
+export function planKlDivLogits(inputLogits: TensorLike, targetLogits: TensorLike, options: KlDivLogitsOptions = {}): KlDivLogitsPlan {
   if (options === null || typeof options !== 'object') {
     throw argTypeError(OP, 'options', `is ${describe(options)}`, "Pass an options object such as { temperature: 2, reduction: 'batchmean' }");
   }
@@ -76,29 +106,37 @@ export function klDivLogits(inputLogits: TensorLike, targetLogits: TensorLike, o
   const d = normalizeDim(OP, 'dim', dim, x.ndim);
   if (red === 'mean') warn('KLWASM_MEAN_REDUCTION', MEAN_WARNING);
   const dtype = x.dtype === 'float64' || y.dtype === 'float64' ? 'float64' : 'float32';
-  const xd = castData(x.data, dtype);
-  const yd = castData(y.data, dtype);
-  const Ctor = arrayFor(dtype);
-  const scale = temperature * temperature;
   const { outer, size, inner } = sliceLayout(x.shape, d);
-  if (red === 'perSlice') {
-    // One KL per distribution: the kernels' per-slice results, scaled by T².
-    const perSlice = new Float64Array(outer * inner);
-    if (x.numel > 0) kernels().klDivLogits(xd, yd, outer, size, inner, temperature, scale, perSlice, null);
-    return new Tensor(castData(perSlice.map((v) => v * scale), dtype), x.ndim === 0 ? [] : x.shape.filter((_, i) => i !== d));
+  return {
+    x: castData(x.data, dtype),
+    y: castData(y.data, dtype),
+    dtype,
+    shape: x.shape,
+    dim: d,
+    outer,
+    size,
+    inner,
+    temperature,
+    scale: temperature * temperature,
+    reduction: red as Reduction | 'perSlice',
+  };
+}
+
+/**
+ * The result tensor from the kernels' outputs: `pointwise` for 'none', else the per-slice KLs
+ * (unscaled), which reductions sum in slice order (compensated) — so the total does not depend on
+ * how the work was blocked, streamed or split across workers.
+ */
+export function finishKlDivLogits(plan: KlDivLogitsPlan, perSlice: Float64Array | null, pointwise: FloatArray | null): Tensor {
+  const { dtype, shape, dim, scale, reduction } = plan;
+  const Ctor = arrayFor(dtype);
+  if (reduction === 'none') return tensorOf(pointwise!, shape.slice());
+  if (reduction === 'perSlice') {
+    // One KL per distribution, scaled by T².
+    return new Tensor(castData(perSlice!.map((v) => v * scale), dtype), shape.length === 0 ? [] : shape.filter((_, i) => i !== dim));
   }
-  if (red === 'none') {
-    const out = new Ctor(x.numel);
-    if (x.numel > 0) kernels().klDivLogits(xd, yd, outer, size, inner, temperature, scale, null, out);
-    return tensorOf(out, x.shape.slice());
-  }
-  // Per-slice KLs summed in slice order (compensated): the total is then independent of how the
-  // work was blocked, streamed or split across workers.
-  const perSlice = new Float64Array(outer * inner);
-  if (x.numel > 0) kernels().klDivLogits(xd, yd, outer, size, inner, temperature, scale, perSlice, null);
-  const total = sumCompensated(perSlice);
-  let value = total * scale;
-  if (red === 'mean') value /= x.numel;
-  else if (red === 'batchmean' && x.ndim > 0) value /= x.shape[0]!;
+  let value = sumCompensated(perSlice!) * scale;
+  if (reduction === 'mean') value /= plan.x.length;
+  else if (reduction === 'batchmean' && shape.length > 0) value /= shape[0]!;
   return tensorOf(Ctor.of(value), []);
 }

@@ -4,7 +4,7 @@ import { normalizeDim } from '../shape.js';
 import { Tensor, tensorOf, contiguousStrides } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
 import { gatherStrided } from '../strided.js';
-import { type FloatArray, arrayFor, dtypeOf } from '../types.js';
+import { type Dtype, type FloatArray, arrayFor, dtypeOf } from '../types.js';
 
 const OP = 'logSumExp';
 
@@ -44,6 +44,27 @@ function resolveDims(dim: unknown, ndim: number): number[] {
  * ```
  */
 export function logSumExp(input: TensorLike, dim: number | readonly number[], keepdim = false): Tensor {
+  const plan = planLogSumExp(input, dim, keepdim);
+  const out = new (arrayFor(plan.dtype))(plan.outer * plan.inner);
+  if (plan.size === 0) out.fill(-Infinity);
+  else if (out.length > 0) kernels().logSumExp(plan.x, out, plan.outer, plan.size, plan.inner);
+  return tensorOf(out, plan.outShape);
+}
+
+/**
+ * A validated logsumexp call reduced to one (outer, size, inner) pass: adjacent reduced dims are
+ * merged; non-adjacent ones are gathered into [kept…, reduced…] order first (shared with the pool).
+ */
+export interface LogSumExpPlan {
+  x: FloatArray;
+  dtype: Dtype;
+  outShape: number[];
+  outer: number;
+  size: number;
+  inner: number;
+}
+
+export function planLogSumExp(input: TensorLike, dim: number | readonly number[], keepdim = false): LogSumExpPlan {
   const x = toTensor(input, OP, 'input');
   if (typeof keepdim !== 'boolean') {
     throw argTypeError(OP, 'keepdim', `is ${describe(keepdim)}`, 'Pass true or false');
@@ -63,15 +84,8 @@ export function logSumExp(input: TensorLike, dim: number | readonly number[], ke
       outShape.push(shape[d]!);
     }
   }
-  const Ctor = arrayFor(x.dtype);
-  const out = new Ctor(keptNumel);
-  if (keptNumel === 0) return tensorOf(out, outShape);
-  if (size === 0) {
-    out.fill(-Infinity);
-    return tensorOf(out, outShape);
-  }
   const contiguous = dims.length === 0 || dims[dims.length - 1]! - dims[0]! === dims.length - 1;
-  if (contiguous) {
+  if (contiguous || keptNumel === 0 || size === 0) {
     // The reduced dims are adjacent: one (outer, size, inner) pass over the data as it is.
     let outer = 1;
     let inner = 1;
@@ -79,14 +93,15 @@ export function logSumExp(input: TensorLike, dim: number | readonly number[], ke
       if (dims.length > 0 && d < dims[0]!) outer *= shape[d]!;
       else if (dims.length > 0 && d > dims[dims.length - 1]!) inner *= shape[d]!;
     }
-    kernels().logSumExp(x.data, out, outer, size, inner);
-  } else {
-    // Non-adjacent dims: gather into [kept..., reduced...] order, then reduce contiguous rows.
-    const order = [...shape.keys()].filter((d) => !reduced.has(d)).concat(dims);
-    const permuted = permute(x.data, shape, order);
-    kernels().logSumExp(permuted, out, keptNumel, size, 1);
+    if (!contiguous) {
+      outer = keptNumel;
+      inner = 1;
+    }
+    return { x: x.data, dtype: x.dtype, outShape, outer, size, inner };
   }
-  return tensorOf(out, outShape);
+  // Non-adjacent dims: gather into [kept..., reduced...] order, then reduce contiguous rows.
+  const order = [...shape.keys()].filter((d) => !reduced.has(d)).concat(dims);
+  return { x: permute(x.data, shape, order), dtype: x.dtype, outShape, outer: keptNumel, size, inner: 1 };
 }
 
 /** Row-major copy of `data` (of `shape`) with its dims reordered as `order`. */

@@ -2,7 +2,7 @@ import { kernels } from '../runtime.js';
 import { normalizeDim, sliceLayout } from '../shape.js';
 import { Tensor, tensorOf } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
-import { arrayFor } from '../types.js';
+import { type Dtype, type FloatArray, arrayFor } from '../types.js';
 import { warn } from '../warnings.js';
 import { type OutOptions, checkOut } from './out.js';
 
@@ -18,7 +18,40 @@ export function implicitSoftmaxDim(name: string, ndim: number): number {
   return ndim === 0 || ndim === 1 || ndim === 3 ? 0 : 1;
 }
 
-type SliceKernel = 'softmax' | 'logSoftmax';
+export type SliceKernel = 'softmax' | 'logSoftmax';
+
+/** A validated softmax / log_softmax call (shared with the worker pool). */
+export interface SlicePlan {
+  kernel: SliceKernel;
+  x: FloatArray;
+  shape: number[];
+  dtype: Dtype;
+  outer: number;
+  size: number;
+  inner: number;
+  /** The caller's `out` tensor, validated. */
+  out: Tensor | null;
+}
+
+export function planSliceOp(
+  op: string,
+  torchName: string,
+  kernel: SliceKernel,
+  input: TensorLike,
+  dim: number | null | undefined,
+  options: OutOptions | undefined,
+): SlicePlan {
+  const x = toTensor(input, op, 'input');
+  const d = dim === undefined || dim === null ? implicitSoftmaxDim(torchName, x.ndim) : normalizeDim(op, 'dim', dim, x.ndim);
+  const out = options?.out === undefined ? null : checkOut(op, options.out, x.shape, x.dtype);
+  const { outer, size, inner } = sliceLayout(x.shape, d);
+  return { kernel, x: x.data, shape: x.shape, dtype: x.dtype, outer, size, inner, out };
+}
+
+/** The result tensor from the kernel's output array. */
+export function finishSliceOp(plan: SlicePlan, data: FloatArray): Tensor {
+  return plan.out ?? tensorOf(data, plan.shape.slice());
+}
 
 function runSliceOp(
   op: string,
@@ -28,16 +61,11 @@ function runSliceOp(
   dim: number | null | undefined,
   options: OutOptions | undefined,
 ): Tensor {
-  const x = toTensor(input, op, 'input');
-  const d = dim === undefined || dim === null ? implicitSoftmaxDim(torchName, x.ndim) : normalizeDim(op, 'dim', dim, x.ndim);
-  const target = options?.out === undefined ? null : checkOut(op, options.out, x.shape, x.dtype);
+  const plan = planSliceOp(op, torchName, kernel, input, dim, options);
   // In place (out === input) is allowed: every backend reads an element before writing it.
-  let out = target?.data ?? null;
-  if (x.numel > 0) {
-    const { outer, size, inner } = sliceLayout(x.shape, d);
-    out = kernels()[kernel](x.data, out, outer, size, inner);
-  }
-  return target ?? tensorOf(out ?? new (arrayFor(x.dtype))(0), x.shape.slice());
+  let out = plan.out?.data ?? null;
+  if (plan.x.length > 0) out = kernels()[kernel](plan.x, out, plan.outer, plan.size, plan.inner);
+  return finishSliceOp(plan, out ?? new (arrayFor(plan.dtype))(0));
 }
 
 /**
