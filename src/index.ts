@@ -36,3 +36,4 @@ export {
   type ValidateOption,
   type WorstSlice,
 } from './ops/diagnose.js';
+export { createPool, KlwasmPool, type PoolOptions } from './pool/pool.js';

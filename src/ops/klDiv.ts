@@ -190,7 +190,7 @@ export function planKlDivResolved(
 }
 
 /** Runs a plan on the active backend. */
-function runKlDiv(plan: KlDivPlan): Tensor {
+export function runKlDiv(plan: KlDivPlan): Tensor {
   if (plan.kind === 'none') {
     const out = plan.out?.data ?? new (arrayFor(plan.dtype))(plan.numel);
     if (plan.numel > 0) klDivOverPlan(kernels(), plan.x, plan.t, plan.broadcast, plan.logTarget, out);
