@@ -13,8 +13,8 @@ export const WORKLOADS = [
     short: 'W1 klDiv sum',
     output: 'scalar',
     describe:
-      'input = log_softmax(x), target = softmax(y), both precomputed (float64, stored in the dtype). ' +
-      'Peers that only take probabilities (mathjs, ml-distance) get p = softmax(y), q = softmax(x) and compute Σ p·log(p/q), checked against the matching float64 reference.',
+      'input = log_softmax(x), target = softmax(z) with independent logits x, z ~ N(0, 3²), both precomputed (float64, stored in the dtype). ' +
+      'Peers that only take probabilities (mathjs, ml-distance) get p = softmax(z), q = softmax(x) and compute Σ p·log(p/q), checked against the matching float64 reference.',
   },
   {
     id: 'w2',
@@ -56,7 +56,10 @@ export const TOLERANCE = 1e-3;
 /** Results above this error (but within TOLERANCE) are flagged ⚠ in the reports. */
 export const WARN_ERROR = 1e-5;
 
-/** Data: logits x ~ N(0, LOGIT_SD²); teacher y = x + N(0, TEACHER_SD²) (nearly matching). */
+/**
+ * Data: logits x ~ N(0, logitSd²); W2's teacher y = x + N(0, teacherSd²) (nearly matching);
+ * W1's target logits z ~ N(0, logitSd²), independent of x.
+ */
 export const DATA = { seed: 20261127, logitSd: 3, teacherSd: 0.5 };
 
 export const shapeLabel = (shape) => `[${shape.join(',')}]`;
@@ -68,8 +71,8 @@ export const numel = (shape) => shape.reduce((a, b) => a * b, 1);
  * samples batch K calls so one sample lasts ≥ minSampleUs, with ≥ minSamples samples and
  * ≥ roundMs of samples after warmupMs of warm-up; the round's value is the median sample / K, and
  * the cell's value the median of the round values. A call that takes ≥ slowCallMs gets
- * slowSamples plain samples per round and no warm-up; a call that takes ≥ onceCallMs is timed once
- * in total (marked ¹).
+ * slowSamples plain samples per round in only the first slowRounds rounds, and no warm-up; a call
+ * that takes ≥ onceCallMs is timed once in total (marked ¹).
  */
 export const PROFILES = {
   full: {
@@ -78,11 +81,12 @@ export const PROFILES = {
     dtypes: DTYPES,
     rounds: 5,
     roundMs: 100,
-    warmupMs: 30,
+    warmupMs: 25,
     minSamples: 5,
     minSampleUs: 200,
     slowCallMs: 100,
     slowSamples: 2,
+    slowRounds: 3,
     onceCallMs: 1000,
     /** Slow peers are capped by element count; the reason lands in the report. */
     elementCaps: { mathjs: 300_000 },
@@ -103,6 +107,7 @@ export const PROFILES = {
     minSampleUs: 200,
     slowCallMs: 50,
     slowSamples: 1,
+    slowRounds: 1,
     onceCallMs: 200,
     elementCaps: { mathjs: 40_000 },
     out: 'bench/results/tmp/quick',

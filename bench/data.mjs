@@ -1,10 +1,11 @@
 /**
  * Seeded input data. Everything a timed closure reads is made here, before any timing.
  *
- * x ~ N(0, sd²) student logits, y = x + N(0, teacherSd²) nearly matching teacher logits, both
+ * x ~ N(0, sd²) student logits, y = x + N(0, teacherSd²) nearly matching teacher logits (W2),
+ * z ~ N(0, sd²) independent target logits (W1, as in shared/reference/peer-bench.md), all
  * rounded to float32 (the float64 variant stores the same float32-representable values in a
  * Float64Array, so both variants share their logits). W1's inputs are computed in float64 and
- * stored in the dtype: logq = log_softmax(x), p = softmax(y), q = softmax(x).
+ * stored in the dtype: logq = log_softmax(x), p = softmax(z), q = softmax(x).
  */
 import { DATA, numel } from './config.mjs';
 
@@ -98,10 +99,12 @@ export function makeDataset(shape, dtype, seed = DATA.seed) {
   const rng = makeRng((seed ^ Math.imul(B, 0x27d4eb2d) ^ Math.imul(N, 0x165667b1)) >>> 0);
   const x = new Ctor(n);
   const y = new Ctor(n);
+  const z = new Ctor(n);
   for (let i = 0; i < n; i++) {
     const xi = Math.fround(DATA.logitSd * rng.normal());
     x[i] = xi;
     y[i] = Math.fround(xi + DATA.teacherSd * rng.normal());
+    z[i] = Math.fround(DATA.logitSd * rng.normal());
   }
   return {
     shape: [B, N],
@@ -113,8 +116,8 @@ export function makeDataset(shape, dtype, seed = DATA.seed) {
     y,
     /** log_softmax(x): W1's input. */
     logq: logSoftmaxRowsF64(x, B, N, new Ctor(n)),
-    /** softmax(y): W1's target. */
-    p: softmaxRowsF64(y, B, N, new Ctor(n)),
+    /** softmax(z): W1's target (independent of x). */
+    p: softmaxRowsF64(z, B, N, new Ctor(n)),
     /** softmax(x): the student probabilities for peers that take probabilities. */
     q: softmaxRowsF64(x, B, N, new Ctor(n)),
   };

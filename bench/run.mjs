@@ -11,6 +11,7 @@
  *   --rounds N       override the profile's number of rounds
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,13 +64,29 @@ function packageVersions() {
 
 function methodLines(profile) {
   return [
-    `Data (seeded, bench/data.mjs): x ~ N(0, ${DATA.logitSd}²) student logits, y = x + N(0, ${DATA.teacherSd}²) nearly matching teacher logits, rounded to float32; the float64 variant holds the same values in Float64Array. W1 inputs log_softmax(x), softmax(y) are computed in float64 and stored in the dtype. All inputs are made before timing.`,
+    `Data (seeded, bench/data.mjs): x ~ N(0, ${DATA.logitSd}²) student logits; W2's teacher y = x + N(0, ${DATA.teacherSd}²) (nearly matching); W1's target logits z ~ N(0, ${DATA.logitSd}²) independent of x; all rounded to float32, and the float64 variant holds the same values in Float64Array. W1 inputs log_softmax(x), softmax(z) are computed in float64 and stored in the dtype. All inputs are made before timing.`,
     'References (bench/reference.mjs): float64 with Neumaier-compensated sums from the exact arrays the peers read; W2 termwise Σ q·φ(p/q) with u = log(p/q) from the logits.',
     `Error: scalars (W1, W2) |got − ref| / |ref|; arrays (W3, W4) max_i |got_i − ref_i| / max(|ref_i|, 1). Checked once per peer and cell, before timing, on the first call's answer; above ${TOLERANCE} the cell gets no speed.`,
-    `Timing: tinybench (hrtime), ${profile.rounds} round(s) per cell with the peers interleaved round-robin (order rotated each round); per round, calls are batched K at a time so a sample lasts ≥ ${profile.minSampleUs} µs, with ≥ ${profile.minSamples} samples and ≥ ${profile.roundMs} ms after ${profile.warmupMs} ms of warm-up; per-call time = sample median / K; the cell's time is the median of the round values. Calls ≥ ${profile.slowCallMs} ms get ${profile.slowSamples} plain sample(s) per round; calls ≥ ${profile.onceCallMs} ms are timed once (¹). Node runs with --expose-gc and collects garbage before each peer's samples.`,
+    `Timing: tinybench (hrtime), ${profile.rounds} round(s) per cell with the peers interleaved round-robin (order rotated each round); per round, calls are batched K at a time so a sample lasts ≥ ${profile.minSampleUs} µs, with ≥ ${profile.minSamples} samples and ≥ ${profile.roundMs} ms after ${profile.warmupMs} ms of warm-up; per-call time = sample median / K; the cell's time is the median of the round values. Calls ≥ ${profile.slowCallMs} ms get ${profile.slowSamples} plain sample(s) per round in ${profile.slowRounds} round(s); calls ≥ ${profile.onceCallMs} ms are timed once (¹). Node runs with --expose-gc and collects garbage before each peer's samples.`,
     'Every timed call goes from the prepared JS typed arrays to an answer in JS: a number for W1/W2, a typed array for W3/W4 (tfjs: tensors made and dataSync() inside the call; onnxruntime-node: ort.Tensor wrapping and await session.run() inside the call; klwasm: { data, shape } in, Tensor .item()/.data out).',
     'Single thread for every peer (onnxruntime-node intraOpNumThreads = 1; tfjs-wasm has no threads under Node).',
   ];
+}
+
+/**
+ * The 1-minute load average seen during the run. This suite keeps about one core busy; more than
+ * that means other processes competed for the CPU while it ran.
+ */
+function loadSummary(loads) {
+  const cores = os.cpus().length;
+  const max = Math.max(...loads);
+  return {
+    start: loads[0],
+    median: median(loads),
+    max,
+    cores,
+    busy: median(loads) > 1.5 || max > Math.max(2, cores),
+  };
 }
 
 async function main() {
@@ -98,6 +115,8 @@ async function main() {
 
   const cells = [];
   const shapes = profile.shapes.map(shapeLabel);
+  // Other processes on the machine distort every figure: track the load average as we go.
+  const loads = [os.loadavg()[0]];
   for (const shape of profile.shapes) {
     const sl = shapeLabel(shape);
     const elements = numel(shape);
@@ -123,6 +142,7 @@ async function main() {
             if (s.activate) await s.activate();
             const refKind = s.refKind ?? w.id;
             const [ms, answer] = await timeOnce(s.fn);
+            if (s.afterCheck) s.afterCheck();
             const err = maxRelErr(answer, referenceFor(refKind, ds));
             const cell = { ...base, refKind, maxRelErr: err, warnError: WARN_ERROR };
             cells.push(cell);
@@ -155,6 +175,8 @@ async function main() {
           }
         }
         const line = [];
+        const load1 = os.loadavg()[0];
+        loads.push(load1);
         for (const [key, st] of stats) {
           const c = cellOf.get(key);
           const us = st.medianMs * 1000;
@@ -169,15 +191,18 @@ async function main() {
             samples: st.samples,
             batch: st.K,
             mode: st.mode,
+            load1,
           });
           line.push(`${c.peer} ${fmtNum(c.melemPerS)}`);
         }
         for (const c of cells.filter((c) => c.workload === w.id && c.dtype === dtype && c.shape === sl && c.status === 'inaccurate')) line.push(`${c.peer} ✗ ${fmtErr(c.maxRelErr)}`);
-        console.log(`${dtype} ${w.id} ${sl} (${fmtDuration((performance.now() - t0) / 1000)}): ${line.join(' | ') || 'nothing timed'}`);
+        console.log(`${dtype} ${w.id} ${sl} (${fmtDuration((performance.now() - t0) / 1000)}, load ${load1.toFixed(1)}): ${line.join(' | ') || 'nothing timed'}`);
       }
     }
   }
 
+  // With filters, only the shapes and dtypes that were run.
+  const shapesRun = shapes.filter((s) => cells.some((c) => c.shape === s));
   const spreads = cells.filter((c) => c.status === 'ok' && c.roundSpread != null).map((c) => c.roundSpread);
   const results = {
     schema: 1,
@@ -191,11 +216,12 @@ async function main() {
     warnError: WARN_ERROR,
     data: DATA,
     workloads: WORKLOADS,
-    shapes,
-    dtypes: profile.dtypes,
+    shapes: shapesRun,
+    dtypes: profile.dtypes.filter((d) => cells.some((c) => c.dtype === d)),
     baselines: BASELINES,
     peers: peerInfo,
     method: methodLines(profile),
+    load: loadSummary(loads),
     noise: spreads.length ? { entries: spreads.length, medianRoundSpread: median(spreads), p90RoundSpread: quantile(spreads, 0.9) } : null,
     cells,
   };

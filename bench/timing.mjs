@@ -54,7 +54,7 @@ function batch(fn, K, isAsync) {
 /**
  * Measures `entries` (each { key, fn, isAsync, activate, firstCallMs }) round-robin.
  * `firstCallMs` (the checked call's duration) picks the mode: 'fast' (batched tinybench runs),
- * 'slow' (≥ slowCallMs: a few plain samples per round) or 'once' (≥ onceCallMs: one sample).
+ * 'slow' (≥ slowCallMs: a few plain samples per round, slowRounds rounds) or 'once' (≥ onceCallMs: one sample).
  * Returns a Map key → { medianMs, roundMs[], samplesMs[], samples, K, mode }.
  */
 export async function measureCell(entries, profile, onProgress = () => {}) {
@@ -76,6 +76,8 @@ export async function measureCell(entries, profile, onProgress = () => {}) {
     for (const p of order) {
       // One sample in total: the second call above (warm, after the checked first one) is it.
       if (p.mode === 'once') continue;
+      // Slow entries (big shapes on slow peers) get fewer rounds.
+      if (p.mode === 'slow' && round >= (profile.slowRounds ?? profile.rounds)) continue;
       gc();
       if (p.e.activate) await p.e.activate();
       const bench = new Bench({
@@ -83,7 +85,7 @@ export async function measureCell(entries, profile, onProgress = () => {}) {
         retainSamples: true,
         throws: true,
         ...(p.mode === 'fast'
-          ? { time: profile.roundMs, iterations: profile.minSamples, warmupTime: profile.warmupMs, warmupIterations: 2 }
+          ? { time: profile.roundMs, iterations: profile.minSamples, warmupTime: profile.warmupMs, warmupIterations: 1 }
           : { time: 0, iterations: p.mode === 'slow' ? profile.slowSamples : 1, warmup: false }),
       });
       bench.add(p.e.key, batch(p.e.fn, p.K, p.e.isAsync), { async: !!p.e.isAsync });

@@ -67,12 +67,18 @@ export function makeTfjsPeer(backendName) {
     async init() {
       await loadTf();
       const unwatch = backendName === 'wasm' ? watchWasmReads() : () => {};
+      // The cpu backend's first tensor prints a banner suggesting tfjs-node (console.warn): make
+      // that first tensor here, quietly.
+      const warn = console.warn;
+      console.warn = () => {};
       try {
         await setBackend(backendName);
+        tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(1))).dispose();
       } catch (e) {
         return { available: false, reason: e.message };
       } finally {
         unwatch();
+        console.warn = warn;
       }
       const flags = tf.env().getFlags();
       info = {
@@ -118,20 +124,20 @@ export function makeTfjsPeer(backendName) {
         default:
           throw new Error(`${id}: no workload ${workload}`);
       }
-      // Guard against a leaking composition skewing later cells.
-      await activate();
-      const before = tf.memory().numTensors;
-      // The cpu backend's first tensor prints a banner suggesting tfjs-node (console.warn).
-      const warn = console.warn;
-      console.warn = () => {};
-      try {
-        fn();
-      } finally {
-        console.warn = warn;
-      }
-      const leaked = tf.memory().numTensors - before;
-      if (leaked !== 0) throw new Error(`${id} ${workload}: ${leaked} tensors leaked per call`);
-      return { activate, fn };
+      // Guard against a leaking composition skewing later cells: the checked first call must
+      // leave no tensor behind.
+      let before = 0;
+      return {
+        activate: async () => {
+          await activate();
+          before = tf.memory().numTensors;
+        },
+        fn,
+        afterCheck: () => {
+          const leaked = tf.memory().numTensors - before;
+          if (leaked !== 0) throw new Error(`${id} ${workload}: ${leaked} tensors leaked per call`);
+        },
+      };
     },
   };
 }

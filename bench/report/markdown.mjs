@@ -48,9 +48,17 @@ export function markdownReport(results, { chartFile = 'chart.svg' } = {}) {
   );
   L.push('');
   L.push(
-    `**Machine**: ${m.cpuModel}, ${m.cores} cores${m.hypervisor ? ` (${m.hypervisor} guest)` : ''}, SIMD flags ${m.simdFlags.join(', ') || 'unknown'}, ${m.memoryGiB} GiB; ${m.os}; Node ${m.node} (V8 ${m.v8}); load average at start ${m.loadAverage.join(' / ')}.`,
+    `**Machine**: ${m.cpuModel}, ${m.cores} cores${m.hypervisor ? ` (${m.hypervisor} guest)` : ''}, SIMD flags ${m.simdFlags.join(', ') || 'unknown'}, ${m.memoryGiB} GiB; ${m.os}; Node ${m.node} (V8 ${m.v8}).`,
   );
   L.push('');
+  if (results.load) {
+    const ld = results.load;
+    L.push(
+      `**Load** (1-min load average during the run; the suite itself keeps about one of the ${ld.cores} cores busy): start ${ld.start.toFixed(1)}, median ${ld.median.toFixed(1)}, max ${ld.max.toFixed(1)}.` +
+        (ld.busy ? ' ⚠ **Other processes competed for the CPU during this run**: absolute figures are lower and noisier than on a quiet machine; ratios between peers in the same cell, measured interleaved, are the more reliable numbers.' : ''),
+    );
+    L.push('');
+  }
   L.push(`**Packages**: ${Object.entries(results.packages).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
   L.push('');
   L.push(

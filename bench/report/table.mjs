@@ -43,6 +43,7 @@ export function consoleReport(results) {
       out.push('', renderGrid(rows));
     }
   }
+  if (results.load?.busy) out.push('', `⚠ busy machine: 1-min load average median ${results.load.median.toFixed(1)}, max ${results.load.max.toFixed(1)} on ${results.load.cores} cores — other processes competed for the CPU.`);
   const na = unavailablePeers(results);
   if (na.length) {
     out.push('');
