@@ -351,6 +351,7 @@ describe('report writers', () => {
     expect(text).toContain('200 · 2e-5 ⚠');
     expect(text).toContain('**tfjs-wasm** w2 float32 [8,32000]: max rel err 2.7e-3');
     expect(text).toContain('tfjs-wasm: tfjs has no float64 dtype (1 cell: w2 float64 [4,5])');
+    expect(md.describeCells([{ workload: 'w2', dtype: 'float32', shape: '[4,5]' }, { workload: 'w2', dtype: 'float32', shape: '[8,32000]' }, { workload: 'w3', dtype: 'float32', shape: '[4,5]' }, { workload: 'w3', dtype: 'float32', shape: '[8,32000]' }], { shapes: ['[4,5]', '[8,32000]'], dtypes: ['float32', 'float64'] })).toBe('4 cells: w2, w3 × float32 × every shape');
     expect(text).toContain('klwasm wasm-simd — not available in this build');
     expect(text).toContain('fused | chain'); // prose is not escaped
     expect(text).toContain('![Throughput per shape and peer, log scale](chart.svg)');

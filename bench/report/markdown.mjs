@@ -37,6 +37,24 @@ function latencyCell(c) {
   return `${fmtUs(c.medianUs)}${spread}`;
 }
 
+/**
+ * A short description of a set of cells: "w2, w3, w4 × float32, float64 × every shape" when the
+ * set is a full product, else the cells one by one.
+ */
+export function describeCells(cells, results) {
+  const uniq = (k) => [...new Set(cells.map((c) => c[k]))];
+  const ws = uniq('workload');
+  const ds = uniq('dtype');
+  const ss = uniq('shape');
+  const n = `${cells.length} cell${cells.length > 1 ? 's' : ''}`;
+  if (ws.length * ds.length * ss.length === cells.length && cells.length > 1) {
+    const shapes = ss.length === results.shapes.length ? 'every shape' : ss.join(', ');
+    const dtypes = ds.length === results.dtypes.length && ds.length > 1 ? 'both dtypes' : ds.join(', ');
+    return `${n}: ${ws.join(', ')} × ${dtypes} × ${shapes}`;
+  }
+  return `${n}: ${cells.map((c) => `${c.workload} ${c.dtype} ${c.shape}`).join(', ')}`;
+}
+
 export function markdownReport(results, { chartFile = 'chart.svg' } = {}) {
   const idx = indexCells(results);
   const m = results.machine;
@@ -44,7 +62,7 @@ export function markdownReport(results, { chartFile = 'chart.svg' } = {}) {
   L.push('# klwasm benchmark: peers side by side');
   L.push('');
   L.push(
-    `Measured ${results.generatedAt} by \`npm run bench\` (profile \`${results.profile.name}\`, ${results.profile.rounds} round(s), whole run ${fmtDuration(results.durationS)}), klwasm commit \`${m.gitCommit ?? '?'}\`${m.gitDirty ? ' (with uncommitted changes)' : ''}.`,
+    `Measured ${results.generatedAt} by \`${results.profile.name === 'quick' ? 'npm run bench:quick' : 'npm run bench'}\`${results.filters?.length ? ` with --filter ${results.filters.join(' ')}` : ''} (profile \`${results.profile.name}\`, ${results.profile.rounds} round(s), whole run ${fmtDuration(results.durationS)}), klwasm commit \`${m.gitCommit ?? '?'}\`${m.gitDirty ? ' (with uncommitted changes)' : ''}.`,
   );
   L.push('');
   L.push(
@@ -120,10 +138,10 @@ export function markdownReport(results, { chartFile = 'chart.svg' } = {}) {
   for (const c of skippedCells(results)) {
     const k = `${c.peer}: ${c.reason}`;
     if (!groups.has(k)) groups.set(k, []);
-    groups.get(k).push(`${c.workload} ${c.dtype} ${c.shape}`);
+    groups.get(k).push(c);
   }
   if (groups.size === 0) L.push('Nothing.');
-  for (const [k, where] of groups) L.push(`- ${k} (${where.length} cell${where.length > 1 ? 's' : ''}: ${where.join(', ')})`);
+  for (const [k, where] of groups) L.push(`- ${k} (${describeCells(where, results)})`);
   for (const p of na) L.push(`- ${p.label}: ${p.reason}`);
   L.push('');
   L.push('## Peers');
