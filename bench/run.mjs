@@ -9,6 +9,8 @@
  *                    defaults to bench/results/tmp/filtered/
  *   --out DIR        where to write latest.json, latest.md and chart.svg
  *   --rounds N       override the profile's number of rounds
+ *   --wait-quiet [MIN]  first wait (at most MIN minutes, default 5) until other processes use
+ *                    < 10 % of the CPU; `npm run bench` does this
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,7 +19,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DATA, PROFILES, TOLERANCE, WARN_ERROR, WORKLOADS, numel, shapeLabel } from './config.mjs';
 import { makeDataset } from './data.mjs';
-import { machineInfo } from './machine.mjs';
+import { foreignCpuMeter, machineInfo, waitQuiet } from './machine.mjs';
 import { pkgVersion } from './versions.mjs';
 import { allPeers, BASELINES } from './peers/index.mjs';
 import { maxRelErr, referenceFor } from './reference.mjs';
@@ -33,7 +35,7 @@ const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const require = createRequire(import.meta.url);
 
 function parseArgs(argv) {
-  const a = { quick: false, filters: [], out: null, rounds: null };
+  const a = { quick: false, filters: [], out: null, rounds: null, waitQuietMin: 0 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const val = () => {
@@ -44,9 +46,10 @@ function parseArgs(argv) {
     else if (k === '--filter') a.filters.push(new RegExp(val(), 'i'));
     else if (k === '--out') a.out = val();
     else if (k === '--rounds') a.rounds = Number(val());
+    else if (k === '--wait-quiet') a.waitQuietMin = /^\d+(\.\d+)?$/.test(argv[i + 1] ?? '') ? Number(argv[++i]) : 5;
     else if (k === '--help' || k === '-h') {
       console.log(
-        'usage: node --expose-gc bench/run.mjs [--quick] [--filter REGEX]... [--out DIR] [--rounds N]\n' +
+        'usage: node --expose-gc bench/run.mjs [--quick] [--filter REGEX]... [--out DIR] [--rounds N] [--wait-quiet [MIN]]\n' +
           'Cells are named "peer workload dtype [B,N]", e.g. "klwasm-js w2 float32 [8,32000]".',
       );
       process.exit(0);
@@ -74,18 +77,22 @@ function methodLines(profile) {
 }
 
 /**
- * The 1-minute load average seen during the run. This suite keeps about one core busy; more than
- * that means other processes competed for the CPU while it ran.
+ * How busy the machine was with other work. `foreign*` is the share of all cores that other
+ * processes used while the cells were timed (from /proc/stat minus this process's CPU time);
+ * the 1-minute load average is kept too (this suite itself accounts for about 1 of it).
  */
-function loadSummary(loads) {
+function loadSummary(loads, foreign) {
   const cores = os.cpus().length;
   const max = Math.max(...loads);
+  const fMed = foreign.length ? median(foreign) : null;
   return {
     start: loads[0],
     median: median(loads),
     max,
     cores,
-    busy: median(loads) > 1.5 || max > Math.max(2, cores),
+    foreignCpuMedian: fMed,
+    foreignCpuMax: foreign.length ? Math.max(...foreign) : null,
+    busy: fMed != null ? fMed > 0.2 : median(loads) > 1.5 || max > Math.max(2, cores),
   };
 }
 
@@ -95,6 +102,10 @@ async function main() {
   if (args.rounds) profile.rounds = args.rounds;
   const outDir = resolve(ROOT, args.out ?? (args.filters.length ? 'bench/results/tmp/filtered' : profile.out));
   const keep = (key) => args.filters.every((re) => re.test(key));
+  if (args.waitQuietMin > 0) {
+    console.log(`Waiting up to ${args.waitQuietMin} min for other processes to leave the CPU (--wait-quiet)…`);
+    await waitQuiet({ maxMs: args.waitQuietMin * 60_000 });
+  }
   const t0 = performance.now();
   if (typeof globalThis.gc !== 'function') console.warn('(run node with --expose-gc for steadier numbers)');
 
@@ -117,6 +128,7 @@ async function main() {
   const shapes = profile.shapes.map(shapeLabel);
   // Other processes on the machine distort every figure: track the load average as we go.
   const loads = [os.loadavg()[0]];
+  const foreign = [];
   for (const shape of profile.shapes) {
     const sl = shapeLabel(shape);
     const elements = numel(shape);
@@ -159,6 +171,7 @@ async function main() {
           }
         }
         let stats;
+        const meter = foreignCpuMeter();
         try {
           stats = await measureCell(entries, profile);
         } catch (e) {
@@ -177,6 +190,8 @@ async function main() {
         const line = [];
         const load1 = os.loadavg()[0];
         loads.push(load1);
+        const foreignCpu = meter();
+        if (foreignCpu != null) foreign.push(foreignCpu);
         for (const [key, st] of stats) {
           const c = cellOf.get(key);
           const us = st.medianMs * 1000;
@@ -192,11 +207,12 @@ async function main() {
             batch: st.K,
             mode: st.mode,
             load1,
+            foreignCpu,
           });
           line.push(`${c.peer} ${fmtNum(c.melemPerS)}`);
         }
         for (const c of cells.filter((c) => c.workload === w.id && c.dtype === dtype && c.shape === sl && c.status === 'inaccurate')) line.push(`${c.peer} ✗ ${fmtErr(c.maxRelErr)}`);
-        console.log(`${dtype} ${w.id} ${sl} (${fmtDuration((performance.now() - t0) / 1000)}, load ${load1.toFixed(1)}): ${line.join(' | ') || 'nothing timed'}`);
+        console.log(`${dtype} ${w.id} ${sl} (${fmtDuration((performance.now() - t0) / 1000)}, load ${load1.toFixed(1)}${foreignCpu != null ? `, others ${Math.round(100 * foreignCpu)} % CPU` : ''}): ${line.join(' | ') || 'nothing timed'}`);
       }
     }
   }
@@ -221,7 +237,7 @@ async function main() {
     baselines: BASELINES,
     peers: peerInfo,
     method: methodLines(profile),
-    load: loadSummary(loads),
+    load: loadSummary(loads, foreign),
     noise: spreads.length ? { entries: spreads.length, medianRoundSpread: median(spreads), p90RoundSpread: quantile(spreads, 0.9) } : null,
     cells,
   };

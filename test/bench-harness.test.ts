@@ -284,7 +284,7 @@ function fixture(): Any {
     peers,
     method: ['seeded data', 'tinybench'],
     noise: { entries: 8, medianRoundSpread: 0.2, p90RoundSpread: 0.5 },
-    load: { start: 0.5, median: 3.1, max: 5.2, cores: 2, busy: true },
+    load: { start: 0.5, median: 3.1, max: 5.2, cores: 2, foreignCpuMedian: 0.5, foreignCpuMax: 0.9, busy: true },
     cells,
   };
   return model.addRatios(results, { naive: 'naive-js', ort: 'ort-node-1t' });
@@ -355,7 +355,7 @@ describe('report writers', () => {
     expect(text).toContain('klwasm wasm-simd — not available in this build');
     expect(text).toContain('fused | chain'); // prose is not escaped
     expect(text).toContain('![Throughput per shape and peer, log scale](chart.svg)');
-    expect(text).toContain('start 0.5, median 3.1, max 5.2. ⚠ **Other processes competed for the CPU');
+    expect(text).toContain('other processes used 50 % of the 2 cores while cells were timed (median; max 90 %); 1-min load average start 0.5, median 3.1, max 5.2 (the suite itself accounts for about 1). ⚠ **Other processes competed for the CPU');
     expect(text).not.toMatch(/NaN|undefined|\[object/);
   });
 

@@ -72,7 +72,7 @@ export function markdownReport(results, { chartFile = 'chart.svg' } = {}) {
   if (results.load) {
     const ld = results.load;
     L.push(
-      `**Load** (1-min load average during the run; the suite itself keeps about one of the ${ld.cores} cores busy): start ${ld.start.toFixed(1)}, median ${ld.median.toFixed(1)}, max ${ld.max.toFixed(1)}.` +
+      `**Load**: ${ld.foreignCpuMedian != null ? `other processes used ${Math.round(100 * ld.foreignCpuMedian)} % of the ${ld.cores} cores while cells were timed (median; max ${Math.round(100 * ld.foreignCpuMax)} %); ` : ''}1-min load average start ${ld.start.toFixed(1)}, median ${ld.median.toFixed(1)}, max ${ld.max.toFixed(1)} (the suite itself accounts for about 1).` +
         (ld.busy ? ' ⚠ **Other processes competed for the CPU during this run**: absolute figures are lower and noisier than on a quiet machine; ratios between peers in the same cell, measured interleaved, are the more reliable numbers.' : ''),
     );
     L.push('');

@@ -43,7 +43,11 @@ export function consoleReport(results) {
       out.push('', renderGrid(rows));
     }
   }
-  if (results.load?.busy) out.push('', `⚠ busy machine: 1-min load average median ${results.load.median.toFixed(1)}, max ${results.load.max.toFixed(1)} on ${results.load.cores} cores — other processes competed for the CPU.`);
+  if (results.load?.busy) {
+    const ld = results.load;
+    const share = ld.foreignCpuMedian != null ? `other processes used ${Math.round(100 * ld.foreignCpuMedian)} % of the CPU (median), ` : '';
+    out.push('', `⚠ busy machine: ${share}1-min load average median ${ld.median.toFixed(1)} on ${ld.cores} cores — figures are lower and noisier than on a quiet machine.`);
+  }
   const na = unavailablePeers(results);
   if (na.length) {
     out.push('');
