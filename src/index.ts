@@ -7,10 +7,32 @@
 export { Tensor, type NestedNumbers } from './tensor.js';
 export type { TensorLike, NestedArray } from './tensorlike.js';
 export type { Dtype, FloatArray, Reduction, BackendName, BackendChoice } from './types.js';
-export { init, initSync, backend, type InitOptions } from './runtime.js';
+export { init, initSync, backend, memoryStats, type InitOptions, type MemoryStats } from './runtime.js';
+export { allocTensor, WasmTensor } from './zeroCopy.js';
+export type { OutOptions } from './ops/out.js';
 export { setWarningHandler, type WarningHandler, type KlwasmWarning } from './warnings.js';
 export { klDiv, type KlDivOptions } from './ops/klDiv.js';
+export { klDivBackward, type KlDivBackwardOptions, type KlDivGradients } from './ops/klDivBackward.js';
 export { KLDivLoss } from './ops/loss.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { logSumExp } from './ops/logSumExp.js';
 export { klDivLogits, type KlDivLogitsOptions } from './ops/klDivLogits.js';
+export {
+  klDivLogitsWithGrad,
+  type KlDivLogitsReduction,
+  type KlDivLogitsWithGradOptions,
+  type KlDivLogitsWithGradResult,
+} from './ops/klDivLogitsGrad.js';
+export { klDivPerSlice, type KlDivPerSliceOptions } from './ops/klDivPerSlice.js';
+export {
+  diagnose,
+  KLDivInputError,
+  type ArgumentReport,
+  type DiagnoseOptions,
+  type DiagnoseProblem,
+  type DiagnoseReport,
+  type DistributionKind,
+  type EntryCount,
+  type ValidateOption,
+  type WorstSlice,
+} from './ops/diagnose.js';

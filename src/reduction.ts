@@ -38,15 +38,18 @@ function checkLegacy(op: string, name: string, value: unknown): boolean | null {
   return value;
 }
 
-/** `_Reduction.legacy_get_string`: a missing argument counts as true. Warns as PyTorch does. */
-export function legacyReduction(op: string, sizeAverage: unknown, reduce: unknown): 'none' | 'mean' | 'sum' | null {
+/**
+ * `_Reduction.legacy_get_string`: a missing argument counts as true. Warns as PyTorch does
+ * (unless `emit` is false: backward passes re-resolve silently what their forward already warned).
+ */
+export function legacyReduction(op: string, sizeAverage: unknown, reduce: unknown, emit = true): 'none' | 'mean' | 'sum' | null {
   const sa = checkLegacy(op, 'sizeAverage', sizeAverage);
   const r = checkLegacy(op, 'reduce', reduce);
   if (sa === null && r === null) return null;
   const s = sa ?? true;
   const rr = r ?? true;
   const ret = s && rr ? 'mean' : rr ? 'sum' : 'none';
-  warn('KLWASM_LEGACY_REDUCTION', `size_average and reduce args will be deprecated, please use reduction='${ret}' instead.`);
+  if (emit) warn('KLWASM_LEGACY_REDUCTION', `size_average and reduce args will be deprecated, please use reduction='${ret}' instead.`);
   return ret;
 }
 
@@ -55,14 +58,14 @@ export function legacyReduction(op: string, sizeAverage: unknown, reduce: unknow
  * legacy arguments win (with their warning) but a 'batchmean' reduction still divides by
  * `input.size(0)`; 'mean' warns; 'elementwise_mean' is a deprecated alias of 'mean'.
  */
-export function resolveKlReduction(op: string, reduction: unknown, sizeAverage: unknown, reduce: unknown): ResolvedReduction {
+export function resolveKlReduction(op: string, reduction: unknown, sizeAverage: unknown, reduce: unknown, emit = true): ResolvedReduction {
   const name = checkReductionName(op, reduction);
-  const legacy = legacyReduction(op, sizeAverage, reduce);
+  const legacy = legacyReduction(op, sizeAverage, reduce, emit);
   const batchDivide = name === 'batchmean';
   if (legacy !== null) return { kind: legacy, batchDivide };
-  if (name === 'mean') warn('KLWASM_MEAN_REDUCTION', MEAN_WARNING);
+  if (name === 'mean' && emit) warn('KLWASM_MEAN_REDUCTION', MEAN_WARNING);
   if (name === 'elementwise_mean') {
-    warn('KLWASM_ELEMENTWISE_MEAN', "reduction='elementwise_mean' is deprecated, please use reduction='mean' instead.");
+    if (emit) warn('KLWASM_ELEMENTWISE_MEAN', "reduction='elementwise_mean' is deprecated, please use reduction='mean' instead.");
     return { kind: 'mean', batchDivide };
   }
   return { kind: name === 'batchmean' ? 'sum' : (name as 'none' | 'mean' | 'sum'), batchDivide };

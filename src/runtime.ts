@@ -1,22 +1,43 @@
 import type { Kernels } from './backend/kernels.js';
 import { jsKernels } from './backend/js/index.js';
+import type { WasmFlavor } from './backend/wasm/binaries.js';
+import { canRun, instantiateKernels, instantiateKernelsSync, instantiateKernelsStreaming } from './backend/wasm/instantiate.js';
+import { WasmMemory } from './backend/wasm/memory.js';
+import { WasmKernels } from './backend/wasm/wasmKernels.js';
 import type { BackendChoice, BackendName } from './types.js';
 
 /** Options for `init` / `initSync`. */
 export interface InitOptions {
   /**
-   * Which backend to use. `'auto'` (default) picks the best available: wasm-simd, then
-   * wasm-scalar, then js. Naming a backend forces it, and fails if it cannot load.
+   * Which backend to use. `'auto'` (default) picks the best available: wasm-simd (if the engine
+   * validates the SIMD binary), then wasm-scalar, then js. Naming a backend forces it, and fails
+   * with an error if it cannot load.
    */
   backend?: BackendChoice;
+  /** Cap on the WASM memory in MiB (default 64). Inputs of any size are streamed within it. */
+  maxMemoryMiB?: number;
+  /** Size of the scratch window inputs are streamed through, in KiB (default 8192, at most a quarter of the cap by default). */
+  windowKiB?: number;
+  /**
+   * Async `init` only: a URL of the folder holding `klwasm.simd.wasm` / `klwasm.scalar.wasm`
+   * (the `klwasm/wasm/*` files) to compile with streaming compilation instead of the inlined bytes.
+   */
+  wasmBaseUrl?: string | URL;
 }
 
 const BACKENDS: readonly BackendChoice[] = ['auto', 'wasm-simd', 'wasm-scalar', 'js'];
 
 let active: Kernels | null = null;
-let pending: Promise<string> | null = null;
+let pending: Promise<unknown> = Promise.resolve();
 
-function checkOptions(fn: string, opts: InitOptions | undefined): BackendChoice {
+interface Resolved {
+  choice: BackendChoice;
+  maxBytes: number;
+  windowBytes: number;
+  wasmBaseUrl?: string | URL;
+}
+
+function checkOptions(fn: string, opts: InitOptions | undefined): Resolved {
   if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
     throw new TypeError(`${fn}: argument 'opts' must be an object such as { backend: 'auto' }, got ${opts === null ? 'null' : typeof opts}.`);
   }
@@ -24,42 +45,91 @@ function checkOptions(fn: string, opts: InitOptions | undefined): BackendChoice 
   if (!BACKENDS.includes(choice)) {
     throw new TypeError(`${fn}: option 'backend' must be one of ${BACKENDS.map((b) => `'${b}'`).join(', ')}, got ${JSON.stringify(choice)}.`);
   }
-  return choice;
+  const maxMiB = opts?.maxMemoryMiB ?? 64;
+  if (typeof maxMiB !== 'number' || !Number.isFinite(maxMiB) || maxMiB < 1 || maxMiB > 4095) {
+    throw new RangeError(`${fn}: option 'maxMemoryMiB' must be a number of MiB in [1, 4095], got ${String(maxMiB)}.`);
+  }
+  const maxBytes = Math.floor(maxMiB * 1024 * 1024);
+  const windowKiB = opts?.windowKiB ?? Math.min(8192, Math.floor(maxBytes / 4 / 1024));
+  if (typeof windowKiB !== 'number' || !Number.isFinite(windowKiB) || windowKiB < 1 || windowKiB * 1024 > maxBytes / 2) {
+    throw new RangeError(`${fn}: option 'windowKiB' must be at least 1 and at most half of maxMemoryMiB, got ${String(windowKiB)}.`);
+  }
+  return { choice, maxBytes, windowBytes: Math.floor(windowKiB * 1024), wasmBaseUrl: opts?.wasmBaseUrl };
 }
 
-function load(choice: BackendChoice): Kernels {
-  switch (choice) {
-    case 'auto':
-    case 'js':
-      return jsKernels;
-    case 'wasm-simd':
-    case 'wasm-scalar':
-      throw new Error(`klwasm: the '${choice}' backend is not available in this build (the WASM engine has not landed yet). Use init({ backend: 'auto' }) or 'js'.`);
-  }
+/** Candidate concrete backends for a choice, best first. */
+function candidates(choice: BackendChoice): BackendName[] {
+  if (choice !== 'auto') return [choice];
+  const list: BackendName[] = [];
+  if (canRun('simd')) list.push('wasm-simd');
+  if (canRun('scalar')) list.push('wasm-scalar');
+  list.push('js');
+  return list;
+}
+
+const flavorOf = (name: BackendName): WasmFlavor => (name === 'wasm-simd' ? 'simd' : 'scalar');
+
+function loadSync(name: BackendName, r: Resolved): Kernels {
+  if (name === 'js') return jsKernels;
+  const flavor = flavorOf(name);
+  if (!canRun(flavor)) throw unsupported(name);
+  // The memory is sized after the binary's static data, which heapBase() reports; a probe
+  // instance on a one-page memory tells it (instantiation is cheap once compiled).
+  const probe = instantiateKernelsSync(flavor, new WebAssembly.Memory({ initial: 1 }));
+  const mem = new WasmMemory(probe.heapBase(), r);
+  return new WasmKernels(name, instantiateKernelsSync(flavor, mem.memory), mem);
+}
+
+async function loadAsync(name: BackendName, r: Resolved): Promise<Kernels> {
+  if (name === 'js') return jsKernels;
+  const flavor = flavorOf(name);
+  if (!canRun(flavor)) throw unsupported(name);
+  const inst = (memory: WebAssembly.Memory) =>
+    r.wasmBaseUrl !== undefined ? instantiateKernelsStreaming(flavor, memory, r.wasmBaseUrl) : instantiateKernels(flavor, memory);
+  const probe = await inst(new WebAssembly.Memory({ initial: 1 }));
+  const mem = new WasmMemory(probe.heapBase(), r);
+  return new WasmKernels(name, await inst(mem.memory), mem);
+}
+
+function unsupported(name: BackendName): Error {
+  return new Error(
+    name === 'wasm-simd'
+      ? `klwasm: this JavaScript engine cannot run the '${name}' backend (no WebAssembly SIMD: e.g. Safari < 16.4). Use init({ backend: 'auto' }) to fall back to 'wasm-scalar'.`
+      : `klwasm: this JavaScript engine cannot run WebAssembly ('${name}'). Use init({ backend: 'js' }).`,
+  );
 }
 
 /**
  * Loads a backend synchronously and makes it the active one; returns its name.
- * Calling it again switches backends (the previous one is released). Ops called before any init
- * run `initSync()` themselves, so calling it is optional in Node.
+ * Calling it again replaces the active backend (and its WASM memory). Ops called before any init
+ * run `initSync()` themselves, so calling it is optional in Node; in browsers prefer `await init()`.
  *
  * @example
  * ```ts
  * import { initSync, backend } from 'klwasm';
- * initSync({ backend: 'js' });
- * backend(); // 'js'
+ * initSync({ backend: 'wasm-scalar', maxMemoryMiB: 32 });
+ * backend(); // 'wasm-scalar'
  * ```
  */
 export function initSync(opts?: InitOptions): BackendName {
-  const choice = checkOptions('initSync', opts);
-  active = load(choice);
-  return active.name;
+  const r = checkOptions('initSync', opts);
+  let lastError: unknown;
+  for (const name of candidates(r.choice)) {
+    try {
+      active = loadSync(name, r);
+      return active.name;
+    } catch (e) {
+      lastError = e;
+    }
+  }
+  throw lastError;
 }
 
 /**
- * Loads a backend (asynchronously where the platform prefers it, e.g. streaming compilation in
- * browsers) and makes it active; resolves to its name. Concurrent calls are serialised: each one
- * starts after the previous finished, so the last call wins and no instance is half-built.
+ * Loads a backend (compiling the WASM asynchronously, or by streaming compilation from
+ * `wasmBaseUrl`) and makes it active; resolves to its name. Calls are serialised: each starts
+ * after the previous one settled, so concurrent calls never leave a half-built instance, and the
+ * last call wins.
  *
  * @example
  * ```ts
@@ -69,20 +139,25 @@ export function initSync(opts?: InitOptions): BackendName {
  * ```
  */
 export function init(opts?: InitOptions): Promise<string> {
-  let choice: BackendChoice;
+  let r: Resolved;
   try {
-    choice = checkOptions('init', opts);
+    r = checkOptions('init', opts);
   } catch (e) {
     return Promise.reject(e);
   }
-  const previous = pending ?? Promise.resolve('');
-  const next = previous
-    .catch(() => '')
-    .then(() => {
-      active = load(choice);
-      return active.name;
-    });
-  pending = next;
+  const next = pending.then(async () => {
+    let lastError: unknown;
+    for (const name of candidates(r.choice)) {
+      try {
+        active = await loadAsync(name, r);
+        return active.name;
+      } catch (e) {
+        lastError = e;
+      }
+    }
+    throw lastError;
+  });
+  pending = next.catch(() => undefined);
   return next;
 }
 
@@ -94,4 +169,43 @@ export function backend(): BackendName | null {
 /** The active kernels, initialising synchronously with `'auto'` on first use. */
 export function kernels(): Kernels {
   return active ?? (initSync(), active!);
+}
+
+/** The active backend's WASM memory manager, or null for the js backend. */
+export function activeWasmMemory(): WasmMemory | null {
+  return active instanceof WasmKernels ? active.mem : null;
+}
+
+/** WASM memory figures of the active backend (all 0 for the js backend). */
+export interface MemoryStats {
+  /** Active backend name (null before init). */
+  backend: BackendName | null;
+  /** Current size of the WASM memory in bytes. */
+  wasmBytes: number;
+  /** The cap (`init({ maxMemoryMiB })`) in bytes. */
+  maxBytes: number;
+  /** Size of the streaming window in bytes. */
+  windowBytes: number;
+  /** Bytes held by live `allocTensor` tensors. */
+  liveTensorBytes: number;
+}
+
+/**
+ * Memory figures of the active backend, for monitoring services and checking the streaming bound.
+ *
+ * @example
+ * ```ts
+ * import { memoryStats } from 'klwasm';
+ * memoryStats().wasmBytes; // stays ≤ maxBytes whatever the input size
+ * ```
+ */
+export function memoryStats(): MemoryStats {
+  const mem = activeWasmMemory();
+  return {
+    backend: backend(),
+    wasmBytes: mem?.byteLength ?? 0,
+    maxBytes: mem?.maxBytes ?? 0,
+    windowBytes: mem?.windowBytes ?? 0,
+    liveTensorBytes: mem?.liveBytes ?? 0,
+  };
 }

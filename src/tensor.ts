@@ -11,6 +11,21 @@ export function numelOf(shape: readonly number[]): number {
   return n;
 }
 
+let trusted = false;
+
+/**
+ * Builds a Tensor without re-validating (internal: ops and input conversion, which have already
+ * checked that `shape` is valid and matches `data.length`; `shape` is adopted, not copied).
+ */
+export function tensorOf(data: FloatArray, shape: number[]): Tensor {
+  trusted = true;
+  try {
+    return new Tensor(data, shape);
+  } finally {
+    trusted = false;
+  }
+}
+
 /** Row-major element strides of a shape. */
 export function contiguousStrides(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length);
@@ -37,8 +52,8 @@ export function contiguousStrides(shape: readonly number[]): number[] {
  * ```
  */
 export class Tensor {
-  /** Row-major element data (`Float32Array` for float32, `Float64Array` for float64). */
-  readonly data: FloatArray;
+  /** Backing store of `data` (a subclass may re-derive it, see `WasmTensor`). */
+  protected _data: FloatArray;
   /** Dimension sizes; `[]` for a 0-d tensor. */
   readonly shape: number[];
   /** Element type, always matching `data`'s array type. */
@@ -49,6 +64,13 @@ export class Tensor {
    * @throws RangeError if the shape is invalid or does not match `data.length`.
    */
   constructor(data: FloatArray, shape?: readonly number[]) {
+    if (trusted) {
+      // Internal fast path (see tensorOf): the caller has validated data and shape.
+      this._data = data;
+      this.shape = shape as number[];
+      this.dtype = data instanceof Float64Array ? 'float64' : 'float32';
+      return;
+    }
     if (!(data instanceof Float32Array || data instanceof Float64Array)) {
       throw new TypeError(`Tensor: 'data' must be a Float32Array or Float64Array, got ${Object.prototype.toString.call(data)}. Convert it with Float32Array.from(...).`);
     }
@@ -62,14 +84,19 @@ export class Tensor {
     if (n !== data.length) {
       throw new RangeError(`Tensor: 'shape' ${shapeStr(s)} needs ${n} elements but 'data' has ${data.length}. Pass data of the right length or fix the shape.`);
     }
-    this.data = data;
+    this._data = data;
     this.shape = s;
     this.dtype = dtypeOf(data);
   }
 
+  /** Row-major element data (`Float32Array` for float32, `Float64Array` for float64). */
+  get data(): FloatArray {
+    return this._data;
+  }
+
   /** Number of elements (product of the shape; 1 for 0-d). */
   get numel(): number {
-    return this.data.length;
+    return numelOf(this.shape);
   }
 
   /** Number of dimensions (0 for a 0-d tensor). */

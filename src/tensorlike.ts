@@ -1,6 +1,6 @@
 import { argRangeError, argTypeError, describe, shapeStr } from './errors.js';
 import { gatherStrided } from './strided.js';
-import { Tensor, contiguousStrides, numelOf } from './tensor.js';
+import { Tensor, tensorOf, contiguousStrides, numelOf } from './tensor.js';
 import { type Dtype, type FloatArray, arrayFor } from './types.js';
 
 /** Nested arrays of numbers, as `torch.tensor` accepts them (read as float32). */
@@ -35,6 +35,27 @@ export type TensorLike =
 
 const FIX_INTEGER = 'kl_div, softmax and logsumexp need floating-point data: convert it, e.g. Float32Array.from(values)';
 
+/**
+ * Whether a view's ArrayBuffer was detached (transferred to a worker, or `ArrayBuffer#transfer`).
+ * A detached view reads as length 0; constructing a view on its buffer throws, which tells the
+ * two apart (Node 20 has no `ArrayBuffer#detached`).
+ */
+function isDetached(view: ArrayBufferView): boolean {
+  if (view.byteLength !== 0) return false;
+  try {
+    new Uint8Array(view.buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function checkNotDetached(op: string, arg: string, view: ArrayBufferView): void {
+  if (isDetached(view)) {
+    throw argRangeError(op, arg, `is a ${view.constructor.name} whose ArrayBuffer was transferred or detached`, 'Pass data that is still owned by this thread (copy it before transferring the buffer)');
+  }
+}
+
 /** Throws a TypeError unless `data` is a float typed array or a plain array of numbers. */
 function checkDataKind(op: string, arg: string, data: unknown): void {
   if (data instanceof Float32Array || data instanceof Float64Array || Array.isArray(data)) return;
@@ -48,11 +69,15 @@ function checkShape(op: string, arg: string, shape: unknown, field = 'shape'): n
   if (!Array.isArray(shape) && !(ArrayBuffer.isView(shape) && !(shape instanceof DataView))) {
     throw argTypeError(op, arg, `has ${describe(shape)} as its ${field}`, `Give '${field}' as an array of non-negative integers, e.g. [2, 3]`);
   }
-  const out = Array.from(shape as ArrayLike<number>, Number);
-  for (const d of out) {
-    if (!Number.isSafeInteger(d) || d < 0) {
-      throw argRangeError(op, arg, `has ${field} ${shapeStr(out)} with an entry that is not a non-negative integer`, `Every dimension size must be an integer ≥ 0`);
+  const src = shape as ArrayLike<unknown>;
+  const out = new Array<number>(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const d = src[i];
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
+      const shown = Array.from(src, (v) => (typeof v === 'number' ? v : String(v))) as number[];
+      throw argRangeError(op, arg, `has ${field} ${shapeStr(shown)} with an entry that is not a non-negative integer`, `Every dimension size must be an integer ≥ 0`);
     }
+    out[i] = d;
   }
   return out;
 }
@@ -98,7 +123,7 @@ function fromNested(op: string, arg: string, value: readonly NestedArray[]): Ten
     for (let i = 0; i < node.length; i++) walk(node[i], dim + 1, `${path}[${i}]`);
   };
   walk(value, 0, '');
-  return new Tensor(out, shape);
+  return tensorOf(out, shape);
 }
 
 /** Copies a strided view (any strides, including negative and zero) into row-major order. */
@@ -118,7 +143,7 @@ function fromStrided(
   }
   const n = numelOf(shape);
   const Ctor = arrayFor(dtype);
-  if (n === 0) return new Tensor(new Ctor(0), shape);
+  if (n === 0) return tensorOf(new Ctor(0), shape);
   // Reject views that would read outside data before reading anything.
   let lo = offset;
   let hi = offset;
@@ -137,11 +162,11 @@ function fromStrided(
     data instanceof Ctor &&
     stride.every((s, d) => s === contiguous[d] || shape[d] === 1)
   ) {
-    return new Tensor(data, shape);
+    return tensorOf(data, shape);
   }
   const out = new Ctor(n);
   gatherStrided(data, offset, shape, stride, out);
-  return new Tensor(out, shape);
+  return tensorOf(out, shape);
 }
 
 function checkShapeLike(op: string, arg: string, stride: unknown, ndim: number): number[] {
@@ -161,8 +186,11 @@ function checkShapeLike(op: string, arg: string, stride: unknown, ndim: number):
  */
 export function toTensor(value: unknown, op: string, arg: string): Tensor {
   if (value instanceof Tensor) return value;
-  if (typeof value === 'number') return new Tensor(Float32Array.of(value), []);
-  if (value instanceof Float32Array || value instanceof Float64Array) return new Tensor(value, [value.length]);
+  if (typeof value === 'number') return tensorOf(Float32Array.of(value), []);
+  if (value instanceof Float32Array || value instanceof Float64Array) {
+    checkNotDetached(op, arg, value);
+    return tensorOf(value, [value.length]);
+  }
   if (Array.isArray(value)) return fromNested(op, arg, value);
   if (value === null || typeof value !== 'object') {
     throw argTypeError(op, arg, `is ${describe(value)}`, 'Pass a Tensor, a Float32Array/Float64Array, a number, nested number arrays or { data, shape }');
@@ -188,6 +216,7 @@ export function toTensor(value: unknown, op: string, arg: string): Tensor {
   }
   const data = obj.data;
   checkDataKind(op, arg, data);
+  if (ArrayBuffer.isView(data)) checkNotDetached(op, arg, data);
   const floatData = data as FloatArray | readonly number[];
 
   // onnxruntime Tensor: { data, dims, type }.
@@ -212,8 +241,7 @@ export function toTensor(value: unknown, op: string, arg: string): Tensor {
 function withShape(op: string, arg: string, data: FloatArray, shape: number[]): Tensor {
   const n = numelOf(shape);
   if (data.length !== n) {
-    const detached = data.length === 0 && data.buffer.byteLength === 0 ? ' (its ArrayBuffer may have been transferred or detached)' : '';
-    throw argRangeError(op, arg, `has shape ${shapeStr(shape)}, which needs ${n} elements, but its data has ${data.length}${detached}`, 'Pass data with exactly as many elements as the shape, in row-major order');
+    throw argRangeError(op, arg, `has shape ${shapeStr(shape)}, which needs ${n} elements, but its data has ${data.length}`, 'Pass data with exactly as many elements as the shape, in row-major order');
   }
-  return new Tensor(data, shape);
+  return tensorOf(data, shape);
 }

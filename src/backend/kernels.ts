@@ -73,4 +73,109 @@ export interface Kernels {
     perSlice: Float64Array | null,
     pointwise: FloatArray | null,
   ): number;
+
+  /**
+   * Gradients of the kl_div pointwise terms over the strided block of `klDivBlock` (same
+   * operands and strides), as PyTorch ≥ 1.13 autograd through `xlogy(t, t) − t·x` /
+   * `exp(t)·(t − x)` computes them, with `g` the upstream gradient of term (r, c):
+   * `g = gradOut[gOff + r*cols + c] / gDivisor` if `gradOut` is given, else `g = gScalar`.
+   * - logTarget = false: `∂x = (−g)·t`, `∂t = g·xlogy(t≠0, t) + (g·t)/t + (−g)·x` (NaN at t = 0 and t < 0);
+   * - logTarget = true: `∂x = −(g·eᵗ)`, `∂t = (g·(t − x))·eᵗ + g·eᵗ`.
+   * `∂x` goes to `gradInput[giOff + r*cols + c]`, `∂t` to `gradTarget[gtOff + r*cols + c]`
+   * (either output may be null = not wanted). Broadcast reduction is the facade's job.
+   */
+  klDivGradBlock(
+    input: FloatArray,
+    inOff: number,
+    inRowStride: number,
+    inColStride: number,
+    target: FloatArray,
+    tOff: number,
+    tRowStride: number,
+    tColStride: number,
+    rows: number,
+    cols: number,
+    logTarget: boolean,
+    gradOut: FloatArray | null,
+    gOff: number,
+    gScalar: number,
+    gDivisor: number,
+    gradInput: FloatArray | null,
+    giOff: number,
+    gradTarget: FloatArray | null,
+    gtOff: number,
+  ): void;
+
+  /**
+   * `klDivLogits` fused with its gradients, in the same passes over memory (same arguments and
+   * loss — returned unscaled, `perSlice` / `pointwise` as there), plus, with p = softmax(y/T),
+   * q = softmax(x/T), u = log(p/q) and KL the slice's KL:
+   * - `gradOut` null (reduced): `gradInput = s·(q − p)` and, if `gradTarget` is given,
+   *   `gradTarget = s·p·(u − KL)`, where `s = gradScale · sliceScale[slice]` (`sliceScale`
+   *   length outer·inner, or null for 1);
+   * - `gradOut` given (same layout as x, the upstream gradient G of the 'none' terms):
+   *   `gradInput = gradScale·(q·Σ G·p − G·p)`, `gradTarget = gradScale·p·(G·(u+1) − Σ G·p·(u+1))`
+   *   (sums over the slice; `sliceScale` ignored).
+   * Where the target logit is −inf (p = 0) `gradTarget` is 0 (the limit; PyTorch's chain: NaN).
+   */
+  klDivLogitsGrad(
+    x: FloatArray,
+    y: FloatArray,
+    outer: number,
+    size: number,
+    inner: number,
+    temperature: number,
+    pointScale: number,
+    gradScale: number,
+    gradOut: FloatArray | null,
+    sliceScale: Float64Array | null,
+    perSlice: Float64Array | null,
+    pointwise: FloatArray | null,
+    gradInput: FloatArray,
+    gradTarget: FloatArray | null,
+  ): number;
+
+  /**
+   * Per-slice sums of kl_div pointwise terms: `out[o * inner + i] = Σ_k term(input[o,k,i],
+   * target[o,k,i])` (both operands in the same `(outer, size, inner)` layout; terms as
+   * `klDivBlock`), without writing the terms anywhere.
+   */
+  klDivSlices(input: FloatArray, target: FloatArray, outer: number, size: number, inner: number, logTarget: boolean, out: Float64Array): void;
+
+  /**
+   * Per-slice statistics for `diagnose`, `SLICE_STATS` float64 values per slice at
+   * `out[(o * inner + i) * SLICE_STATS + field]` (fields: `STAT`). With `withLse` false the
+   * exponential sum (`STAT.expSum`) is 0 and no exponential is evaluated.
+   */
+  sliceStats(x: FloatArray, outer: number, size: number, inner: number, withLse: boolean, out: Float64Array): void;
 }
+
+/** Number of float64 statistics `Kernels.sliceStats` writes per slice. */
+export const SLICE_STATS = 10;
+
+/**
+ * Field offsets of `Kernels.sliceStats`. The logsumexp of a slice's non-NaN entries is
+ * `max + log(expSum)` when `max` is finite, else `max`.
+ */
+export const STAT = {
+  /** NaN entries. */
+  nan: 0,
+  /** +inf entries. */
+  posInf: 1,
+  /** −inf entries. */
+  negInf: 2,
+  /** Finite entries < 0. */
+  negative: 3,
+  /** Finite entries > 1. */
+  aboveOne: 4,
+  /** Σ of the finite entries. */
+  sum: 5,
+  /** Smallest finite entry (+inf if none). */
+  minFinite: 6,
+  /** Largest finite entry (−inf if none). */
+  maxFinite: 7,
+  /** Max of the non-NaN entries (+inf if any, −inf if none). */
+  max: 8,
+  /** Σ exp(x − max) over the non-NaN entries (0 when max is infinite or withLse is false). */
+  expSum: 9,
+} as const;

@@ -1,12 +1,15 @@
 import type { Kernels } from '../backend/kernels.js';
+import { CompensatedSum } from '../compensated.js';
 import { castData, resultDtype } from '../dtype.js';
-import { argTypeError, describe } from '../errors.js';
+import { argRangeError, argTypeError, describe } from '../errors.js';
 import { resolveKlReduction } from '../reduction.js';
 import { kernels } from '../runtime.js';
 import { type BroadcastPlan, broadcastPlan, broadcastShapes } from '../shape.js';
-import { Tensor, numelOf } from '../tensor.js';
+import { Tensor, tensorOf, numelOf } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
 import { type FloatArray, type Reduction, arrayFor } from '../types.js';
+import { type ValidateOption, validateKlDivArgs } from './diagnose.js';
+import { checkOut, overlaps } from './out.js';
 
 /** Options of `klDiv` and `KLDivLoss`, as `torch.nn.functional.kl_div`'s keyword arguments. */
 export interface KlDivOptions {
@@ -22,6 +25,15 @@ export interface KlDivOptions {
   sizeAverage?: boolean | null;
   /** Deprecated PyTorch argument; `null`/`undefined` means "not given". */
   reduce?: boolean | null;
+  /** For `reduction: 'none'`: write the pointwise terms into this tensor (broadcast shape, result dtype; must not overlap the inputs). */
+  out?: Tensor;
+  /**
+   * Check first that `input` looks like log-probabilities and `target` like probabilities (or
+   * log-probabilities with `logTarget`) along `dim` (default -1), and throw a `KLDivInputError`
+   * carrying the `diagnose` report if not. `true`, or `{ dim, tolerance }`. One extra statistics
+   * pass per argument (a WASM kernel); see `diagnose`.
+   */
+  validate?: ValidateOption;
 }
 
 const OP = 'klDiv';
@@ -51,13 +63,9 @@ export function klDivOverPlan(
   const idx = new Array<number>(lead.length).fill(0);
   let xo = 0;
   let to = 0;
-  let s = 0;
-  let c = 0;
+  const sum = new CompensatedSum();
   for (let b = 0; b < blocks; b++) {
-    const v = k.klDivBlock(x, xo, xs[nd - 2]!, xs[nd - 1]!, t, to, ts[nd - 2]!, ts[nd - 1]!, rows, cols, logTarget, out, b * rows * cols);
-    const sum = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - sum + v : v - sum + s;
-    s = sum;
+    sum.add(k.klDivBlock(x, xo, xs[nd - 2]!, xs[nd - 1]!, t, to, ts[nd - 2]!, ts[nd - 1]!, rows, cols, logTarget, out, b * rows * cols));
     for (let d = lead.length - 1; d >= 0; d--) {
       if (++idx[d]! < lead[d]!) {
         xo += xs[d]!;
@@ -69,7 +77,7 @@ export function klDivOverPlan(
       idx[d] = 0;
     }
   }
-  return Number.isFinite(s) ? s + c : s;
+  return sum.value;
 }
 
 /**
@@ -99,14 +107,15 @@ export function klDiv(input: TensorLike, target: TensorLike, options: KlDivOptio
   if (options === null || typeof options !== 'object') {
     throw argTypeError(OP, 'options', `is ${describe(options)}`, "Pass an options object such as { reduction: 'batchmean' }");
   }
-  const { reduction = 'mean', logTarget = false, sizeAverage, reduce } = options;
+  const { reduction = 'mean', logTarget = false, sizeAverage, reduce, out, validate = false } = options;
   if (typeof logTarget !== 'boolean') {
     throw argTypeError(OP, 'logTarget', `is ${describe(logTarget)}`, 'Pass true if target holds log-probabilities, false (default) if it holds probabilities');
   }
   const x = toTensor(input, OP, 'input');
   const t = toTensor(target, OP, 'target');
   const red = resolveKlReduction(OP, reduction, sizeAverage, reduce);
-  return klDivResolved(x, t, red.kind, red.batchDivide, logTarget);
+  if (validate !== false) validateKlDivArgs(OP, x, t, logTarget, validate);
+  return klDivResolved(x, t, red.kind, red.batchDivide, logTarget, out);
 }
 
 /** kl_div after argument resolution (shared by `klDiv` and `KLDivLoss`). */
@@ -116,6 +125,7 @@ export function klDivResolved(
   kind: 'none' | 'mean' | 'sum',
   batchDivide: boolean,
   logTarget: boolean,
+  outTensor?: Tensor,
 ): Tensor {
   const dtype = resultDtype(x, t);
   // PyTorch evaluates t * input first, so "tensor a" in its message is the target.
@@ -126,13 +136,20 @@ export function klDivResolved(
   const plan = broadcastPlan(outShape, x.shape, t.shape);
   const Ctor = arrayFor(dtype);
   const divisor = batchDivide && x.ndim > 0 ? x.shape[0]! : 1;
+  if (outTensor !== undefined && kind !== 'none') {
+    throw argTypeError(OP, 'out', `was given for reduction '${kind}'`, "'out' applies to reduction: 'none' only (reductions return a new 0-d tensor)");
+  }
   if (kind === 'none') {
-    const out = new Ctor(numel);
+    const target = outTensor === undefined ? null : checkOut(OP, outTensor, outShape, dtype);
+    if (target !== null && (overlaps(target.data, xd) || overlaps(target.data, td))) {
+      throw argRangeError(OP, 'out', 'overlaps input or target', 'Use a separate output tensor (broadcast reads would see overwritten values)');
+    }
+    const out = target?.data ?? new Ctor(numel);
     if (numel > 0) klDivOverPlan(kernels(), xd, td, plan, logTarget, out);
     if (divisor !== 1) for (let i = 0; i < out.length; i++) out[i] = out[i]! / divisor;
-    return new Tensor(out, outShape);
+    return target ?? tensorOf(out, outShape);
   }
   const sum = numel > 0 ? klDivOverPlan(kernels(), xd, td, plan, logTarget, null) : 0;
   const value = (kind === 'mean' ? sum / numel : sum) / divisor;
-  return new Tensor(Ctor.of(value), []);
+  return tensorOf(Ctor.of(value), []);
 }

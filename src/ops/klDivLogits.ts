@@ -1,12 +1,14 @@
+import { sumCompensated } from '../compensated.js';
 import { castData } from '../dtype.js';
 import { argRangeError, argTypeError, describe, shapeStr } from '../errors.js';
-import { MEAN_WARNING, checkReductionName } from '../reduction.js';
+import { MEAN_WARNING } from '../reduction.js';
 import { kernels } from '../runtime.js';
 import { normalizeDim, sliceLayout } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, tensorOf } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
-import { type Reduction, arrayFor } from '../types.js';
+import { arrayFor } from '../types.js';
 import { warn } from '../warnings.js';
+import { type KlDivLogitsReduction, checkLogitsReduction } from './klDivLogitsGrad.js';
 
 /** Options of `klDivLogits`. */
 export interface KlDivLogitsOptions {
@@ -16,9 +18,11 @@ export interface KlDivLogitsOptions {
   temperature?: number;
   /**
    * `'batchmean'` (default: sum / shape[0], the KL per sample), `'sum'`, `'mean'` (sum / numel,
-   * warns as PyTorch does) or `'none'` (PyTorch's pointwise terms `p·(log p − log q)·T²`).
+   * warns as PyTorch does), `'none'` (PyTorch's pointwise terms `p·(log p − log q)·T²`) or
+   * `'perSlice'`: one KL per distribution, `T²·KL(p_s ‖ q_s)` for every slice s along `dim`, shape
+   * = the input's shape without `dim` (summing it gives `'sum'`).
    */
-  reduction?: Reduction;
+  reduction?: KlDivLogitsReduction;
 }
 
 const OP = 'klDivLogits';
@@ -35,7 +39,9 @@ const OP = 'klDivLogits';
  * +inf, or whose logits are all -inf, give NaN. Where the target logit is -inf (p = 0) the term
  * is 0 even if the input logit is -inf too (PyTorch's chain gives NaN there: 0·log 0).
  *
- * Both tensors must have the same shape. The result is 0-d, or input-shaped for 'none'.
+ * Both tensors must have the same shape. The result is 0-d, input-shaped for 'none', or the
+ * input's shape without `dim` for 'perSlice' (one KL per distribution: per-token KL penalties,
+ * drift monitors).
  *
  * @example
  * ```ts
@@ -57,9 +63,9 @@ export function klDivLogits(inputLogits: TensorLike, targetLogits: TensorLike, o
     if (typeof temperature !== 'number') throw argTypeError(OP, 'temperature', `is ${describe(temperature)}`, fix);
     throw argRangeError(OP, 'temperature', `is ${temperature}`, fix);
   }
-  const red = checkReductionName(OP, reduction);
+  const red = checkLogitsReduction(OP, reduction);
   if (red === 'elementwise_mean') {
-    throw argTypeError(OP, 'reduction', "is 'elementwise_mean'", "Use 'batchmean' (the KL per sample), 'sum', 'mean' or 'none'");
+    throw argTypeError(OP, 'reduction', "is 'elementwise_mean'", "Use 'batchmean' (the KL per sample), 'sum', 'mean', 'none' or 'perSlice'");
   }
   if (x.shape.length !== y.shape.length || x.shape.some((d, i) => d !== y.shape[i])) {
     throw new RangeError(
@@ -75,14 +81,24 @@ export function klDivLogits(inputLogits: TensorLike, targetLogits: TensorLike, o
   const Ctor = arrayFor(dtype);
   const scale = temperature * temperature;
   const { outer, size, inner } = sliceLayout(x.shape, d);
+  if (red === 'perSlice') {
+    // One KL per distribution: the kernels' per-slice results, scaled by T².
+    const perSlice = new Float64Array(outer * inner);
+    if (x.numel > 0) kernels().klDivLogits(xd, yd, outer, size, inner, temperature, scale, perSlice, null);
+    return new Tensor(castData(perSlice.map((v) => v * scale), dtype), x.ndim === 0 ? [] : x.shape.filter((_, i) => i !== d));
+  }
   if (red === 'none') {
     const out = new Ctor(x.numel);
     if (x.numel > 0) kernels().klDivLogits(xd, yd, outer, size, inner, temperature, scale, null, out);
-    return new Tensor(out, x.shape);
+    return tensorOf(out, x.shape.slice());
   }
-  const total = x.numel > 0 ? kernels().klDivLogits(xd, yd, outer, size, inner, temperature, scale, null, null) : 0;
+  // Per-slice KLs summed in slice order (compensated): the total is then independent of how the
+  // work was blocked, streamed or split across workers.
+  const perSlice = new Float64Array(outer * inner);
+  if (x.numel > 0) kernels().klDivLogits(xd, yd, outer, size, inner, temperature, scale, perSlice, null);
+  const total = sumCompensated(perSlice);
   let value = total * scale;
   if (red === 'mean') value /= x.numel;
   else if (red === 'batchmean' && x.ndim > 0) value /= x.shape[0]!;
-  return new Tensor(Ctor.of(value), []);
+  return tensorOf(Ctor.of(value), []);
 }

@@ -1,7 +1,7 @@
 import { argRangeError, argTypeError, describe } from '../errors.js';
 import { kernels } from '../runtime.js';
 import { normalizeDim } from '../shape.js';
-import { Tensor, contiguousStrides } from '../tensor.js';
+import { Tensor, tensorOf, contiguousStrides } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
 import { gatherStrided } from '../strided.js';
 import { type FloatArray, arrayFor, dtypeOf } from '../types.js';
@@ -65,10 +65,10 @@ export function logSumExp(input: TensorLike, dim: number | readonly number[], ke
   }
   const Ctor = arrayFor(x.dtype);
   const out = new Ctor(keptNumel);
-  if (keptNumel === 0) return new Tensor(out, outShape);
+  if (keptNumel === 0) return tensorOf(out, outShape);
   if (size === 0) {
     out.fill(-Infinity);
-    return new Tensor(out, outShape);
+    return tensorOf(out, outShape);
   }
   const contiguous = dims.length === 0 || dims[dims.length - 1]! - dims[0]! === dims.length - 1;
   if (contiguous) {
@@ -86,7 +86,7 @@ export function logSumExp(input: TensorLike, dim: number | readonly number[], ke
     const permuted = permute(x.data, shape, order);
     kernels().logSumExp(permuted, out, keptNumel, size, 1);
   }
-  return new Tensor(out, outShape);
+  return tensorOf(out, outShape);
 }
 
 /** Row-major copy of `data` (of `shape`) with its dims reordered as `order`. */

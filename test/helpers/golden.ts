@@ -64,8 +64,8 @@ export function decodeNumber(v: JsonNumber): number {
 
 /** A golden tensor as `{ data, shape, dtype }` with a typed array of its dtype. */
 export function decodeTensor(t: GoldenTensor): { data: Float32Array | Float64Array; shape: number[]; dtype: 'float32' | 'float64' } {
-  const Ctor = t.dtype === 'float64' ? Float64Array : Float32Array;
-  return { data: Ctor.from(t.data, decodeNumber), shape: t.shape, dtype: t.dtype };
+  const values = t.data.map(decodeNumber);
+  return { data: t.dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values), shape: t.shape, dtype: t.dtype };
 }
 
 /** Reads a raw little-endian float file from large/. */

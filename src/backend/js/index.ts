@@ -1,8 +1,12 @@
 import type { Kernels } from '../kernels.js';
 import { klDivBlock } from './klDiv.js';
+import { klDivGradBlock } from './klDivGrad.js';
 import { klDivLogits } from './klDivLogits.js';
+import { klDivLogitsGrad } from './klDivLogitsGrad.js';
+import { klDivSlices } from './klDivSlices.js';
 import { logSoftmax } from './logSoftmax.js';
 import { logSumExp } from './logSumExp.js';
+import { sliceStats } from './sliceStats.js';
 import { softmax } from './softmax.js';
 
 /**
@@ -16,4 +20,8 @@ export const jsKernels: Kernels = {
   logSumExp,
   klDivBlock,
   klDivLogits,
+  klDivGradBlock,
+  klDivLogitsGrad,
+  klDivSlices,
+  sliceStats,
 };

@@ -30,7 +30,9 @@ const SERIES_LIMIT = 0.5;
  * - |u| < 0.5: q·φ(e^u) by its Taylor series (no cancellation);
  * - otherwise: p·u − p + q, well conditioned once |u| is not small.
  * Identical slices give u ≡ 0 exactly and therefore exactly 0. Each term is clamped at 0 so
- * rounding can never make a slice negative. Where p = 0 (y = −inf) the term is q (0·log 0 = 0).
+ * rounding can never make a slice negative. p = 0 and q = 0 are decided from the logits (−inf),
+ * not from probabilities that underflowed: y = −inf gives the term q (0·log 0 = 0), x = −inf with
+ * finite y gives +inf.
  * Reference: ../shared/reference/fused-kl-numerics.md.
  */
 export function klDivLogits(
@@ -91,9 +93,14 @@ export function klDivLogits(
         const u = (y[p]! / T - x[p]! / T) - c;
         let term: number;
         let point: number;
-        if (pk === 0) {
+        if (y[p] === -Infinity) {
+          // p = 0 exactly: 0·log(0/q) = 0, the Bregman term is q.
           term = q;
           point = 0;
+        } else if (u === Infinity) {
+          // q = 0 exactly (x = −inf) where p > 0: infinite KL, even if p underflowed.
+          term = Infinity;
+          point = Infinity;
         } else {
           if (u < SERIES_LIMIT && u > -SERIES_LIMIT) {
             let h = PHI_SERIES[0]!;

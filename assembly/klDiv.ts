@@ -1,0 +1,125 @@
+// kl_div pointwise terms over a 2-level strided block (rows × cols) of the broadcast result:
+//   log_target = 0: xlogy(t, t) − t·x in PyTorch's order (two products: t = +inf with x ≥ 0 is
+//                   NaN, as in PyTorch), with xlogy = 0 where t == 0 (so 0 − 0·±inf = NaN there,
+//                   as PyTorch ≥ 1.13; t < 0 or NaN → NaN via log);
+//   log_target = 1: exp(t)·(t − x).
+// Column strides are 0 (operand broadcast along the row) or 1; row strides are any element count.
+// Terms optionally go to dst (rows·cols, row-major); their sum is returned in f64 (f32 terms are
+// widened before accumulation, so the sum is as accurate as the terms).
+import { at, expS, hsumF64, logS, promoteHigh } from './common';
+import { expF32x4, expF64x2, logF32x4, logF64x2 } from './vmath';
+
+// @ts-ignore: decorator
+@inline function termS<T>(x: T, t: T, logTarget: bool): T {
+  if (logTarget) return expS<T>(t) * (t - x);
+  const a = t == 0 ? <T>0 : t * logS<T>(t);
+  return a - t * x;
+}
+
+// @ts-ignore: decorator
+@inline function termF32x4(x: v128, t: v128, logTarget: bool): v128 {
+  if (logTarget) return f32x4.mul(expF32x4(t), f32x4.sub(t, x));
+  const zero = f32x4.splat(0);
+  const a = v128.bitselect(zero, f32x4.mul(t, logF32x4(t)), f32x4.eq(t, zero));
+  return f32x4.sub(a, f32x4.mul(t, x));
+}
+
+// @ts-ignore: decorator
+@inline function termF64x2(x: v128, t: v128, logTarget: bool): v128 {
+  if (logTarget) return f64x2.mul(expF64x2(t), f64x2.sub(t, x));
+  const zero = f64x2.splat(0);
+  const a = v128.bitselect(zero, f64x2.mul(t, logF64x2(t)), f64x2.eq(t, zero));
+  return f64x2.sub(a, f64x2.mul(t, x));
+}
+
+// @ts-ignore: decorator
+@inline function klBlockF32(
+  x: usize, xRow: i32, xCol: i32, t: usize, tRow: i32, tCol: i32,
+  rows: i32, cols: i32, logTarget: bool, dst: usize,
+): f64 {
+  let total: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const xp = at<f32>(x, r * xRow);
+    const tp = at<f32>(t, r * tRow);
+    const dp = at<f32>(dst, r * cols);
+    let k = 0;
+    if (ASC_FEATURE_SIMD) {
+      let a0 = f64x2.splat(0);
+      let a1 = a0;
+      const xs = v128.load_splat<f32>(xp);
+      const ts = v128.load_splat<f32>(tp);
+      for (; k + 4 <= cols; k += 4) {
+        const xv = xCol != 0 ? v128.load(at<f32>(xp, k)) : xs;
+        const tv = tCol != 0 ? v128.load(at<f32>(tp, k)) : ts;
+        const v = termF32x4(xv, tv, logTarget);
+        if (dst != 0) v128.store(at<f32>(dp, k), v);
+        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
+        a1 = f64x2.add(a1, promoteHigh(v));
+      }
+      total += hsumF64(f64x2.add(a0, a1));
+    }
+    for (; k < cols; k++) {
+      const v = termS<f32>(load<f32>(at<f32>(xp, k * xCol)), load<f32>(at<f32>(tp, k * tCol)), logTarget);
+      if (dst != 0) store<f32>(at<f32>(dp, k), v);
+      total += <f64>v;
+    }
+  }
+  return total;
+}
+
+// @ts-ignore: decorator
+@inline function klBlockF64(
+  x: usize, xRow: i32, xCol: i32, t: usize, tRow: i32, tCol: i32,
+  rows: i32, cols: i32, logTarget: bool, dst: usize,
+): f64 {
+  let total: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const xp = at<f64>(x, r * xRow);
+    const tp = at<f64>(t, r * tRow);
+    const dp = at<f64>(dst, r * cols);
+    let k = 0;
+    if (ASC_FEATURE_SIMD) {
+      let a0 = f64x2.splat(0);
+      const xs = v128.load_splat<f64>(xp);
+      const ts = v128.load_splat<f64>(tp);
+      for (; k + 2 <= cols; k += 2) {
+        const xv = xCol != 0 ? v128.load(at<f64>(xp, k)) : xs;
+        const tv = tCol != 0 ? v128.load(at<f64>(tp, k)) : ts;
+        const v = termF64x2(xv, tv, logTarget);
+        if (dst != 0) v128.store(at<f64>(dp, k), v);
+        a0 = f64x2.add(a0, v);
+      }
+      total += hsumF64(a0);
+    }
+    for (; k < cols; k++) {
+      const v = termS<f64>(load<f64>(at<f64>(xp, k * xCol)), load<f64>(at<f64>(tp, k * tCol)), logTarget);
+      if (dst != 0) store<f64>(at<f64>(dp, k), v);
+      total += v;
+    }
+  }
+  return total;
+}
+
+/**
+ * Σ of kl_div terms over a rows × cols block, f32. `x`/`t` are byte pointers to element (0, 0);
+ * strides are in elements (xCol, tCol ∈ {0, 1}). dst = 0: no pointwise output.
+ */
+export function klDiv_f32(
+  x: usize, xRow: i32, xCol: i32, t: usize, tRow: i32, tCol: i32,
+  rows: i32, cols: i32, logTarget: i32, dst: usize,
+): f64 {
+  // Specialise the hot loop on logTarget at compile time.
+  return logTarget != 0
+    ? klBlockF32(x, xRow, xCol, t, tRow, tCol, rows, cols, true, dst)
+    : klBlockF32(x, xRow, xCol, t, tRow, tCol, rows, cols, false, dst);
+}
+
+/** As klDiv_f32 for f64 data. */
+export function klDiv_f64(
+  x: usize, xRow: i32, xCol: i32, t: usize, tRow: i32, tCol: i32,
+  rows: i32, cols: i32, logTarget: i32, dst: usize,
+): f64 {
+  return logTarget != 0
+    ? klBlockF64(x, xRow, xCol, t, tRow, tCol, rows, cols, true, dst)
+    : klBlockF64(x, xRow, xCol, t, tRow, tCol, rows, cols, false, dst);
+}

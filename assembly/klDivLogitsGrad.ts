@@ -1,0 +1,722 @@
+// Fused KL(p ‖ q) per slice from logits AND its gradient(s), p = softmax(y/T) (teacher),
+// q = softmax(x/T) (student), over the (outer R, size K, inner W) layout.
+//
+// The loss is computed exactly as klDivLogits.ts does (same passes, same termwise/Bregman
+// formulas from klTerm.ts, same accumulation order), so its value and accuracy are the same; the
+// gradients ride on the same passes:
+//
+//   reduced ('sum' / 'batchmean' / 'mean' / 'perSlice'), per-slice scale s:
+//     pass 1  exp((x − mₓ)/T), exp((y − m_y)/T) → scratch, their sums
+//     pass 2  terms → KL;  gradInput = s·(q − p)                      (written in this pass)
+//     pass 3  only if gradTarget: gradTarget = s·p·(u − KL)          (needs the slice's KL)
+//   'none' with an upstream gradient G (same layout as x), s = T:
+//     pass 2  terms → KL (and the point terms);  A = Σ G·p,  B = Σ G·p·(u + 1)
+//     pass 3  gradInput = s·(q·A − G·p);  gradTarget = s·p·(G·(u + 1) − B)
+// where u = log(p/q) = (y − x)/T − c. Derivation (per slice, L = T²·Σ p·u):
+//   ∂L/∂x_j = T·(q_j − p_j);  ∂L/∂y_j = T·p_j·(u_j − KL)
+// and for 'none' (L_i = T²·p_i·u_i weighted by G_i):
+//   Σ_i G_i ∂L_i/∂x_j = T·(q_j·Σ G p − G_j p_j);  Σ_i G_i ∂L_i/∂y_j = T·p_j·(G_j(u_j+1) − Σ G p (u+1)).
+// Where y = −inf (p = 0 exactly) the teacher gradient is 0 (the limit; PyTorch's chain gives
+// 0·log 0 → NaN there) and the point does not enter B.
+//
+// Contracts (every export): byte pointers into the one memory, no alignment required; x, y, G,
+// dst, gx, gy share the (R, K, W) layout; perSlice and sliceScale are R·W f64 (or 0); scratch as
+// klDivLogits (8·K f32 / 2·K f64). gx is required; dst, perSlice, gy, G, sliceScale are optional
+// (0). The SIMD build vectorises f32 rows (W = 1), f32 column groups of 4 and f64 rows; the
+// scalar build (and SIMD tails) run the scalar twin, which computes the same formulas.
+import { at, demotePair, expNegS, hsumF64, promoteHigh, sliceMaxScalar } from './common';
+import { colMaxF32x4, rowMaxF32, rowMaxF64 } from './max';
+import { lseDiff, pointF32x4, pointF64x2, pointS, termF32x4, termF64x2, termS } from './klTerm';
+import { expNegF32x4, expNegF64x2 } from './vmath';
+
+// Compile-time variants: M = u8 (reduced) | u16 ('none' with G); GT = u8 (no gradTarget) | u16.
+// @ts-ignore: decorator
+@inline function isNone<M>(): bool {
+  return sizeof<M>() == 2;
+}
+// @ts-ignore: decorator
+@inline function wantGy<GT>(): bool {
+  return sizeof<GT>() == 2;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalar slice (any stride): scalar build, SIMD column tails, f64 column groups.
+
+function gradSliceScalar<T, M, GT>(
+  x: usize, y: usize, G: usize, K: i32, stride: i32, invT: f64, pointScale: T, s: f64,
+  dst: usize, gx: usize, gy: usize, scratch: usize,
+): f64 {
+  const mx = sliceMaxScalar<T>(x, K, stride);
+  const my = sliceMaxScalar<T>(y, K, stride);
+  const ea = scratch;
+  const eb = at<T>(scratch, K);
+  const sc = <T>invT;
+  let sx: f64 = 0;
+  let sy: f64 = 0;
+  for (let k = 0; k < K; k++) {
+    const a = expNegS<T>((load<T>(at<T>(x, k * stride)) - mx) * sc);
+    const b = expNegS<T>((load<T>(at<T>(y, k * stride)) - my) * sc);
+    store<T>(at<T>(ea, k), a);
+    store<T>(at<T>(eb, k), b);
+    sx += <f64>a;
+    sy += <f64>b;
+  }
+  const c = lseDiff(<f64>mx, <f64>my, sx, sy, invT);
+  const ix = <T>(1.0 / sx);
+  const iy = <T>(1.0 / sy);
+  const sT = <T>s;
+  let total: f64 = 0;
+  let A: f64 = 0;
+  let B: f64 = 0;
+  for (let k = 0; k < K; k++) {
+    const xv = <f64>load<T>(at<T>(x, k * stride));
+    const yv = <f64>load<T>(at<T>(y, k * stride));
+    const u = <T>((yv - xv) * invT - c);
+    const q = load<T>(at<T>(ea, k)) * ix;
+    const p = load<T>(at<T>(eb, k)) * iy;
+    total += <f64>termS<T>(u, p, q, <T>yv);
+    if (dst != 0) store<T>(at<T>(dst, k * stride), pointS<T>(u, p, <T>yv, pointScale));
+    if (isNone<M>()) {
+      const gp = load<T>(at<T>(G, k * stride)) * p;
+      A += <f64>gp;
+      if (<T>yv != <T>-Infinity) B += <f64>(gp * (u + <T>1));
+    } else {
+      store<T>(at<T>(gx, k * stride), sT * (q - p));
+    }
+  }
+  if (isNone<M>() || wantGy<GT>()) {
+    const kl = <T>total;
+    const At = <T>A;
+    const Bt = <T>B;
+    for (let k = 0; k < K; k++) {
+      const q = load<T>(at<T>(ea, k)) * ix;
+      const p = load<T>(at<T>(eb, k)) * iy;
+      let g: T = <T>0;
+      if (isNone<M>()) {
+        g = load<T>(at<T>(G, k * stride));
+        store<T>(at<T>(gx, k * stride), sT * (q * At - g * p));
+      }
+      if (wantGy<GT>()) {
+        const xv = <f64>load<T>(at<T>(x, k * stride));
+        const yv = <f64>load<T>(at<T>(y, k * stride));
+        const u = <T>((yv - xv) * invT - c);
+        let v: T;
+        if (isNone<M>()) v = sT * (p * (g * (u + <T>1) - Bt));
+        else v = sT * (p * (u - kl));
+        store<T>(at<T>(gy, k * stride), <T>yv == <T>-Infinity ? <T>0 : v);
+      }
+    }
+  }
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// f32 rows (W = 1), SIMD. Passes 1–2 are klRowF32's, instruction for instruction.
+
+function gradRowF32<M, GT>(
+  x: usize, y: usize, G: usize, n: i32, invT: f64, pointScale: f32, s: f64,
+  dst: usize, gx: usize, gy: usize, scratch: usize,
+): f64 {
+  const mx = rowMaxF32(x, n);
+  const my = rowMaxF32(y, n);
+  const ea = scratch;
+  const eb = at<f32>(scratch, n);
+  const sc = <f32>invT;
+  let sx: f64 = 0;
+  let sy: f64 = 0;
+  let k = 0;
+  const vmx = f32x4.splat(mx);
+  const vmy = f32x4.splat(my);
+  const vsc = f32x4.splat(sc);
+  let ax0 = f64x2.splat(0);
+  let ax1 = ax0;
+  let ay0 = ax0;
+  let ay1 = ax0;
+  for (; k + 4 <= n; k += 4) {
+    const a = expNegF32x4(f32x4.mul(f32x4.sub(v128.load(at<f32>(x, k)), vmx), vsc));
+    const b = expNegF32x4(f32x4.mul(f32x4.sub(v128.load(at<f32>(y, k)), vmy), vsc));
+    v128.store(at<f32>(ea, k), a);
+    v128.store(at<f32>(eb, k), b);
+    ax0 = f64x2.add(ax0, f64x2.promote_low_f32x4(a));
+    ax1 = f64x2.add(ax1, promoteHigh(a));
+    ay0 = f64x2.add(ay0, f64x2.promote_low_f32x4(b));
+    ay1 = f64x2.add(ay1, promoteHigh(b));
+  }
+  sx = hsumF64(f64x2.add(ax0, ax1));
+  sy = hsumF64(f64x2.add(ay0, ay1));
+  for (; k < n; k++) {
+    const a = expNegS<f32>((load<f32>(at<f32>(x, k)) - mx) * sc);
+    const b = expNegS<f32>((load<f32>(at<f32>(y, k)) - my) * sc);
+    store<f32>(at<f32>(ea, k), a);
+    store<f32>(at<f32>(eb, k), b);
+    sx += <f64>a;
+    sy += <f64>b;
+  }
+  const c = lseDiff(<f64>mx, <f64>my, sx, sy, invT);
+  const ix = <f32>(1.0 / sx);
+  const iy = <f32>(1.0 / sy);
+  const vix = f32x4.splat(ix);
+  const viy = f32x4.splat(iy);
+  const vc = f64x2.splat(c);
+  const vinvT = f64x2.splat(invT);
+  const vps = f32x4.splat(pointScale);
+  const sT = <f32>s;
+  const vs = f32x4.splat(sT);
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  const ninf = f32x4.splat(-Infinity);
+  let t0 = f64x2.splat(0);
+  let t1 = t0;
+  let A0 = t0;
+  let A1 = t0;
+  let B0 = t0;
+  let B1 = t0;
+  k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const xv = v128.load(at<f32>(x, k));
+    const yv = v128.load(at<f32>(y, k));
+    const dlo = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(yv), f64x2.promote_low_f32x4(xv)), vinvT), vc);
+    const dhi = f64x2.sub(f64x2.mul(f64x2.sub(promoteHigh(yv), promoteHigh(xv)), vinvT), vc);
+    const u = demotePair(dlo, dhi);
+    const q = f32x4.mul(v128.load(at<f32>(ea, k)), vix);
+    const p = f32x4.mul(v128.load(at<f32>(eb, k)), viy);
+    const t = termF32x4(u, p, q, yv);
+    t0 = f64x2.add(t0, f64x2.promote_low_f32x4(t));
+    t1 = f64x2.add(t1, promoteHigh(t));
+    if (dst != 0) v128.store(at<f32>(dst, k), pointF32x4(u, p, yv, vps));
+    if (isNone<M>()) {
+      const gp = f32x4.mul(v128.load(at<f32>(G, k)), p);
+      A0 = f64x2.add(A0, f64x2.promote_low_f32x4(gp));
+      A1 = f64x2.add(A1, promoteHigh(gp));
+      const bu = v128.bitselect(zero, f32x4.mul(gp, f32x4.add(u, one)), f32x4.eq(yv, ninf));
+      B0 = f64x2.add(B0, f64x2.promote_low_f32x4(bu));
+      B1 = f64x2.add(B1, promoteHigh(bu));
+    } else {
+      v128.store(at<f32>(gx, k), f32x4.mul(vs, f32x4.sub(q, p)));
+    }
+  }
+  let total = hsumF64(f64x2.add(t0, t1));
+  let A = hsumF64(f64x2.add(A0, A1));
+  let B = hsumF64(f64x2.add(B0, B1));
+  for (; k < n; k++) {
+    const xv = <f64>load<f32>(at<f32>(x, k));
+    const yv = <f64>load<f32>(at<f32>(y, k));
+    const u = <f32>((yv - xv) * invT - c);
+    const q = load<f32>(at<f32>(ea, k)) * ix;
+    const p = load<f32>(at<f32>(eb, k)) * iy;
+    total += <f64>termS<f32>(u, p, q, <f32>yv);
+    if (dst != 0) store<f32>(at<f32>(dst, k), pointS<f32>(u, p, <f32>yv, pointScale));
+    if (isNone<M>()) {
+      const gp = load<f32>(at<f32>(G, k)) * p;
+      A += <f64>gp;
+      if (<f32>yv != <f32>-Infinity) B += <f64>(gp * (u + <f32>1));
+    } else {
+      store<f32>(at<f32>(gx, k), sT * (q - p));
+    }
+  }
+  if (isNone<M>() || wantGy<GT>()) {
+    const kl = <f32>total;
+    const At = <f32>A;
+    const Bt = <f32>B;
+    const vkl = f32x4.splat(kl);
+    const vA = f32x4.splat(At);
+    const vB = f32x4.splat(Bt);
+    k = 0;
+    for (; k + 4 <= n; k += 4) {
+      const q = f32x4.mul(v128.load(at<f32>(ea, k)), vix);
+      const p = f32x4.mul(v128.load(at<f32>(eb, k)), viy);
+      let g = zero;
+      if (isNone<M>()) {
+        g = v128.load(at<f32>(G, k));
+        v128.store(at<f32>(gx, k), f32x4.mul(vs, f32x4.sub(f32x4.mul(q, vA), f32x4.mul(g, p))));
+      }
+      if (wantGy<GT>()) {
+        const xv = v128.load(at<f32>(x, k));
+        const yv = v128.load(at<f32>(y, k));
+        const dlo = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(yv), f64x2.promote_low_f32x4(xv)), vinvT), vc);
+        const dhi = f64x2.sub(f64x2.mul(f64x2.sub(promoteHigh(yv), promoteHigh(xv)), vinvT), vc);
+        const u = demotePair(dlo, dhi);
+        let v: v128;
+        if (isNone<M>()) v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(f32x4.mul(g, f32x4.add(u, one)), vB)));
+        else v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(u, vkl)));
+        v128.store(at<f32>(gy, k), v128.bitselect(zero, v, f32x4.eq(yv, ninf)));
+      }
+    }
+    for (; k < n; k++) {
+      const q = load<f32>(at<f32>(ea, k)) * ix;
+      const p = load<f32>(at<f32>(eb, k)) * iy;
+      let g: f32 = 0;
+      if (isNone<M>()) {
+        g = load<f32>(at<f32>(G, k));
+        store<f32>(at<f32>(gx, k), sT * (q * At - g * p));
+      }
+      if (wantGy<GT>()) {
+        const xv = <f64>load<f32>(at<f32>(x, k));
+        const yv = <f64>load<f32>(at<f32>(y, k));
+        const u = <f32>((yv - xv) * invT - c);
+        let v: f32;
+        if (isNone<M>()) v = sT * (p * (g * (u + <f32>1) - Bt));
+        else v = sT * (p * (u - kl));
+        store<f32>(at<f32>(gy, k), <f32>yv == <f32>-Infinity ? <f32>0 : v);
+      }
+    }
+  }
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// f32 columns (W > 1), SIMD: 4 adjacent slices per vector (klColsF32's passes 1–2). Writes each
+// slice's KL to perSlice if given; returns their sum. `ss` = per-slice scales of this row (or 0).
+
+function gradColsF32<M, GT>(
+  x: usize, y: usize, G: usize, K: i32, W: i32, invT: f64, pointScale: f32, gradScale: f64, ss: usize,
+  dst: usize, perSlice: usize, gx: usize, gy: usize, scratch: usize,
+): f64 {
+  let total: f64 = 0;
+  let i = 0;
+  const sc = <f32>invT;
+  const vsc = f32x4.splat(sc);
+  const vinvT = f64x2.splat(invT);
+  const vps = f32x4.splat(pointScale);
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  const ninf = f32x4.splat(-Infinity);
+  const vgs = f64x2.splat(gradScale);
+  for (; i + 4 <= W; i += 4) {
+    const xi = at<f32>(x, i);
+    const yi = at<f32>(y, i);
+    const Gi = at<f32>(G, i);
+    const vmx = colMaxF32x4(xi, K, W);
+    const vmy = colMaxF32x4(yi, K, W);
+    let ax0 = f64x2.splat(0);
+    let ax1 = ax0;
+    let ay0 = ax0;
+    let ay1 = ax0;
+    for (let k = 0; k < K; k++) {
+      const a = expNegF32x4(f32x4.mul(f32x4.sub(v128.load(at<f32>(xi, k * W)), vmx), vsc));
+      const b = expNegF32x4(f32x4.mul(f32x4.sub(v128.load(at<f32>(yi, k * W)), vmy), vsc));
+      v128.store(at<f32>(scratch, k * 8), a);
+      v128.store(at<f32>(scratch, k * 8 + 4), b);
+      ax0 = f64x2.add(ax0, f64x2.promote_low_f32x4(a));
+      ax1 = f64x2.add(ax1, promoteHigh(a));
+      ay0 = f64x2.add(ay0, f64x2.promote_low_f32x4(b));
+      ay1 = f64x2.add(ay1, promoteHigh(b));
+    }
+    const c0 = lseDiff(<f64>f32x4.extract_lane(vmx, 0), <f64>f32x4.extract_lane(vmy, 0), f64x2.extract_lane(ax0, 0), f64x2.extract_lane(ay0, 0), invT);
+    const c1 = lseDiff(<f64>f32x4.extract_lane(vmx, 1), <f64>f32x4.extract_lane(vmy, 1), f64x2.extract_lane(ax0, 1), f64x2.extract_lane(ay0, 1), invT);
+    const c2 = lseDiff(<f64>f32x4.extract_lane(vmx, 2), <f64>f32x4.extract_lane(vmy, 2), f64x2.extract_lane(ax1, 0), f64x2.extract_lane(ay1, 0), invT);
+    const c3 = lseDiff(<f64>f32x4.extract_lane(vmx, 3), <f64>f32x4.extract_lane(vmy, 3), f64x2.extract_lane(ax1, 1), f64x2.extract_lane(ay1, 1), invT);
+    const clo = f64x2.replace_lane(f64x2.splat(c0), 1, c1);
+    const chi = f64x2.replace_lane(f64x2.splat(c2), 1, c3);
+    const onef = f64x2.splat(1.0);
+    const vix = demotePair(f64x2.div(onef, ax0), f64x2.div(onef, ax1));
+    const viy = demotePair(f64x2.div(onef, ay0), f64x2.div(onef, ay1));
+    // Per-lane gradient scale s = gradScale · sliceScale.
+    const vs = ss != 0
+      ? demotePair(f64x2.mul(vgs, v128.load(at<f64>(ss, i))), f64x2.mul(vgs, v128.load(at<f64>(ss, i + 2))))
+      : f32x4.splat(<f32>gradScale);
+    let t0 = f64x2.splat(0);
+    let t1 = t0;
+    let A0 = t0;
+    let A1 = t0;
+    let B0 = t0;
+    let B1 = t0;
+    for (let k = 0; k < K; k++) {
+      const xv = v128.load(at<f32>(xi, k * W));
+      const yv = v128.load(at<f32>(yi, k * W));
+      const dlo = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(yv), f64x2.promote_low_f32x4(xv)), vinvT), clo);
+      const dhi = f64x2.sub(f64x2.mul(f64x2.sub(promoteHigh(yv), promoteHigh(xv)), vinvT), chi);
+      const u = demotePair(dlo, dhi);
+      const q = f32x4.mul(v128.load(at<f32>(scratch, k * 8)), vix);
+      const p = f32x4.mul(v128.load(at<f32>(scratch, k * 8 + 4)), viy);
+      const t = termF32x4(u, p, q, yv);
+      t0 = f64x2.add(t0, f64x2.promote_low_f32x4(t));
+      t1 = f64x2.add(t1, promoteHigh(t));
+      if (dst != 0) v128.store(at<f32>(dst, k * W + i), pointF32x4(u, p, yv, vps));
+      if (isNone<M>()) {
+        const gp = f32x4.mul(v128.load(at<f32>(Gi, k * W)), p);
+        A0 = f64x2.add(A0, f64x2.promote_low_f32x4(gp));
+        A1 = f64x2.add(A1, promoteHigh(gp));
+        const bu = v128.bitselect(zero, f32x4.mul(gp, f32x4.add(u, one)), f32x4.eq(yv, ninf));
+        B0 = f64x2.add(B0, f64x2.promote_low_f32x4(bu));
+        B1 = f64x2.add(B1, promoteHigh(bu));
+      } else {
+        v128.store(at<f32>(gx, k * W + i), f32x4.mul(vs, f32x4.sub(q, p)));
+      }
+    }
+    if (perSlice != 0) {
+      v128.store(at<f64>(perSlice, i), t0);
+      v128.store(at<f64>(perSlice, i + 2), t1);
+    }
+    total += hsumF64(f64x2.add(t0, t1));
+    if (isNone<M>() || wantGy<GT>()) {
+      const vkl = demotePair(t0, t1);
+      const vA = demotePair(A0, A1);
+      const vB = demotePair(B0, B1);
+      for (let k = 0; k < K; k++) {
+        const q = f32x4.mul(v128.load(at<f32>(scratch, k * 8)), vix);
+        const p = f32x4.mul(v128.load(at<f32>(scratch, k * 8 + 4)), viy);
+        let g = zero;
+        if (isNone<M>()) {
+          g = v128.load(at<f32>(Gi, k * W));
+          v128.store(at<f32>(gx, k * W + i), f32x4.mul(vs, f32x4.sub(f32x4.mul(q, vA), f32x4.mul(g, p))));
+        }
+        if (wantGy<GT>()) {
+          const xv = v128.load(at<f32>(xi, k * W));
+          const yv = v128.load(at<f32>(yi, k * W));
+          const dlo = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(yv), f64x2.promote_low_f32x4(xv)), vinvT), clo);
+          const dhi = f64x2.sub(f64x2.mul(f64x2.sub(promoteHigh(yv), promoteHigh(xv)), vinvT), chi);
+          const u = demotePair(dlo, dhi);
+          let v: v128;
+          if (isNone<M>()) v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(f32x4.mul(g, f32x4.add(u, one)), vB)));
+          else v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(u, vkl)));
+          v128.store(at<f32>(gy, k * W + i), v128.bitselect(zero, v, f32x4.eq(yv, ninf)));
+        }
+      }
+    }
+  }
+  for (; i < W; i++) {
+    const s = ss != 0 ? gradScale * load<f64>(at<f64>(ss, i)) : gradScale;
+    const kl = gradSliceScalar<f32, M, GT>(
+      at<f32>(x, i), at<f32>(y, i), at<f32>(G, i), K, W, invT, pointScale, s,
+      dst != 0 ? at<f32>(dst, i) : 0, at<f32>(gx, i), at<f32>(gy, i), scratch,
+    );
+    if (perSlice != 0) store<f64>(at<f64>(perSlice, i), kl);
+    total += kl;
+  }
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// f64 rows (W = 1), f64x2 (klRowF64's passes 1–2).
+
+function gradRowF64<M, GT>(
+  x: usize, y: usize, G: usize, n: i32, invT: f64, pointScale: f64, s: f64,
+  dst: usize, gx: usize, gy: usize, scratch: usize,
+): f64 {
+  const mx = rowMaxF64(x, n);
+  const my = rowMaxF64(y, n);
+  const ea = scratch;
+  const eb = at<f64>(scratch, n);
+  let sx: f64 = 0;
+  let sy: f64 = 0;
+  const vmx = f64x2.splat(mx);
+  const vmy = f64x2.splat(my);
+  const vsc = f64x2.splat(invT);
+  let ax = f64x2.splat(0);
+  let ay = ax;
+  let k = 0;
+  for (; k + 2 <= n; k += 2) {
+    const a = expNegF64x2(f64x2.mul(f64x2.sub(v128.load(at<f64>(x, k)), vmx), vsc));
+    const b = expNegF64x2(f64x2.mul(f64x2.sub(v128.load(at<f64>(y, k)), vmy), vsc));
+    v128.store(at<f64>(ea, k), a);
+    v128.store(at<f64>(eb, k), b);
+    ax = f64x2.add(ax, a);
+    ay = f64x2.add(ay, b);
+  }
+  sx = hsumF64(ax);
+  sy = hsumF64(ay);
+  for (; k < n; k++) {
+    const a = expNegS<f64>((load<f64>(at<f64>(x, k)) - mx) * invT);
+    const b = expNegS<f64>((load<f64>(at<f64>(y, k)) - my) * invT);
+    store<f64>(at<f64>(ea, k), a);
+    store<f64>(at<f64>(eb, k), b);
+    sx += a;
+    sy += b;
+  }
+  const c = lseDiff(mx, my, sx, sy, invT);
+  const ix = 1.0 / sx;
+  const iy = 1.0 / sy;
+  const vix = f64x2.splat(ix);
+  const viy = f64x2.splat(iy);
+  const vc = f64x2.splat(c);
+  const vps = f64x2.splat(pointScale);
+  const vs = f64x2.splat(s);
+  const zero = f64x2.splat(0);
+  const one = f64x2.splat(1);
+  const ninf = f64x2.splat(-Infinity);
+  let tt = f64x2.splat(0);
+  let AA = tt;
+  let BB = tt;
+  k = 0;
+  for (; k + 2 <= n; k += 2) {
+    const yv = v128.load(at<f64>(y, k));
+    const u = f64x2.sub(f64x2.mul(f64x2.sub(yv, v128.load(at<f64>(x, k))), vsc), vc);
+    const q = f64x2.mul(v128.load(at<f64>(ea, k)), vix);
+    const p = f64x2.mul(v128.load(at<f64>(eb, k)), viy);
+    tt = f64x2.add(tt, termF64x2(u, p, q, yv));
+    if (dst != 0) v128.store(at<f64>(dst, k), pointF64x2(u, p, yv, vps));
+    if (isNone<M>()) {
+      const gp = f64x2.mul(v128.load(at<f64>(G, k)), p);
+      AA = f64x2.add(AA, gp);
+      BB = f64x2.add(BB, v128.bitselect(zero, f64x2.mul(gp, f64x2.add(u, one)), f64x2.eq(yv, ninf)));
+    } else {
+      v128.store(at<f64>(gx, k), f64x2.mul(vs, f64x2.sub(q, p)));
+    }
+  }
+  let total = hsumF64(tt);
+  let A = hsumF64(AA);
+  let B = hsumF64(BB);
+  for (; k < n; k++) {
+    const yv = load<f64>(at<f64>(y, k));
+    const u = (yv - load<f64>(at<f64>(x, k))) * invT - c;
+    const q = load<f64>(at<f64>(ea, k)) * ix;
+    const p = load<f64>(at<f64>(eb, k)) * iy;
+    total += termS<f64>(u, p, q, yv);
+    if (dst != 0) store<f64>(at<f64>(dst, k), pointS<f64>(u, p, yv, pointScale));
+    if (isNone<M>()) {
+      const gp = load<f64>(at<f64>(G, k)) * p;
+      A += gp;
+      if (yv != -Infinity) B += gp * (u + 1);
+    } else {
+      store<f64>(at<f64>(gx, k), s * (q - p));
+    }
+  }
+  if (isNone<M>() || wantGy<GT>()) {
+    const vkl = f64x2.splat(total);
+    const vA = f64x2.splat(A);
+    const vB = f64x2.splat(B);
+    k = 0;
+    for (; k + 2 <= n; k += 2) {
+      const q = f64x2.mul(v128.load(at<f64>(ea, k)), vix);
+      const p = f64x2.mul(v128.load(at<f64>(eb, k)), viy);
+      let g = zero;
+      if (isNone<M>()) {
+        g = v128.load(at<f64>(G, k));
+        v128.store(at<f64>(gx, k), f64x2.mul(vs, f64x2.sub(f64x2.mul(q, vA), f64x2.mul(g, p))));
+      }
+      if (wantGy<GT>()) {
+        const yv = v128.load(at<f64>(y, k));
+        const u = f64x2.sub(f64x2.mul(f64x2.sub(yv, v128.load(at<f64>(x, k))), vsc), vc);
+        let v: v128;
+        if (isNone<M>()) v = f64x2.mul(vs, f64x2.mul(p, f64x2.sub(f64x2.mul(g, f64x2.add(u, one)), vB)));
+        else v = f64x2.mul(vs, f64x2.mul(p, f64x2.sub(u, vkl)));
+        v128.store(at<f64>(gy, k), v128.bitselect(zero, v, f64x2.eq(yv, ninf)));
+      }
+    }
+    for (; k < n; k++) {
+      const q = load<f64>(at<f64>(ea, k)) * ix;
+      const p = load<f64>(at<f64>(eb, k)) * iy;
+      let g: f64 = 0;
+      if (isNone<M>()) {
+        g = load<f64>(at<f64>(G, k));
+        store<f64>(at<f64>(gx, k), s * (q * A - g * p));
+      }
+      if (wantGy<GT>()) {
+        const yv = load<f64>(at<f64>(y, k));
+        const u = (yv - load<f64>(at<f64>(x, k))) * invT - c;
+        const v = isNone<M>() ? s * (p * (g * (u + 1) - B)) : s * (p * (u - total));
+        store<f64>(at<f64>(gy, k), yv == -Infinity ? 0 : v);
+      }
+    }
+  }
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch over rows of the layout.
+
+// @ts-ignore: decorator
+@inline function gradAll<T, M, GT>(
+  x: usize, y: usize, G: usize, R: i32, K: i32, W: i32, invT: f64, pointScale: T, gradScale: f64,
+  sliceScale: usize, dst: usize, perSlice: usize, gx: usize, gy: usize, scratch: usize,
+): f64 {
+  let total: f64 = 0;
+  for (let r = 0; r < R; r++) {
+    const o = r * K * W;
+    const xr = at<T>(x, o);
+    const yr = at<T>(y, o);
+    const Gr = at<T>(G, o);
+    const dr = dst != 0 ? at<T>(dst, o) : 0;
+    const gxr = at<T>(gx, o);
+    const gyr = at<T>(gy, o);
+    const ps = perSlice != 0 ? at<f64>(perSlice, r * W) : 0;
+    const ss = sliceScale != 0 ? at<f64>(sliceScale, r * W) : 0;
+    if (ASC_FEATURE_SIMD && W == 1) {
+      const s = ss != 0 ? gradScale * load<f64>(ss) : gradScale;
+      const kl = sizeof<T>() == 4
+        ? gradRowF32<M, GT>(xr, yr, Gr, K, invT, <f32>pointScale, s, dr, gxr, gyr, scratch)
+        : gradRowF64<M, GT>(xr, yr, Gr, K, invT, <f64>pointScale, s, dr, gxr, gyr, scratch);
+      if (ps != 0) store<f64>(ps, kl);
+      total += kl;
+    } else if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
+      total += gradColsF32<M, GT>(xr, yr, Gr, K, W, invT, <f32>pointScale, gradScale, ss, dr, ps, gxr, gyr, scratch);
+    } else {
+      for (let i = 0; i < W; i++) {
+        const s = ss != 0 ? gradScale * load<f64>(at<f64>(ss, i)) : gradScale;
+        const kl = gradSliceScalar<T, M, GT>(
+          at<T>(xr, i), at<T>(yr, i), at<T>(Gr, i), K, W, invT, pointScale, s,
+          dr != 0 ? at<T>(dr, i) : 0, at<T>(gxr, i), at<T>(gyr, i), scratch,
+        );
+        if (ps != 0) store<f64>(at<f64>(ps, i), kl);
+        total += kl;
+      }
+    }
+  }
+  return total;
+}
+
+// @ts-ignore: decorator
+@inline function gradEntry<T>(
+  x: usize, y: usize, R: i32, K: i32, W: i32, invT: f64, pointScale: T, gradScale: f64,
+  gradOut: usize, sliceScale: usize, dst: usize, perSlice: usize, gx: usize, gy: usize, scratch: usize,
+): f64 {
+  if (gradOut != 0) {
+    return gy != 0
+      ? gradAll<T, u16, u16>(x, y, gradOut, R, K, W, invT, pointScale, gradScale, 0, dst, perSlice, gx, gy, scratch)
+      : gradAll<T, u16, u8>(x, y, gradOut, R, K, W, invT, pointScale, gradScale, 0, dst, perSlice, gx, 0, scratch);
+  }
+  return gy != 0
+    ? gradAll<T, u8, u16>(x, y, 0, R, K, W, invT, pointScale, gradScale, sliceScale, dst, perSlice, gx, gy, scratch)
+    : gradAll<T, u8, u8>(x, y, 0, R, K, W, invT, pointScale, gradScale, sliceScale, dst, perSlice, gx, 0, scratch);
+}
+
+/**
+ * Σ over slices of KL(softmax(y/T) ‖ softmax(x/T)) (returned, unscaled, f64) with its gradients,
+ * f32, layout (R, K, W), K ≥ 1; invT = 1/T.
+ * - gradOut = 0 (reduced): gx = s·(q − p) and, if gy ≠ 0, gy = s·p·(u − KL_slice), with
+ *   s = gradScale · sliceScale[slice] (sliceScale: R·W f64, or 0 for 1);
+ * - gradOut ≠ 0 ('none', R·K·W f32 upstream gradient G; sliceScale ignored): gx = gradScale·(q·ΣGp − G·p),
+ *   gy = gradScale·p·(G·(u+1) − ΣGp(u+1)).
+ * dst (optional): pointwise p·log(p/q)·pointScale; perSlice (optional, R·W f64): each slice's KL.
+ * scratch: at least 8·K f32.
+ */
+export function klDivLogitsGrad_f32(
+  x: usize, y: usize, R: i32, K: i32, W: i32, invT: f64, pointScale: f32, gradScale: f64,
+  gradOut: usize, sliceScale: usize, dst: usize, perSlice: usize, gx: usize, gy: usize, scratch: usize,
+): f64 {
+  return gradEntry<f32>(x, y, R, K, W, invT, pointScale, gradScale, gradOut, sliceScale, dst, perSlice, gx, gy, scratch);
+}
+
+/** As klDivLogitsGrad_f32 for f64 data (scratch: at least 2·K f64). */
+export function klDivLogitsGrad_f64(
+  x: usize, y: usize, R: i32, K: i32, W: i32, invT: f64, pointScale: f64, gradScale: f64,
+  gradOut: usize, sliceScale: usize, dst: usize, perSlice: usize, gx: usize, gy: usize, scratch: usize,
+): f64 {
+  return gradEntry<f64>(x, y, R, K, W, invT, pointScale, gradScale, gradOut, sliceScale, dst, perSlice, gx, gy, scratch);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streaming (slices longer than the window), scalar in both builds like klTermsChunk: after
+// lseUpdate_* built the final (m, s) states with scale invT,
+//   klGradTermsChunk: terms → acc[i] (KL), point terms → dst; reduced: gx = s·(q − p);
+//                     'none' (G ≠ 0): accA[i] += Σ G·p, accB[i] += Σ G·p·(u + 1);
+//   klGradApplyChunk (after every chunk went through klGradTermsChunk): 'none': gx; and gy if asked.
+// Chunk arrays are K × W row-major (W ≤ the column group), sliceScale/acc/accA/accB W f64.
+
+// @ts-ignore: decorator
+@inline function gradTermsChunk<T>(
+  x: usize, y: usize, G: usize, K: i32, W: i32, invT: f64, stateX: usize, stateY: usize, pointScale: T,
+  gradScale: f64, sliceScale: usize, dst: usize, gx: usize, acc: usize, accA: usize, accB: usize,
+): void {
+  for (let i = 0; i < W; i++) {
+    const mx = load<f64>(at<f64>(stateX, i));
+    const my = load<f64>(at<f64>(stateY, i));
+    const sx = load<f64>(at<f64>(stateX, W + i));
+    const sy = load<f64>(at<f64>(stateY, W + i));
+    const c = lseDiff(mx, my, sx, sy, invT);
+    const ix = <T>(1.0 / sx);
+    const iy = <T>(1.0 / sy);
+    const mxT = <T>mx;
+    const myT = <T>my;
+    const sc = <T>invT;
+    const s = <T>(sliceScale != 0 ? gradScale * load<f64>(at<f64>(sliceScale, i)) : gradScale);
+    let total: f64 = 0;
+    let A: f64 = 0;
+    let B: f64 = 0;
+    for (let k = 0; k < K; k++) {
+      const j = k * W + i;
+      const xv = load<T>(at<T>(x, j));
+      const yv = load<T>(at<T>(y, j));
+      const u = <T>((<f64>yv - <f64>xv) * invT - c);
+      const q = expNegS<T>((xv - mxT) * sc) * ix;
+      const p = expNegS<T>((yv - myT) * sc) * iy;
+      total += <f64>termS<T>(u, p, q, yv);
+      if (dst != 0) store<T>(at<T>(dst, j), pointS<T>(u, p, yv, pointScale));
+      if (G != 0) {
+        const gp = load<T>(at<T>(G, j)) * p;
+        A += <f64>gp;
+        if (yv != <T>-Infinity) B += <f64>(gp * (u + <T>1));
+      } else {
+        store<T>(at<T>(gx, j), s * (q - p));
+      }
+    }
+    store<f64>(at<f64>(acc, i), load<f64>(at<f64>(acc, i)) + total);
+    if (G != 0) {
+      store<f64>(at<f64>(accA, i), load<f64>(at<f64>(accA, i)) + A);
+      store<f64>(at<f64>(accB, i), load<f64>(at<f64>(accB, i)) + B);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function gradApplyChunk<T>(
+  x: usize, y: usize, G: usize, K: i32, W: i32, invT: f64, stateX: usize, stateY: usize,
+  gradScale: f64, sliceScale: usize, acc: usize, accA: usize, accB: usize, gx: usize, gy: usize,
+): void {
+  for (let i = 0; i < W; i++) {
+    const mx = load<f64>(at<f64>(stateX, i));
+    const my = load<f64>(at<f64>(stateY, i));
+    const sx = load<f64>(at<f64>(stateX, W + i));
+    const sy = load<f64>(at<f64>(stateY, W + i));
+    const c = lseDiff(mx, my, sx, sy, invT);
+    const ix = <T>(1.0 / sx);
+    const iy = <T>(1.0 / sy);
+    const mxT = <T>mx;
+    const myT = <T>my;
+    const sc = <T>invT;
+    const s = <T>(sliceScale != 0 && G == 0 ? gradScale * load<f64>(at<f64>(sliceScale, i)) : gradScale);
+    const kl = <T>load<f64>(at<f64>(acc, i));
+    const At = G != 0 ? <T>load<f64>(at<f64>(accA, i)) : <T>0;
+    const Bt = G != 0 ? <T>load<f64>(at<f64>(accB, i)) : <T>0;
+    for (let k = 0; k < K; k++) {
+      const j = k * W + i;
+      const xv = load<T>(at<T>(x, j));
+      const yv = load<T>(at<T>(y, j));
+      const p = expNegS<T>((yv - myT) * sc) * iy;
+      let g: T = <T>0;
+      if (G != 0) {
+        g = load<T>(at<T>(G, j));
+        const q = expNegS<T>((xv - mxT) * sc) * ix;
+        store<T>(at<T>(gx, j), s * (q * At - g * p));
+      }
+      if (gy != 0) {
+        const u = <T>((<f64>yv - <f64>xv) * invT - c);
+        const v = G != 0 ? s * (p * (g * (u + <T>1) - Bt)) : s * (p * (u - kl));
+        store<T>(at<T>(gy, j), yv == <T>-Infinity ? <T>0 : v);
+      }
+    }
+  }
+}
+
+/** Term pass (with the input gradient, or the 'none' sums) over one chunk of a streamed slice, f32. */
+export function klGradTermsChunk_f32(
+  x: usize, y: usize, G: usize, K: i32, W: i32, invT: f64, stateX: usize, stateY: usize, pointScale: f32,
+  gradScale: f64, sliceScale: usize, dst: usize, gx: usize, acc: usize, accA: usize, accB: usize,
+): void {
+  gradTermsChunk<f32>(x, y, G, K, W, invT, stateX, stateY, pointScale, gradScale, sliceScale, dst, gx, acc, accA, accB);
+}
+
+/** As klGradTermsChunk_f32 for f64 data. */
+export function klGradTermsChunk_f64(
+  x: usize, y: usize, G: usize, K: i32, W: i32, invT: f64, stateX: usize, stateY: usize, pointScale: f64,
+  gradScale: f64, sliceScale: usize, dst: usize, gx: usize, acc: usize, accA: usize, accB: usize,
+): void {
+  gradTermsChunk<f64>(x, y, G, K, W, invT, stateX, stateY, pointScale, gradScale, sliceScale, dst, gx, acc, accA, accB);
+}
+
+/** Gradient pass that needs the whole slice's sums ('none' gx, and gy), one chunk, f32. */
+export function klGradApplyChunk_f32(
+  x: usize, y: usize, G: usize, K: i32, W: i32, invT: f64, stateX: usize, stateY: usize,
+  gradScale: f64, sliceScale: usize, acc: usize, accA: usize, accB: usize, gx: usize, gy: usize,
+): void {
+  gradApplyChunk<f32>(x, y, G, K, W, invT, stateX, stateY, gradScale, sliceScale, acc, accA, accB, gx, gy);
+}
+
+/** As klGradApplyChunk_f32 for f64 data. */
+export function klGradApplyChunk_f64(
+  x: usize, y: usize, G: usize, K: i32, W: i32, invT: f64, stateX: usize, stateY: usize,
+  gradScale: f64, sliceScale: usize, acc: usize, accA: usize, accB: usize, gx: usize, gy: usize,
+): void {
+  gradApplyChunk<f64>(x, y, G, K, W, invT, stateX, stateY, gradScale, sliceScale, acc, accA, accB, gx, gy);
+}

@@ -1,0 +1,120 @@
+// Per-slice sums of kl_div pointwise terms over the (outer R, size K, inner W) layout, both
+// operands in the same layout (the facade expands broadcast operands first):
+//   out[r·W + i] = Σ_k term(x[r,k,i], t[r,k,i]) in f64,
+//   term = xlogy(t, t) − t·x (t = 0 → 0; NaN where t < 0 or NaN; 0·±inf = NaN), or exp(t)·(t − x).
+// The terms are klDiv.ts's (same formulas and order, in T's precision) — widened to f64 before
+// they are summed, so each slice's KL is as accurate as its terms. No pointwise output: nothing
+// of size R·K·W is materialised. SIMD: f32 rows (4 lanes), f32 columns (4 adjacent slices per
+// vector), f64 rows; the scalar build runs the scalar twin.
+import { at, expS, hsumF64, logS, promoteHigh } from './common';
+import { expF32x4, expF64x2, logF32x4, logF64x2 } from './vmath';
+
+// @ts-ignore: decorator
+@inline function termS<T>(x: T, t: T, logTarget: bool): T {
+  if (logTarget) return expS<T>(t) * (t - x);
+  const a = t == 0 ? <T>0 : t * logS<T>(t);
+  return a - t * x;
+}
+
+// @ts-ignore: decorator
+@inline function termF32x4(x: v128, t: v128, logTarget: bool): v128 {
+  if (logTarget) return f32x4.mul(expF32x4(t), f32x4.sub(t, x));
+  const zero = f32x4.splat(0);
+  const a = v128.bitselect(zero, f32x4.mul(t, logF32x4(t)), f32x4.eq(t, zero));
+  return f32x4.sub(a, f32x4.mul(t, x));
+}
+
+// @ts-ignore: decorator
+@inline function termF64x2(x: v128, t: v128, logTarget: bool): v128 {
+  if (logTarget) return f64x2.mul(expF64x2(t), f64x2.sub(t, x));
+  const zero = f64x2.splat(0);
+  const a = v128.bitselect(zero, f64x2.mul(t, logF64x2(t)), f64x2.eq(t, zero));
+  return f64x2.sub(a, f64x2.mul(t, x));
+}
+
+/** One slice (any stride), scalar. */
+// @ts-ignore: decorator
+@inline function sliceScalar<T>(x: usize, t: usize, K: i32, stride: i32, logTarget: bool): f64 {
+  let s: f64 = 0;
+  for (let k = 0; k < K; k++) s += <f64>termS<T>(load<T>(at<T>(x, k * stride)), load<T>(at<T>(t, k * stride)), logTarget);
+  return s;
+}
+
+// @ts-ignore: decorator
+@inline function slicesF32(x: usize, t: usize, R: i32, K: i32, W: i32, logTarget: bool, out: usize): void {
+  for (let r = 0; r < R; r++) {
+    const o = r * K * W;
+    const xr = at<f32>(x, o);
+    const tr = at<f32>(t, o);
+    const dr = at<f64>(out, r * W);
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      if (W == 1) {
+        let a0 = f64x2.splat(0);
+        let a1 = a0;
+        let k = 0;
+        for (; k + 4 <= K; k += 4) {
+          const v = termF32x4(v128.load(at<f32>(xr, k)), v128.load(at<f32>(tr, k)), logTarget);
+          a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
+          a1 = f64x2.add(a1, promoteHigh(v));
+        }
+        let s = hsumF64(f64x2.add(a0, a1));
+        for (; k < K; k++) s += <f64>termS<f32>(load<f32>(at<f32>(xr, k)), load<f32>(at<f32>(tr, k)), logTarget);
+        store<f64>(dr, s);
+        continue;
+      }
+      for (; i + 4 <= W; i += 4) {
+        let a0 = f64x2.splat(0);
+        let a1 = a0;
+        for (let k = 0; k < K; k++) {
+          const v = termF32x4(v128.load(at<f32>(xr, k * W + i)), v128.load(at<f32>(tr, k * W + i)), logTarget);
+          a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
+          a1 = f64x2.add(a1, promoteHigh(v));
+        }
+        v128.store(at<f64>(dr, i), a0);
+        v128.store(at<f64>(dr, i + 2), a1);
+      }
+    }
+    for (; i < W; i++) store<f64>(at<f64>(dr, i), sliceScalar<f32>(at<f32>(xr, i), at<f32>(tr, i), K, W, logTarget));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function slicesF64(x: usize, t: usize, R: i32, K: i32, W: i32, logTarget: bool, out: usize): void {
+  for (let r = 0; r < R; r++) {
+    const o = r * K * W;
+    const xr = at<f64>(x, o);
+    const tr = at<f64>(t, o);
+    const dr = at<f64>(out, r * W);
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      if (W == 1) {
+        let a = f64x2.splat(0);
+        let k = 0;
+        for (; k + 2 <= K; k += 2) a = f64x2.add(a, termF64x2(v128.load(at<f64>(xr, k)), v128.load(at<f64>(tr, k)), logTarget));
+        let s = hsumF64(a);
+        for (; k < K; k++) s += termS<f64>(load<f64>(at<f64>(xr, k)), load<f64>(at<f64>(tr, k)), logTarget);
+        store<f64>(dr, s);
+        continue;
+      }
+      for (; i + 2 <= W; i += 2) {
+        let a = f64x2.splat(0);
+        for (let k = 0; k < K; k++) a = f64x2.add(a, termF64x2(v128.load(at<f64>(xr, k * W + i)), v128.load(at<f64>(tr, k * W + i)), logTarget));
+        v128.store(at<f64>(dr, i), a);
+      }
+    }
+    for (; i < W; i++) store<f64>(at<f64>(dr, i), sliceScalar<f64>(at<f64>(xr, i), at<f64>(tr, i), K, W, logTarget));
+  }
+}
+
+/** Per-slice Σ of kl_div terms, f32 operands (R·K·W each), f64 output R·W. K ≥ 1. */
+export function klDivSlices_f32(x: usize, t: usize, R: i32, K: i32, W: i32, logTarget: i32, out: usize): void {
+  if (logTarget != 0) slicesF32(x, t, R, K, W, true, out);
+  else slicesF32(x, t, R, K, W, false, out);
+}
+
+/** As klDivSlices_f32 for f64 operands. */
+export function klDivSlices_f64(x: usize, t: usize, R: i32, K: i32, W: i32, logTarget: i32, out: usize): void {
+  if (logTarget != 0) slicesF64(x, t, R, K, W, true, out);
+  else slicesF64(x, t, R, K, W, false, out);
+}

@@ -1,0 +1,226 @@
+// log-sum-exp over the (outer R, size K, inner W) layout, as PyTorch's logsumexp_out_impl:
+//   m = max (NaN-propagating); m ← 0 where |m| = inf; r = log(Σ exp(x − m)) + m.
+// So an all −inf slice gives −inf, any +inf gives +inf (NaN if a NaN is present, because the max
+// is then NaN), and the sum of f32 exponentials accumulates in f64.
+// Also the online (running-max) form for slices streamed in chunks (Milakov & Gimelshein 2018,
+// "Online normalizer calculation for softmax").
+import { at, expNegS, hsumF64, promoteHigh, sliceMaxScalar } from './common';
+import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
+import { expNegF32x4, expNegF64x2 } from './vmath';
+
+/** Final value from a slice's max m and Σ exp(x − m) (meaningful only for finite m). */
+// @ts-ignore: decorator
+@inline export function lseFinish(m: f64, s: f64): f64 {
+  // m = +inf → +inf (no NaN present, else m would be NaN); m = −inf → every x is −inf → −inf.
+  if (m == Infinity || m == -Infinity) return m;
+  return Math.log(s) + m;
+}
+
+// @ts-ignore: decorator
+@inline function lseSliceScalar<T>(src: usize, K: i32, stride: i32): f64 {
+  const m = sliceMaxScalar<T>(src, K, stride);
+  if (!isFinite<T>(m)) return lseFinish(<f64>m, 0);
+  let s: f64 = 0;
+  for (let k = 0; k < K; k++) s += <f64>expNegS<T>(load<T>(at<T>(src, k * stride)) - m);
+  return lseFinish(<f64>m, s);
+}
+
+function lseRowF32(src: usize, n: i32): f64 {
+  const m = rowMaxF32(src, n);
+  if (!isFinite<f32>(m)) return lseFinish(<f64>m, 0);
+  let s: f64 = 0;
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vm = f32x4.splat(m);
+    let a0 = f64x2.splat(0);
+    let a1 = a0;
+    for (; k + 4 <= n; k += 4) {
+      const e = expNegF32x4(f32x4.sub(v128.load(at<f32>(src, k)), vm));
+      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e));
+      a1 = f64x2.add(a1, promoteHigh(e));
+    }
+    s = hsumF64(f64x2.add(a0, a1));
+  }
+  for (; k < n; k++) s += <f64>expNegS<f32>(load<f32>(at<f32>(src, k)) - m);
+  return lseFinish(<f64>m, s);
+}
+
+function lseRowF64(src: usize, n: i32): f64 {
+  const m = rowMaxF64(src, n);
+  if (!isFinite<f64>(m)) return lseFinish(m, 0);
+  let s: f64 = 0;
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vm = f64x2.splat(m);
+    let a0 = f64x2.splat(0);
+    let a1 = a0;
+    for (; k + 4 <= n; k += 4) {
+      const q = at<f64>(src, k);
+      a0 = f64x2.add(a0, expNegF64x2(f64x2.sub(v128.load(q), vm)));
+      a1 = f64x2.add(a1, expNegF64x2(f64x2.sub(v128.load(q, 16), vm)));
+    }
+    s = hsumF64(f64x2.add(a0, a1));
+  }
+  for (; k < n; k++) s += expNegS<f64>(load<f64>(at<f64>(src, k)) - m);
+  return lseFinish(m, s);
+}
+
+/** dst[r·W + i] = logsumexp over k of src[(r·K + k)·W + i], f32. K ≥ 1. */
+export function logSumExp_f32(src: usize, dst: usize, R: i32, K: i32, W: i32): void {
+  for (let r = 0; r < R; r++) {
+    const s = at<f32>(src, r * K * W);
+    const d = at<f32>(dst, r * W);
+    if (ASC_FEATURE_SIMD) if (W == 1) {
+      store<f32>(d, <f32>lseRowF32(s, K));
+      continue;
+    }
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; i + 4 <= W; i += 4) {
+        const p = at<f32>(s, i);
+        const vm = colMaxF32x4(p, K, W);
+        // Masked max: finite lanes keep m, infinite/NaN lanes are finished below.
+        const fin = f32x4.lt(f32x4.abs(vm), f32x4.splat(Infinity));
+        const mm = v128.and(vm, fin);
+        let lo = f64x2.splat(0);
+        let hi = lo;
+        for (let k = 0; k < K; k++) {
+          const e = expNegF32x4(f32x4.sub(v128.load(at<f32>(p, k * W)), mm));
+          lo = f64x2.add(lo, f64x2.promote_low_f32x4(e));
+          hi = f64x2.add(hi, promoteHigh(e));
+        }
+        const q = at<f32>(d, i);
+        store<f32>(q, <f32>lseFinish(<f64>f32x4.extract_lane(vm, 0), f64x2.extract_lane(lo, 0)));
+        store<f32>(q, <f32>lseFinish(<f64>f32x4.extract_lane(vm, 1), f64x2.extract_lane(lo, 1)), 4);
+        store<f32>(q, <f32>lseFinish(<f64>f32x4.extract_lane(vm, 2), f64x2.extract_lane(hi, 0)), 8);
+        store<f32>(q, <f32>lseFinish(<f64>f32x4.extract_lane(vm, 3), f64x2.extract_lane(hi, 1)), 12);
+      }
+    }
+    for (; i < W; i++) store<f32>(at<f32>(d, i), <f32>lseSliceScalar<f32>(at<f32>(s, i), K, W));
+  }
+}
+
+/** As logSumExp_f32 for f64 data. */
+export function logSumExp_f64(src: usize, dst: usize, R: i32, K: i32, W: i32): void {
+  for (let r = 0; r < R; r++) {
+    const s = at<f64>(src, r * K * W);
+    const d = at<f64>(dst, r * W);
+    if (ASC_FEATURE_SIMD) if (W == 1) {
+      store<f64>(d, lseRowF64(s, K));
+      continue;
+    }
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; i + 2 <= W; i += 2) {
+        const p = at<f64>(s, i);
+        const vm = colMaxF64x2(p, K, W);
+        const fin = f64x2.lt(f64x2.abs(vm), f64x2.splat(Infinity));
+        const mm = v128.and(vm, fin);
+        let acc = f64x2.splat(0);
+        for (let k = 0; k < K; k++) acc = f64x2.add(acc, expNegF64x2(f64x2.sub(v128.load(at<f64>(p, k * W)), mm)));
+        const q = at<f64>(d, i);
+        store<f64>(q, lseFinish(f64x2.extract_lane(vm, 0), f64x2.extract_lane(acc, 0)));
+        store<f64>(q, lseFinish(f64x2.extract_lane(vm, 1), f64x2.extract_lane(acc, 1)), 8);
+      }
+    }
+    for (; i < W; i++) store<f64>(at<f64>(d, i), lseSliceScalar<f64>(at<f64>(s, i), K, W));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Online form for streamed slices. State per column i (W columns): f64 m[i] at state + 8i and
+// f64 s[i] at state + 8(W + i), with s = Σ exp((x − m)·scale) over the chunks seen so far.
+// Initialise m = −inf, s = 0. `scale` is 1/T for klDivLogits, 1 otherwise.
+
+// @ts-ignore: decorator
+@inline function lseUpdateSlice<T>(src: usize, K: i32, stride: i32, scale: f64, mPtr: usize, sPtr: usize): void {
+  const cm = <f64>sliceMaxScalar<T>(src, K, stride);
+  const m0 = load<f64>(mPtr);
+  const m1 = max<f64>(m0, cm);
+  store<f64>(mPtr, m1);
+  if (!isFinite<f64>(m1)) {
+    // +inf or NaN: the slice's result is decided by m alone; −inf: nothing contributes yet.
+    return;
+  }
+  let s = load<f64>(sPtr);
+  if (m1 > m0) s *= Math.exp((m0 - m1) * scale); // rescale the earlier sum to the new max
+  const mT = <T>m1;
+  const sc = <T>scale;
+  for (let k = 0; k < K; k++) s += <f64>expNegS<T>((load<T>(at<T>(src, k * stride)) - mT) * sc);
+  store<f64>(sPtr, s);
+}
+
+/**
+ * Folds one chunk (K rows × W columns, row stride W) into the running per-column (m, s) state,
+ * f32 data. Used only for slices longer than the streaming window, so it favours simplicity.
+ */
+export function lseUpdate_f32(src: usize, K: i32, W: i32, scale: f64, state: usize): void {
+  if (ASC_FEATURE_SIMD) if (W == 1) {
+    const cm = <f64>rowMaxF32(src, K);
+    const m0 = load<f64>(state);
+    const m1 = max<f64>(m0, cm);
+    store<f64>(state, m1);
+    if (!isFinite<f64>(m1)) return;
+    let s = load<f64>(state, 8);
+    if (m1 > m0) s *= Math.exp((m0 - m1) * scale);
+    const vm = f32x4.splat(<f32>m1);
+    const vs = f32x4.splat(<f32>scale);
+    let a0 = f64x2.splat(0);
+    let a1 = a0;
+    let k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const e = expNegF32x4(f32x4.mul(f32x4.sub(v128.load(at<f32>(src, k)), vm), vs));
+      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e));
+      a1 = f64x2.add(a1, promoteHigh(e));
+    }
+    s += hsumF64(f64x2.add(a0, a1));
+    const mT = <f32>m1;
+    const sc = <f32>scale;
+    for (; k < K; k++) s += <f64>expNegS<f32>((load<f32>(at<f32>(src, k)) - mT) * sc);
+    store<f64>(state, s, 8);
+    return;
+  }
+  for (let i = 0; i < W; i++) lseUpdateSlice<f32>(at<f32>(src, i), K, W, scale, at<f64>(state, i), at<f64>(state, W + i));
+}
+
+/** As lseUpdate_f32 for f64 data. */
+export function lseUpdate_f64(src: usize, K: i32, W: i32, scale: f64, state: usize): void {
+  for (let i = 0; i < W; i++) lseUpdateSlice<f64>(at<f64>(src, i), K, W, scale, at<f64>(state, i), at<f64>(state, W + i));
+}
+
+/**
+ * Writes one chunk of softmax (mode 0) or log_softmax (mode 1) outputs from the final per-column
+ * state: exp(x − m)/s or (x − m) − log s. Slices whose max is not finite (NaN, ±inf) give NaN,
+ * exactly as the one-pass kernels.
+ */
+export function softmaxApply_f32(src: usize, dst: usize, K: i32, W: i32, state: usize, mode: i32): void {
+  for (let i = 0; i < W; i++) {
+    const m = load<f64>(at<f64>(state, i));
+    const s = load<f64>(at<f64>(state, W + i));
+    const ok = isFinite<f64>(m);
+    const mT = <f32>m;
+    const inv = <f32>(1.0 / s);
+    const ls = <f32>Math.log(s);
+    for (let k = 0; k < K; k++) {
+      const x = load<f32>(at<f32>(src, k * W + i));
+      const y: f32 = !ok ? <f32>NaN : mode == 0 ? expNegS<f32>(x - mT) * inv : x - mT - ls;
+      store<f32>(at<f32>(dst, k * W + i), y);
+    }
+  }
+}
+
+/** As softmaxApply_f32 for f64 data. */
+export function softmaxApply_f64(src: usize, dst: usize, K: i32, W: i32, state: usize, mode: i32): void {
+  for (let i = 0; i < W; i++) {
+    const m = load<f64>(at<f64>(state, i));
+    const s = load<f64>(at<f64>(state, W + i));
+    const ok = isFinite<f64>(m);
+    const inv = 1.0 / s;
+    const ls = Math.log(s);
+    for (let k = 0; k < K; k++) {
+      const x = load<f64>(at<f64>(src, k * W + i));
+      const y: f64 = !ok ? NaN : mode == 0 ? expNegS<f64>(x - m) * inv : x - m - ls;
+      store<f64>(at<f64>(dst, k * W + i), y);
+    }
+  }
+}

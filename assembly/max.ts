@@ -1,0 +1,98 @@
+// Slice maximum over the (outer R, size K, inner W) layout, NaN-propagating (as PyTorch's
+// vec::maximum). Used by every softmax-family kernel; exported for tests as max_f32 / max_f64.
+import { at, hmaxF32, hmaxF64, sliceMaxScalar } from './common';
+
+/** Max of a contiguous f32 row (8 lanes per step, two accumulators). */
+// @ts-ignore: decorator
+@inline export function rowMaxF32(p: usize, n: i32): f32 {
+  let m: f32 = -Infinity;
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    if (n >= 8) {
+      let a = f32x4.splat(-Infinity);
+      let b = a;
+      for (; k + 8 <= n; k += 8) {
+        const q = at<f32>(p, k);
+        a = f32x4.max(a, v128.load(q));
+        b = f32x4.max(b, v128.load(q, 16));
+      }
+      m = hmaxF32(f32x4.max(a, b));
+    }
+  }
+  for (; k < n; k++) m = max<f32>(m, load<f32>(at<f32>(p, k)));
+  return m;
+}
+
+/** Max of a contiguous f64 row. */
+// @ts-ignore: decorator
+@inline export function rowMaxF64(p: usize, n: i32): f64 {
+  let m: f64 = -Infinity;
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    if (n >= 4) {
+      let a = f64x2.splat(-Infinity);
+      let b = a;
+      for (; k + 4 <= n; k += 4) {
+        const q = at<f64>(p, k);
+        a = f64x2.max(a, v128.load(q));
+        b = f64x2.max(b, v128.load(q, 16));
+      }
+      m = hmaxF64(f64x2.max(a, b));
+    }
+  }
+  for (; k < n; k++) m = max<f64>(m, load<f64>(at<f64>(p, k)));
+  return m;
+}
+
+/** Per-lane max over K rows of 4 adjacent f32 columns starting at `p` (row stride W). */
+// @ts-ignore: decorator
+@inline export function colMaxF32x4(p: usize, K: i32, W: i32): v128 {
+  let m = f32x4.splat(-Infinity);
+  for (let k = 0; k < K; k++) m = f32x4.max(m, v128.load(at<f32>(p, k * W)));
+  return m;
+}
+
+/** Per-lane max over K rows of 2 adjacent f64 columns. */
+// @ts-ignore: decorator
+@inline export function colMaxF64x2(p: usize, K: i32, W: i32): v128 {
+  let m = f64x2.splat(-Infinity);
+  for (let k = 0; k < K; k++) m = f64x2.max(m, v128.load(at<f64>(p, k * W)));
+  return m;
+}
+
+/**
+ * dst[r·W + i] = max_k src[(r·K + k)·W + i] for r < R, i < W (f32). K ≥ 1.
+ * Alignment: none required (unaligned v128 loads). Pointers are byte addresses.
+ */
+export function max_f32(src: usize, dst: usize, R: i32, K: i32, W: i32): void {
+  for (let r = 0; r < R; r++) {
+    const s = at<f32>(src, r * K * W);
+    const d = at<f32>(dst, r * W);
+    if (W == 1) {
+      store<f32>(d, rowMaxF32(s, K));
+      continue;
+    }
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; i + 4 <= W; i += 4) v128.store(at<f32>(d, i), colMaxF32x4(at<f32>(s, i), K, W));
+    }
+    for (; i < W; i++) store<f32>(at<f32>(d, i), sliceMaxScalar<f32>(at<f32>(s, i), K, W));
+  }
+}
+
+/** As max_f32 for f64 data. */
+export function max_f64(src: usize, dst: usize, R: i32, K: i32, W: i32): void {
+  for (let r = 0; r < R; r++) {
+    const s = at<f64>(src, r * K * W);
+    const d = at<f64>(dst, r * W);
+    if (W == 1) {
+      store<f64>(d, rowMaxF64(s, K));
+      continue;
+    }
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; i + 2 <= W; i += 2) v128.store(at<f64>(d, i), colMaxF64x2(at<f64>(s, i), K, W));
+    }
+    for (; i < W; i++) store<f64>(at<f64>(d, i), sliceMaxScalar<f64>(at<f64>(s, i), K, W));
+  }
+}

@@ -1,0 +1,313 @@
+// softmax and log_softmax over the (outer R, size K, inner W) layout, PyTorch's evaluation order:
+//   softmax:     m = max; e = exp(x − m); s = Σ e; y = e · (1/s)   (reciprocal multiply)
+//   log_softmax: m = max; s = Σ exp(x − m); y = (x − m) − log s     (pytorch#11752 order)
+// Sums of f32 exponentials accumulate in f64 (two f64x2 accumulators), so the only float32
+// roundings are the exponentials and the final result. NaN, +inf and all −inf slices give NaN
+// naturally (x − m is NaN there), as in PyTorch.
+import { at, demotePair, expNegS, hsumF64, logS, promoteHigh, sliceMaxScalar } from './common';
+import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
+import { expNegF32x4, expNegF64x2 } from './vmath';
+
+// ---------------------------------------------------------------------------------------------
+// Scalar slice routines (any stride): the scalar build, and column tails of the SIMD build.
+
+// @ts-ignore: decorator
+@inline function softmaxSliceScalar<T>(src: usize, dst: usize, K: i32, stride: i32): void {
+  const m = sliceMaxScalar<T>(src, K, stride);
+  let s: f64 = 0;
+  for (let k = 0; k < K; k++) {
+    const e = expNegS<T>(load<T>(at<T>(src, k * stride)) - m);
+    store<T>(at<T>(dst, k * stride), e);
+    s += <f64>e;
+  }
+  const inv = <T>(1.0 / s);
+  for (let k = 0; k < K; k++) {
+    const q = at<T>(dst, k * stride);
+    store<T>(q, load<T>(q) * inv);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function logSoftmaxSliceScalar<T>(src: usize, dst: usize, K: i32, stride: i32): void {
+  const m = sliceMaxScalar<T>(src, K, stride);
+  let s: f64 = 0;
+  for (let k = 0; k < K; k++) s += <f64>expNegS<T>(load<T>(at<T>(src, k * stride)) - m);
+  const ls = <T>Math.log(s);
+  for (let k = 0; k < K; k++) {
+    const q = at<T>(src, k * stride);
+    store<T>(at<T>(dst, k * stride), load<T>(q) - m - ls);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// f32 rows (W = 1): vectorised along the row.
+
+function softmaxRowF32(src: usize, dst: usize, n: i32): void {
+  const m = rowMaxF32(src, n);
+  let s: f64 = 0;
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vm = f32x4.splat(m);
+    let a0 = f64x2.splat(0);
+    let a1 = a0;
+    for (; k + 4 <= n; k += 4) {
+      const e = expNegF32x4(f32x4.sub(v128.load(at<f32>(src, k)), vm));
+      v128.store(at<f32>(dst, k), e);
+      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e));
+      a1 = f64x2.add(a1, promoteHigh(e));
+    }
+    s = hsumF64(f64x2.add(a0, a1));
+  }
+  for (; k < n; k++) {
+    const e = expNegS<f32>(load<f32>(at<f32>(src, k)) - m);
+    store<f32>(at<f32>(dst, k), e);
+    s += <f64>e;
+  }
+  const inv = <f32>(1.0 / s);
+  k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vi = f32x4.splat(inv);
+    for (; k + 4 <= n; k += 4) {
+      const q = at<f32>(dst, k);
+      v128.store(q, f32x4.mul(v128.load(q), vi));
+    }
+  }
+  for (; k < n; k++) {
+    const q = at<f32>(dst, k);
+    store<f32>(q, load<f32>(q) * inv);
+  }
+}
+
+function logSoftmaxRowF32(src: usize, dst: usize, n: i32): void {
+  const m = rowMaxF32(src, n);
+  let s: f64 = 0;
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vm = f32x4.splat(m);
+    let a0 = f64x2.splat(0);
+    let a1 = a0;
+    for (; k + 4 <= n; k += 4) {
+      const e = expNegF32x4(f32x4.sub(v128.load(at<f32>(src, k)), vm));
+      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e));
+      a1 = f64x2.add(a1, promoteHigh(e));
+    }
+    s = hsumF64(f64x2.add(a0, a1));
+  }
+  for (; k < n; k++) s += <f64>expNegS<f32>(load<f32>(at<f32>(src, k)) - m);
+  const ls = <f32>Math.log(s);
+  k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vm = f32x4.splat(m);
+    const vl = f32x4.splat(ls);
+    for (; k + 4 <= n; k += 4) {
+      v128.store(at<f32>(dst, k), f32x4.sub(f32x4.sub(v128.load(at<f32>(src, k)), vm), vl));
+    }
+  }
+  for (; k < n; k++) store<f32>(at<f32>(dst, k), load<f32>(at<f32>(src, k)) - m - ls);
+}
+
+// ---------------------------------------------------------------------------------------------
+// f32 columns (W > 1): 4 adjacent columns per vector, rows at stride W.
+
+function softmaxColsF32(src: usize, dst: usize, K: i32, W: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const one = f64x2.splat(1.0);
+    for (; i + 4 <= W; i += 4) {
+      const s = at<f32>(src, i);
+      const d = at<f32>(dst, i);
+      const vm = colMaxF32x4(s, K, W);
+      let lo = f64x2.splat(0);
+      let hi = lo;
+      for (let k = 0; k < K; k++) {
+        const e = expNegF32x4(f32x4.sub(v128.load(at<f32>(s, k * W)), vm));
+        v128.store(at<f32>(d, k * W), e);
+        lo = f64x2.add(lo, f64x2.promote_low_f32x4(e));
+        hi = f64x2.add(hi, promoteHigh(e));
+      }
+      const inv = demotePair(f64x2.div(one, lo), f64x2.div(one, hi));
+      for (let k = 0; k < K; k++) {
+        const q = at<f32>(d, k * W);
+        v128.store(q, f32x4.mul(v128.load(q), inv));
+      }
+    }
+  }
+  for (; i < W; i++) softmaxSliceScalar<f32>(at<f32>(src, i), at<f32>(dst, i), K, W);
+}
+
+function logSoftmaxColsF32(src: usize, dst: usize, K: i32, W: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= W; i += 4) {
+      const s = at<f32>(src, i);
+      const d = at<f32>(dst, i);
+      const vm = colMaxF32x4(s, K, W);
+      let lo = f64x2.splat(0);
+      let hi = lo;
+      for (let k = 0; k < K; k++) {
+        const e = expNegF32x4(f32x4.sub(v128.load(at<f32>(s, k * W)), vm));
+        lo = f64x2.add(lo, f64x2.promote_low_f32x4(e));
+        hi = f64x2.add(hi, promoteHigh(e));
+      }
+      let ls = f32x4.splat(<f32>Math.log(f64x2.extract_lane(lo, 0)));
+      ls = f32x4.replace_lane(ls, 1, <f32>Math.log(f64x2.extract_lane(lo, 1)));
+      ls = f32x4.replace_lane(ls, 2, <f32>Math.log(f64x2.extract_lane(hi, 0)));
+      ls = f32x4.replace_lane(ls, 3, <f32>Math.log(f64x2.extract_lane(hi, 1)));
+      for (let k = 0; k < K; k++) {
+        v128.store(at<f32>(d, k * W), f32x4.sub(f32x4.sub(v128.load(at<f32>(s, k * W)), vm), ls));
+      }
+    }
+  }
+  for (; i < W; i++) logSoftmaxSliceScalar<f32>(at<f32>(src, i), at<f32>(dst, i), K, W);
+}
+
+// ---------------------------------------------------------------------------------------------
+// f64 rows and columns (f64x2).
+
+function softmaxRowF64(src: usize, dst: usize, n: i32): void {
+  const m = rowMaxF64(src, n);
+  let s: f64 = 0;
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vm = f64x2.splat(m);
+    let a0 = f64x2.splat(0);
+    let a1 = a0;
+    for (; k + 4 <= n; k += 4) {
+      const q = at<f64>(src, k);
+      const e0 = expNegF64x2(f64x2.sub(v128.load(q), vm));
+      const e1 = expNegF64x2(f64x2.sub(v128.load(q, 16), vm));
+      v128.store(at<f64>(dst, k), e0);
+      v128.store(at<f64>(dst, k), e1, 16);
+      a0 = f64x2.add(a0, e0);
+      a1 = f64x2.add(a1, e1);
+    }
+    s = hsumF64(f64x2.add(a0, a1));
+  }
+  for (; k < n; k++) {
+    const e = expNegS<f64>(load<f64>(at<f64>(src, k)) - m);
+    store<f64>(at<f64>(dst, k), e);
+    s += e;
+  }
+  const inv = 1.0 / s;
+  k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vi = f64x2.splat(inv);
+    for (; k + 2 <= n; k += 2) {
+      const q = at<f64>(dst, k);
+      v128.store(q, f64x2.mul(v128.load(q), vi));
+    }
+  }
+  for (; k < n; k++) {
+    const q = at<f64>(dst, k);
+    store<f64>(q, load<f64>(q) * inv);
+  }
+}
+
+function logSoftmaxRowF64(src: usize, dst: usize, n: i32): void {
+  const m = rowMaxF64(src, n);
+  let s: f64 = 0;
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vm = f64x2.splat(m);
+    let a0 = f64x2.splat(0);
+    let a1 = a0;
+    for (; k + 4 <= n; k += 4) {
+      const q = at<f64>(src, k);
+      a0 = f64x2.add(a0, expNegF64x2(f64x2.sub(v128.load(q), vm)));
+      a1 = f64x2.add(a1, expNegF64x2(f64x2.sub(v128.load(q, 16), vm)));
+    }
+    s = hsumF64(f64x2.add(a0, a1));
+  }
+  for (; k < n; k++) s += expNegS<f64>(load<f64>(at<f64>(src, k)) - m);
+  const ls = Math.log(s);
+  k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vm = f64x2.splat(m);
+    const vl = f64x2.splat(ls);
+    for (; k + 2 <= n; k += 2) {
+      v128.store(at<f64>(dst, k), f64x2.sub(f64x2.sub(v128.load(at<f64>(src, k)), vm), vl));
+    }
+  }
+  for (; k < n; k++) store<f64>(at<f64>(dst, k), load<f64>(at<f64>(src, k)) - m - ls);
+}
+
+function softmaxColsF64(src: usize, dst: usize, K: i32, W: i32, log: bool): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 2 <= W; i += 2) {
+      const s = at<f64>(src, i);
+      const d = at<f64>(dst, i);
+      const vm = colMaxF64x2(s, K, W);
+      let acc = f64x2.splat(0);
+      for (let k = 0; k < K; k++) {
+        const e = expNegF64x2(f64x2.sub(v128.load(at<f64>(s, k * W)), vm));
+        if (!log) v128.store(at<f64>(d, k * W), e);
+        acc = f64x2.add(acc, e);
+      }
+      if (log) {
+        let ls = f64x2.splat(Math.log(f64x2.extract_lane(acc, 0)));
+        ls = f64x2.replace_lane(ls, 1, Math.log(f64x2.extract_lane(acc, 1)));
+        for (let k = 0; k < K; k++) {
+          v128.store(at<f64>(d, k * W), f64x2.sub(f64x2.sub(v128.load(at<f64>(s, k * W)), vm), ls));
+        }
+      } else {
+        const inv = f64x2.div(f64x2.splat(1.0), acc);
+        for (let k = 0; k < K; k++) {
+          const q = at<f64>(d, k * W);
+          v128.store(q, f64x2.mul(v128.load(q), inv));
+        }
+      }
+    }
+  }
+  for (; i < W; i++) {
+    if (log) logSoftmaxSliceScalar<f64>(at<f64>(src, i), at<f64>(dst, i), K, W);
+    else softmaxSliceScalar<f64>(at<f64>(src, i), at<f64>(dst, i), K, W);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exported kernels. Layout (R, K, W) row-major, K ≥ 1; src and dst may be the same buffer.
+
+/** softmax of each slice along K, f32. */
+export function softmax_f32(src: usize, dst: usize, R: i32, K: i32, W: i32): void {
+  for (let r = 0; r < R; r++) {
+    const o = r * K * W;
+    if (!ASC_FEATURE_SIMD) {
+      for (let i = 0; i < W; i++) softmaxSliceScalar<f32>(at<f32>(src, o + i), at<f32>(dst, o + i), K, W);
+    } else if (W == 1) softmaxRowF32(at<f32>(src, o), at<f32>(dst, o), K);
+    else softmaxColsF32(at<f32>(src, o), at<f32>(dst, o), K, W);
+  }
+}
+
+/** log_softmax of each slice along K, f32. */
+export function logSoftmax_f32(src: usize, dst: usize, R: i32, K: i32, W: i32): void {
+  for (let r = 0; r < R; r++) {
+    const o = r * K * W;
+    if (!ASC_FEATURE_SIMD) {
+      for (let i = 0; i < W; i++) logSoftmaxSliceScalar<f32>(at<f32>(src, o + i), at<f32>(dst, o + i), K, W);
+    } else if (W == 1) logSoftmaxRowF32(at<f32>(src, o), at<f32>(dst, o), K);
+    else logSoftmaxColsF32(at<f32>(src, o), at<f32>(dst, o), K, W);
+  }
+}
+
+/** softmax of each slice along K, f64. */
+export function softmax_f64(src: usize, dst: usize, R: i32, K: i32, W: i32): void {
+  for (let r = 0; r < R; r++) {
+    const o = r * K * W;
+    if (!ASC_FEATURE_SIMD) {
+      for (let i = 0; i < W; i++) softmaxSliceScalar<f64>(at<f64>(src, o + i), at<f64>(dst, o + i), K, W);
+    } else if (W == 1) softmaxRowF64(at<f64>(src, o), at<f64>(dst, o), K);
+    else softmaxColsF64(at<f64>(src, o), at<f64>(dst, o), K, W, false);
+  }
+}
+
+/** log_softmax of each slice along K, f64. */
+export function logSoftmax_f64(src: usize, dst: usize, R: i32, K: i32, W: i32): void {
+  for (let r = 0; r < R; r++) {
+    const o = r * K * W;
+    if (!ASC_FEATURE_SIMD) {
+      for (let i = 0; i < W; i++) logSoftmaxSliceScalar<f64>(at<f64>(src, o + i), at<f64>(dst, o + i), K, W);
+    } else if (W == 1) logSoftmaxRowF64(at<f64>(src, o), at<f64>(dst, o), K);
+    else softmaxColsF64(at<f64>(src, o), at<f64>(dst, o), K, W, true);
+  }
+}

@@ -1,0 +1,67 @@
+// The exp/log approximations every kernel uses, in one place, so the SIMD build, its scalar tails
+// and the scalar build compute identical values (the scalar twins are bit-identical to one vector
+// lane). Algorithms, measured accuracy and cost: assembly/math/*.ts — f32 exp ≤ 1.03 ulp
+// (≤ 0.9961 for x ≤ 0), f32 log ≤ 0.84 ulp, both exhaustive over every f32 input; f64 exp/log ≤ 1 ulp.
+import { exp1d, exp2d, expf1, expf1Neg, expf4, expf4Neg, log1d, log2d, logf1, logf4 } from './math/index';
+
+/** e^x for f32 lanes, any x (NaN → NaN, −inf → 0, overflow → +inf). */
+// @ts-ignore: decorator
+@inline export function expF32x4(x: v128): v128 {
+  return expf4(x);
+}
+
+/** e^x for f32 lanes with x ≤ 0 or NaN (the x − max case). */
+// @ts-ignore: decorator
+@inline export function expNegF32x4(x: v128): v128 {
+  return expf4Neg(x);
+}
+
+/** ln x for f32 lanes (x < 0 → NaN, 0 → −inf). */
+// @ts-ignore: decorator
+@inline export function logF32x4(x: v128): v128 {
+  return logf4(x);
+}
+
+/** e^x for f64 lanes. */
+// @ts-ignore: decorator
+@inline export function expF64x2(x: v128): v128 {
+  return exp2d(x);
+}
+
+/** e^x for f64 lanes with x ≤ 0 or NaN. */
+// @ts-ignore: decorator
+@inline export function expNegF64x2(x: v128): v128 {
+  return exp2d(x);
+}
+
+/** ln x for f64 lanes. */
+// @ts-ignore: decorator
+@inline export function logF64x2(x: v128): v128 {
+  return log2d(x);
+}
+
+// Scalar twins (same approximation as one vector lane).
+// @ts-ignore: decorator
+@inline export function expF32(x: f32): f32 {
+  return expf1(x);
+}
+// @ts-ignore: decorator
+@inline export function expNegF32(x: f32): f32 {
+  return expf1Neg(x);
+}
+// @ts-ignore: decorator
+@inline export function logF32(x: f32): f32 {
+  return logf1(x);
+}
+// @ts-ignore: decorator
+@inline export function expF64(x: f64): f64 {
+  return exp1d(x);
+}
+// @ts-ignore: decorator
+@inline export function expNegF64(x: f64): f64 {
+  return exp1d(x);
+}
+// @ts-ignore: decorator
+@inline export function logF64(x: f64): f64 {
+  return log1d(x);
+}

@@ -1,0 +1,145 @@
+import type { FloatArray } from '../../types.js';
+import { scratch } from './softmax.js';
+
+/** φ(e^u)/u² series coefficients, highest first — the same table as `klDivLogits.ts`. */
+const PHI_SERIES: readonly number[] = (() => {
+  const coeffs: number[] = [];
+  let fact = 1;
+  for (let k = 1; k <= 15; k++) {
+    fact *= k;
+    if (k >= 2) coeffs.push((k - 1) / fact);
+  }
+  return coeffs.reverse();
+})();
+const SERIES_LIMIT = 0.5;
+
+/**
+ * `klDivLogits` fused with its gradients, in float64 (see `Kernels.klDivLogitsGrad`).
+ *
+ * The loss is computed exactly as `klDivLogits.ts` computes it (same passes, same termwise form,
+ * same compensated sums), so `loss` is bit-identical to `klDivLogits`. The gradients use the
+ * quantities those passes already have:
+ *
+ *   L = T²·Σ_i p_i·u_i, u = log p − log q, q = softmax(x/T), p = softmax(y/T), Σp = Σq = 1:
+ *   ∂L/∂x_j = −T²·Σ_i p_i·∂log q_i/∂x_j = −T·Σ_i p_i(δ_ij − q_j) = T·(q_j − p_j)
+ *   ∂L/∂y_j = T²·Σ_i (u_i + 1)·∂p_i/∂y_j = T·Σ_i (u_i + 1)·p_i(δ_ij − p_j) = T·p_j·(u_j − KL)
+ * and, for the pointwise terms L_i = T²·p_i·u_i weighted by an upstream gradient G:
+ *   Σ_i G_i ∂L_i/∂x_j = T·(q_j·Σ_i G_i p_i − G_j p_j)
+ *   Σ_i G_i ∂L_i/∂y_j = T·p_j·(G_j(u_j + 1) − Σ_i G_i p_i (u_i + 1)).
+ * The facade folds T, the reduction's divisor and a scalar upstream gradient into `gradScale`.
+ * Where y = −inf (p = 0 exactly) ∂/∂y is 0, its limit (PyTorch's chain: NaN from 0·log 0).
+ */
+export function klDivLogitsGrad(
+  x: FloatArray,
+  y: FloatArray,
+  outer: number,
+  size: number,
+  inner: number,
+  temperature: number,
+  pointScale: number,
+  gradScale: number,
+  gradOut: FloatArray | null,
+  sliceScale: Float64Array | null,
+  perSlice: Float64Array | null,
+  pointwise: FloatArray | null,
+  gradInput: FloatArray,
+  gradTarget: FloatArray | null,
+): number {
+  const ex = scratch(2 * size);
+  const ey = ex.subarray(size, 2 * size);
+  const T = temperature;
+  let total = 0;
+  let totalC = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * size * inner + i;
+      let ma = -Infinity;
+      let mb = -Infinity;
+      for (let k = 0, p = base; k < size; k++, p += inner) {
+        const a = x[p]! / T;
+        const b = y[p]! / T;
+        if (a > ma) ma = a;
+        if (b > mb) mb = b;
+      }
+      let sa = 0;
+      let ca = 0;
+      let sb = 0;
+      let cb = 0;
+      for (let k = 0, p = base; k < size; k++, p += inner) {
+        const va = Math.exp(x[p]! / T - ma);
+        const vb = Math.exp(y[p]! / T - mb);
+        ex[k] = va;
+        ey[k] = vb;
+        let t = sa + va;
+        ca += sa >= va ? sa - t + va : va - t + sa;
+        sa = t;
+        t = sb + vb;
+        cb += sb >= vb ? sb - t + vb : vb - t + sb;
+        sb = t;
+      }
+      sa += ca;
+      sb += cb;
+      const c = mb - ma + (Math.log(sb) - Math.log(sa));
+      const invSa = 1 / sa;
+      const invSb = 1 / sb;
+      const s = gradScale * (sliceScale !== null && gradOut === null ? sliceScale[o * inner + i]! : 1);
+      let sum = 0;
+      let sc = 0;
+      let A = 0;
+      let B = 0;
+      for (let k = 0, p = base; k < size; k++, p += inner) {
+        const q = ex[k]! * invSa;
+        const pk = ey[k]! * invSb;
+        const u = (y[p]! / T - x[p]! / T) - c;
+        let term: number;
+        let point: number;
+        if (y[p] === -Infinity) {
+          term = q;
+          point = 0;
+        } else if (u === Infinity) {
+          term = Infinity;
+          point = Infinity;
+        } else {
+          if (u < SERIES_LIMIT && u > -SERIES_LIMIT) {
+            let h = PHI_SERIES[0]!;
+            for (let j = 1; j < PHI_SERIES.length; j++) h = h * u + PHI_SERIES[j]!;
+            term = q * (h * u * u);
+          } else {
+            term = pk * u - pk + q;
+          }
+          if (term < 0) term = 0;
+          point = pk * u;
+        }
+        if (pointwise !== null) pointwise[p] = point * pointScale;
+        const t = sum + term;
+        sc += sum >= term ? sum - t + term : term - t + sum;
+        sum = t;
+        if (gradOut !== null) {
+          const gp = gradOut[p]! * pk;
+          A += gp;
+          if (y[p] !== -Infinity) B += gp * (u + 1);
+        } else {
+          gradInput[p] = s * (q - pk);
+        }
+      }
+      const kl = Number.isFinite(sum) ? sum + sc : sum;
+      if (perSlice !== null) perSlice[o * inner + i] = kl;
+      const t = total + kl;
+      totalC += Math.abs(total) >= Math.abs(kl) ? total - t + kl : kl - t + total;
+      total = t;
+      if (gradOut !== null || gradTarget !== null) {
+        for (let k = 0, p = base; k < size; k++, p += inner) {
+          const q = ex[k]! * invSa;
+          const pk = ey[k]! * invSb;
+          const g = gradOut !== null ? gradOut[p]! : 0;
+          if (gradOut !== null) gradInput[p] = s * (q * A - g * pk);
+          if (gradTarget !== null) {
+            const u = (y[p]! / T - x[p]! / T) - c;
+            gradTarget[p] = y[p] === -Infinity ? 0 : gradOut !== null ? s * (pk * (g * (u + 1) - B)) : s * (pk * (u - kl));
+          }
+        }
+      }
+    }
+  }
+  return Number.isFinite(total) ? total + totalC : total;
+}

@@ -1,0 +1,792 @@
+/**
+ * The WASM backends' implementation of the kernel interface: marshalling between JS arrays and
+ * the kernels' memory.
+ *
+ * - Inputs are staged through the fixed scratch window in blocks of whole slices (hash-wasm's
+ *   chunked streaming): the window is reused, so a warm call allocates nothing in WASM memory.
+ * - When one slice (size × inner) does not fit, tiles of columns are staged instead; when a
+ *   single column does not fit either, the slice is streamed in chunks with the online
+ *   (running-max) log-sum-exp and a second pass for the outputs. Peak WASM memory therefore stays
+ *   at the configured cap whatever the input size.
+ * - Arrays that already live in WASM memory (allocTensor) are passed by pointer with no copy.
+ */
+import { CompensatedSum } from '../../compensated.js';
+import { type Kernels, SLICE_STATS, STAT } from '../kernels.js';
+import type { BackendName, Dtype, FloatArray } from '../../types.js';
+import { dtypeOf } from '../../types.js';
+import type { KernelExports } from './exports.js';
+import type { WasmMemory } from './memory.js';
+
+const ALIGN = 16;
+const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
+
+/**
+ * dst[d .. d+n) = src[s .. s+n). Short runs are copied element by element: for them a
+ * `subarray` + `set` costs more (an allocation and a native call) than the copy itself.
+ */
+function copyInto(dst: FloatArray, d: number, src: FloatArray, s: number, n: number): void {
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) dst[d + i] = src[s + i]!;
+  } else {
+    dst.set(src.subarray(s, s + n), d);
+  }
+}
+
+type SliceKind = 'softmax' | 'logSoftmax';
+
+export class WasmKernels implements Kernels {
+  constructor(
+    readonly name: BackendName,
+    private readonly k: KernelExports,
+    readonly mem: WasmMemory,
+  ) {}
+
+  /** Carves the window into consecutive 16-byte-aligned regions of the given byte sizes. */
+  private carve(...bytes: number[]): number[] {
+    const out: number[] = [];
+    let p = this.mem.window;
+    for (const b of bytes) {
+      out.push(p);
+      p += alignUp(b);
+    }
+    if (p > this.mem.window + this.mem.windowBytes) {
+      throw new Error(`klwasm internal error: window overflow (${p - this.mem.window} > ${this.mem.windowBytes} bytes)`);
+    }
+    return out;
+  }
+
+  /** Usable window bytes for `regions` regions (each may lose up to 15 bytes to alignment). */
+  private room(regions: number): number {
+    return this.mem.windowBytes - regions * ALIGN;
+  }
+
+  private suffix(dtype: Dtype): '_f32' | '_f64' {
+    return dtype === 'float64' ? '_f64' : '_f32';
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Copies between JS arrays and the window.
+
+  /** Copies the tile (k ∈ [k0, k0+kc), i ∈ [i0, i0+w)) of slab `o` of `src` to `ptr` (row-major kc × w). */
+  private gather(src: FloatArray, o: number, size: number, inner: number, k0: number, kc: number, i0: number, w: number, ptr: number): void {
+    const V = this.mem.view(dtypeOf(src));
+    const at = ptr / V.BYTES_PER_ELEMENT;
+    const base = (o * size + k0) * inner + i0;
+    if (w === inner) {
+      copyInto(V, at, src, base, kc * inner);
+      return;
+    }
+    for (let k = 0; k < kc; k++) copyInto(V, at + k * w, src, base + k * inner, w);
+  }
+
+  /** Inverse of `gather`: writes the kc × w tile at `ptr` back into slab `o` of `dst`. */
+  private scatter(dst: FloatArray, o: number, size: number, inner: number, k0: number, kc: number, i0: number, w: number, ptr: number): void {
+    const V = this.mem.view(dtypeOf(dst));
+    const at = ptr / V.BYTES_PER_ELEMENT;
+    const base = (o * size + k0) * inner + i0;
+    if (w === inner) {
+      copyInto(dst, base, V, at, kc * inner);
+      return;
+    }
+    for (let k = 0; k < kc; k++) copyInto(dst, base + k * inner, V, at + k * w, w);
+  }
+
+  /** Fresh online state (m = −inf, s = 0) for w columns at `ptr`. */
+  private initState(ptr: number, w: number): void {
+    const F = this.mem.f64();
+    F.fill(-Infinity, ptr / 8, ptr / 8 + w);
+    F.fill(0, ptr / 8 + w, ptr / 8 + 2 * w);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // softmax / log_softmax
+
+  softmax(x: FloatArray, out: FloatArray, outer: number, size: number, inner: number): void {
+    this.sliceOp('softmax', x, out, outer, size, inner);
+  }
+
+  logSoftmax(x: FloatArray, out: FloatArray, outer: number, size: number, inner: number): void {
+    this.sliceOp('logSoftmax', x, out, outer, size, inner);
+  }
+
+  private sliceOp(kind: SliceKind, x: FloatArray, out: FloatArray, outer: number, size: number, inner: number): void {
+    const dtype = dtypeOf(x);
+    const b = x.BYTES_PER_ELEMENT;
+    const fn = this.k[`${kind}${this.suffix(dtype)}`];
+    if (this.mem.owns(x) && this.mem.owns(out)) {
+      fn(x.byteOffset, out.byteOffset, outer, size, inner);
+      return;
+    }
+    const slab = size * inner;
+    const cap = Math.floor(this.room(1) / b);
+    if (slab <= cap) {
+      const per = Math.floor(cap / slab);
+      const [w] = this.carve(per * slab * b);
+      for (let o = 0; o < outer; o += per) {
+        const n = Math.min(per, outer - o);
+        this.gather(x, o, size, inner, 0, size * n, 0, inner, w!);
+        fn(w!, w!, n, size, inner);
+        this.scatter(out, o, size, inner, 0, size * n, 0, inner, w!);
+      }
+      return;
+    }
+    if (size <= cap) {
+      // One slab is too big but whole columns fit: tiles of `tw` columns (inner > 1 here).
+      const tw = Math.floor(cap / size);
+      const [w] = this.carve(tw * size * b);
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i += tw) {
+          const n = Math.min(tw, inner - i);
+          this.gather(x, o, size, inner, 0, size, i, n, w!);
+          fn(w!, w!, 1, size, n);
+          this.scatter(out, o, size, inner, 0, size, i, n, w!);
+        }
+      }
+      return;
+    }
+    // A single column is longer than the window: stream it with the online log-sum-exp.
+    const update = this.k[`lseUpdate${this.suffix(dtype)}`];
+    const apply = this.k[`softmaxApply${this.suffix(dtype)}`];
+    const cols = Math.min(inner, 16);
+    const stateBytes = 16 * cols;
+    const kc = Math.max(1, Math.floor((this.room(2) - stateBytes) / (cols * b)));
+    const [state, w] = this.carve(stateBytes, kc * cols * b);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i += cols) {
+        const n = Math.min(cols, inner - i);
+        this.initState(state!, n);
+        for (let k = 0; k < size; k += kc) {
+          const m = Math.min(kc, size - k);
+          this.gather(x, o, size, inner, k, m, i, n, w!);
+          update(w!, m, n, 1, state!);
+        }
+        for (let k = 0; k < size; k += kc) {
+          const m = Math.min(kc, size - k);
+          this.gather(x, o, size, inner, k, m, i, n, w!);
+          apply(w!, w!, m, n, state!, kind === 'softmax' ? 0 : 1);
+          this.scatter(out, o, size, inner, k, m, i, n, w!);
+        }
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // logsumexp
+
+  logSumExp(x: FloatArray, out: FloatArray, outer: number, size: number, inner: number): void {
+    const dtype = dtypeOf(x);
+    const b = x.BYTES_PER_ELEMENT;
+    const fn = this.k[`logSumExp${this.suffix(dtype)}`];
+    if (this.mem.owns(x) && this.mem.owns(out)) {
+      fn(x.byteOffset, out.byteOffset, outer, size, inner);
+      return;
+    }
+    const slab = size * inner;
+    const cap = Math.floor(this.room(2) / b);
+    const V = () => this.mem.view(dtype);
+    if (slab + inner <= cap) {
+      const per = Math.floor(cap / (slab + inner));
+      const [w, d] = this.carve(per * slab * b, per * inner * b);
+      for (let o = 0; o < outer; o += per) {
+        const n = Math.min(per, outer - o);
+        this.gather(x, o, size, inner, 0, size * n, 0, inner, w!);
+        fn(w!, d!, n, size, inner);
+        copyInto(out, o * inner, V(), d! / b, n * inner);
+      }
+      return;
+    }
+    if (size + 1 <= cap) {
+      const tw = Math.floor(cap / (size + 1));
+      const [w, d] = this.carve(tw * size * b, tw * b);
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i += tw) {
+          const n = Math.min(tw, inner - i);
+          this.gather(x, o, size, inner, 0, size, i, n, w!);
+          fn(w!, d!, 1, size, n);
+          copyInto(out, o * inner + i, V(), d! / b, n);
+        }
+      }
+      return;
+    }
+    const update = this.k[`lseUpdate${this.suffix(dtype)}`];
+    const cols = Math.min(inner, 16);
+    const stateBytes = 16 * cols;
+    const kc = Math.max(1, Math.floor((this.room(2) - stateBytes) / (cols * b)));
+    const [state, w] = this.carve(stateBytes, kc * cols * b);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i += cols) {
+        const n = Math.min(cols, inner - i);
+        this.initState(state!, n);
+        for (let k = 0; k < size; k += kc) {
+          const m = Math.min(kc, size - k);
+          this.gather(x, o, size, inner, k, m, i, n, w!);
+          update(w!, m, n, 1, state!);
+        }
+        const F = this.mem.f64();
+        for (let j = 0; j < n; j++) {
+          const mj = F[state! / 8 + j]!;
+          out[o * inner + i + j] = mj === Infinity || mj === -Infinity ? mj : Math.log(F[state! / 8 + n + j]!) + mj;
+        }
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // kl_div over a strided block
+
+  klDivBlock(
+    input: FloatArray,
+    inOff: number,
+    inRow: number,
+    inCol: number,
+    target: FloatArray,
+    tOff: number,
+    tRow: number,
+    tCol: number,
+    rows: number,
+    cols: number,
+    logTarget: boolean,
+    out: FloatArray | null,
+    outOff: number,
+  ): number {
+    const dtype = dtypeOf(input);
+    const b = input.BYTES_PER_ELEMENT;
+    const fn = this.k[`klDiv${this.suffix(dtype)}`];
+    const lt = logTarget ? 1 : 0;
+    if (this.mem.owns(input) && this.mem.owns(target) && (out === null || this.mem.owns(out))) {
+      return fn(
+        input.byteOffset + inOff * b, inRow, inCol,
+        target.byteOffset + tOff * b, tRow, tCol,
+        rows, cols, lt, out === null ? 0 : out.byteOffset + outOff * b,
+      );
+    }
+    const sum = new CompensatedSum();
+    const V = () => this.mem.view(dtype);
+    // Elements one row of each operand needs in the window, and whether rows repeat (stride 0).
+    const xRowElems = inCol === 0 ? 1 : cols;
+    const tRowElems = tCol === 0 ? 1 : cols;
+    const perRow = (inRow === 0 ? 0 : xRowElems) + (tRow === 0 ? 0 : tRowElems) + (out ? cols : 0);
+    const fixed = (inRow === 0 ? xRowElems : 0) + (tRow === 0 ? tRowElems : 0);
+    const cap = Math.floor(this.room(3) / b);
+    if (fixed + perRow <= cap) {
+      const per = perRow === 0 ? rows : Math.max(1, Math.floor((cap - fixed) / perRow));
+      const nMax = Math.min(per, rows);
+      const [xw, tw, dw] = this.carve(
+        (inRow === 0 ? 1 : nMax) * xRowElems * b,
+        (tRow === 0 ? 1 : nMax) * tRowElems * b,
+        out ? nMax * cols * b : 0,
+      );
+      // Rows that repeat are staged once.
+      if (inRow === 0) this.stageRows(input, inOff, 0, 1, xRowElems, xw!);
+      if (tRow === 0) this.stageRows(target, tOff, 0, 1, tRowElems, tw!);
+      for (let r = 0; r < rows; r += nMax) {
+        const n = Math.min(nMax, rows - r);
+        if (inRow !== 0) this.stageRows(input, inOff + r * inRow, inRow, n, xRowElems, xw!);
+        if (tRow !== 0) this.stageRows(target, tOff + r * tRow, tRow, n, tRowElems, tw!);
+        sum.add(fn(xw!, inRow === 0 ? 0 : xRowElems, inCol, tw!, tRow === 0 ? 0 : tRowElems, tCol, n, cols, lt, out ? dw! : 0));
+        if (out) copyInto(out, outOff + r * cols, V(), dw! / b, n * cols);
+      }
+      return sum.value;
+    }
+    // A single row does not fit: split it into column chunks.
+    const cc = Math.max(1, Math.floor(cap / 3));
+    const [xw, tw, dw] = this.carve(cc * b, cc * b, out ? cc * b : 0);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c += cc) {
+        const n = Math.min(cc, cols - c);
+        this.stageRows(input, inOff + r * inRow + c * inCol, 0, 1, inCol === 0 ? 1 : n, xw!);
+        this.stageRows(target, tOff + r * tRow + c * tCol, 0, 1, tCol === 0 ? 1 : n, tw!);
+        sum.add(fn(xw!, 0, inCol, tw!, 0, tCol, 1, n, lt, out ? dw! : 0));
+        if (out) copyInto(out, outOff + r * cols + c, V(), dw! / b, n);
+      }
+    }
+    return sum.value;
+  }
+
+  /** Copies `n` rows of `len` elements (row starts `stride` apart from `off`) contiguously to `ptr`. */
+  private stageRows(src: FloatArray, off: number, stride: number, n: number, len: number, ptr: number): void {
+    const V = this.mem.view(dtypeOf(src));
+    const at = ptr / V.BYTES_PER_ELEMENT;
+    if (n === 1 || stride === len) {
+      copyInto(V, at, src, off, (n - 1) * stride + len);
+      return;
+    }
+    if (len === 1) {
+      for (let r = 0; r < n; r++) V[at + r] = src[off + r * stride]!;
+      return;
+    }
+    for (let r = 0; r < n; r++) copyInto(V, at + r * len, src, off + r * stride, len);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // fused KL from logits
+
+  klDivLogits(
+    x: FloatArray,
+    y: FloatArray,
+    outer: number,
+    size: number,
+    inner: number,
+    temperature: number,
+    pointScale: number,
+    perSlice: Float64Array | null,
+    pointwise: FloatArray | null,
+  ): number {
+    const dtype = dtypeOf(x);
+    const b = x.BYTES_PER_ELEMENT;
+    const sfx = this.suffix(dtype);
+    const fn = this.k[`klDivLogits${sfx}`];
+    const invT = 1 / temperature;
+    const total = new CompensatedSum();
+    const F64 = () => this.mem.f64();
+    const pw = pointwise ? 1 : 0;
+    // The kernel's scratch: both slices' exponentials; f32 column groups keep 4 lanes of each.
+    const scratchBytes = (inner === 1 || dtype === 'float64' ? 2 : 8) * size * b;
+    const slab = size * inner;
+    const zeroCopy = this.mem.owns(x) && this.mem.owns(y) && (pointwise === null || this.mem.owns(pointwise));
+
+    // Whole slabs per block: x, y, optional pointwise output, per-slice sums, scratch.
+    const perSlab = slab * b * (2 + pw) + inner * 8;
+    const avail = this.room(5) - scratchBytes;
+    if (zeroCopy && avail >= inner * 8) {
+      const per = Math.max(1, Math.floor(avail / (inner * 8)));
+      const [scratch, ps] = this.carve(scratchBytes, Math.min(per, outer) * inner * 8);
+      for (let o = 0; o < outer; o += per) {
+        const n = Math.min(per, outer - o);
+        const off = o * slab * b;
+        total.add(fn(x.byteOffset + off, y.byteOffset + off, n, size, inner, invT, pointScale, pointwise ? pointwise.byteOffset + off : 0, ps!, scratch!));
+        if (perSlice) copyInto(perSlice, o * inner, F64(), ps! / 8, n * inner);
+      }
+      return total.value;
+    }
+    if (perSlab <= avail) {
+      const per = Math.floor(avail / perSlab);
+      const nMax = Math.min(per, outer);
+      const [scratch, xw, yw, dw, ps] = this.carve(scratchBytes, nMax * slab * b, nMax * slab * b, pw * nMax * slab * b, nMax * inner * 8);
+      for (let o = 0; o < outer; o += nMax) {
+        const n = Math.min(nMax, outer - o);
+        this.gather(x, o, size, inner, 0, size * n, 0, inner, xw!);
+        this.gather(y, o, size, inner, 0, size * n, 0, inner, yw!);
+        total.add(fn(xw!, yw!, n, size, inner, invT, pointScale, pointwise ? dw! : 0, ps!, scratch!));
+        if (pointwise) this.scatter(pointwise, o, size, inner, 0, size * n, 0, inner, dw!);
+        if (perSlice) copyInto(perSlice, o * inner, F64(), ps! / 8, n * inner);
+      }
+      return total.value;
+    }
+    const perCol = size * b * (2 + pw) + 8;
+    if (perCol <= avail) {
+      // Tiles of whole columns (inner > 1 here).
+      const tw = Math.floor(avail / perCol);
+      const [scratch, xw, yw, dw, ps] = this.carve(scratchBytes, tw * size * b, tw * size * b, pw * tw * size * b, tw * 8);
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i += tw) {
+          const n = Math.min(tw, inner - i);
+          this.gather(x, o, size, inner, 0, size, i, n, xw!);
+          this.gather(y, o, size, inner, 0, size, i, n, yw!);
+          total.add(fn(xw!, yw!, 1, size, n, invT, pointScale, pointwise ? dw! : 0, ps!, scratch!));
+          if (pointwise) this.scatter(pointwise, o, size, inner, 0, size, i, n, dw!);
+          if (perSlice) copyInto(perSlice, o * inner + i, F64(), ps! / 8, n);
+        }
+      }
+      return total.value;
+    }
+    // Columns longer than the window: online log-sum-exp of x/T and y/T (pass A), then the terms
+    // with the exponentials recomputed (pass B).
+    const update = this.k[`lseUpdate${sfx}`];
+    const terms = this.k[`klTermsChunk${sfx}`];
+    const cols = Math.min(inner, 16);
+    const fixedBytes = 2 * 16 * cols + 8 * cols;
+    const kc = Math.max(1, Math.floor((this.room(6) - fixedBytes) / (cols * b * (2 + pw))));
+    const [sx, sy, acc, xw, yw, dw] = this.carve(16 * cols, 16 * cols, 8 * cols, kc * cols * b, kc * cols * b, pw * kc * cols * b);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i += cols) {
+        const n = Math.min(cols, inner - i);
+        this.initState(sx!, n);
+        this.initState(sy!, n);
+        F64().fill(0, acc! / 8, acc! / 8 + n);
+        for (let k = 0; k < size; k += kc) {
+          const m = Math.min(kc, size - k);
+          this.gather(x, o, size, inner, k, m, i, n, xw!);
+          update(xw!, m, n, invT, sx!);
+          this.gather(y, o, size, inner, k, m, i, n, yw!);
+          update(yw!, m, n, invT, sy!);
+        }
+        for (let k = 0; k < size; k += kc) {
+          const m = Math.min(kc, size - k);
+          this.gather(x, o, size, inner, k, m, i, n, xw!);
+          this.gather(y, o, size, inner, k, m, i, n, yw!);
+          terms(xw!, yw!, m, n, invT, sx!, sy!, pointScale, pointwise ? dw! : 0, acc!);
+          if (pointwise) this.scatter(pointwise, o, size, inner, k, m, i, n, dw!);
+        }
+        const A = F64();
+        for (let j = 0; j < n; j++) {
+          const kl = A[acc! / 8 + j]!;
+          if (perSlice) perSlice[o * inner + i + j] = kl;
+          total.add(kl);
+        }
+      }
+    }
+    return total.value;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Gradients of kl_div over a strided block (the layout of klDivBlock)
+
+  klDivGradBlock(
+    input: FloatArray,
+    inOff: number,
+    inRow: number,
+    inCol: number,
+    target: FloatArray,
+    tOff: number,
+    tRow: number,
+    tCol: number,
+    rows: number,
+    cols: number,
+    logTarget: boolean,
+    gradOut: FloatArray | null,
+    gOff: number,
+    gScalar: number,
+    gDivisor: number,
+    gradInput: FloatArray | null,
+    giOff: number,
+    gradTarget: FloatArray | null,
+    gtOff: number,
+  ): void {
+    const dtype = dtypeOf(input);
+    const b = input.BYTES_PER_ELEMENT;
+    const fn = this.k[`klDivGrad${this.suffix(dtype)}`];
+    const lt = logTarget ? 1 : 0;
+    const owned = (a: FloatArray | null): boolean => a === null || this.mem.owns(a);
+    const ptr = (a: FloatArray | null, off: number): number => (a === null ? 0 : a.byteOffset + off * b);
+    if (this.mem.owns(input) && this.mem.owns(target) && owned(gradOut) && owned(gradInput) && owned(gradTarget)) {
+      fn(ptr(input, inOff), inRow, inCol, ptr(target, tOff), tRow, tCol, rows, cols, lt, ptr(gradOut, gOff), gScalar, gDivisor, ptr(gradInput, giOff), ptr(gradTarget, gtOff));
+      return;
+    }
+    const V = () => this.mem.view(dtype);
+    const xRowElems = inCol === 0 ? 1 : cols;
+    const tRowElems = tCol === 0 ? 1 : cols;
+    const nOut = (gradOut ? 1 : 0) + (gradInput ? 1 : 0) + (gradTarget ? 1 : 0);
+    const perRow = (inRow === 0 ? 0 : xRowElems) + (tRow === 0 ? 0 : tRowElems) + nOut * cols;
+    const fixed = (inRow === 0 ? xRowElems : 0) + (tRow === 0 ? tRowElems : 0);
+    const cap = Math.floor(this.room(5) / b);
+    const copyOut = (dst: FloatArray | null, w: number, off: number, n: number): void => {
+      if (dst) dst.set(V().subarray(w / b, w / b + n), off);
+    };
+    if (fixed + perRow <= cap) {
+      const nMax = Math.min(rows, perRow === 0 ? rows : Math.max(1, Math.floor((cap - fixed) / perRow)));
+      const [xw, tw, gw, iw, ow] = this.carve(
+        (inRow === 0 ? 1 : nMax) * xRowElems * b,
+        (tRow === 0 ? 1 : nMax) * tRowElems * b,
+        gradOut ? nMax * cols * b : 0,
+        gradInput ? nMax * cols * b : 0,
+        gradTarget ? nMax * cols * b : 0,
+      );
+      if (inRow === 0) this.stageRows(input, inOff, 0, 1, xRowElems, xw!);
+      if (tRow === 0) this.stageRows(target, tOff, 0, 1, tRowElems, tw!);
+      for (let r = 0; r < rows; r += nMax) {
+        const n = Math.min(nMax, rows - r);
+        if (inRow !== 0) this.stageRows(input, inOff + r * inRow, inRow, n, xRowElems, xw!);
+        if (tRow !== 0) this.stageRows(target, tOff + r * tRow, tRow, n, tRowElems, tw!);
+        if (gradOut) this.stageRows(gradOut, gOff + r * cols, 0, 1, n * cols, gw!);
+        fn(xw!, inRow === 0 ? 0 : xRowElems, inCol, tw!, tRow === 0 ? 0 : tRowElems, tCol, n, cols, lt, gradOut ? gw! : 0, gScalar, gDivisor, gradInput ? iw! : 0, gradTarget ? ow! : 0);
+        copyOut(gradInput, iw!, giOff + r * cols, n * cols);
+        copyOut(gradTarget, ow!, gtOff + r * cols, n * cols);
+      }
+      return;
+    }
+    // A single row does not fit: column chunks.
+    const cc = Math.max(1, Math.floor(cap / 5));
+    const [xw, tw, gw, iw, ow] = this.carve(cc * b, cc * b, gradOut ? cc * b : 0, gradInput ? cc * b : 0, gradTarget ? cc * b : 0);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c += cc) {
+        const n = Math.min(cc, cols - c);
+        this.stageRows(input, inOff + r * inRow + c * inCol, 0, 1, inCol === 0 ? 1 : n, xw!);
+        this.stageRows(target, tOff + r * tRow + c * tCol, 0, 1, tCol === 0 ? 1 : n, tw!);
+        if (gradOut) this.stageRows(gradOut, gOff + r * cols + c, 0, 1, n, gw!);
+        fn(xw!, 0, inCol, tw!, 0, tCol, 1, n, lt, gradOut ? gw! : 0, gScalar, gDivisor, gradInput ? iw! : 0, gradTarget ? ow! : 0);
+        copyOut(gradInput, iw!, giOff + r * cols + c, n);
+        copyOut(gradTarget, ow!, gtOff + r * cols + c, n);
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Per-slice reductions (klDivSlices, sliceStats): F float64 results per slice
+
+  /**
+   * Runs a per-slice reduction kernel over `(outer, size, inner)` inputs, writing F float64 values
+   * per slice to `out`: zero-copy, blocks of whole slabs, tiles of whole columns, or — for slices
+   * longer than the window — chunks along the slice whose partial results `combine` folds
+   * (`combine(acc, accOffset, part, partOffset)` for one slice).
+   */
+  private sliceReduce(
+    inputs: FloatArray[],
+    outer: number,
+    size: number,
+    inner: number,
+    F: number,
+    out: Float64Array,
+    call: (ptrs: number[], R: number, K: number, W: number, outPtr: number) => void,
+    combine: (acc: Float64Array, ai: number, part: Float64Array, pi: number) => void,
+  ): void {
+    const b = inputs[0]!.BYTES_PER_ELEMENT;
+    const nIn = inputs.length;
+    const F64 = () => this.mem.f64();
+    const slab = size * inner;
+    const rowOut = inner * F * 8;
+    if (inputs.every((a) => this.mem.owns(a)) && rowOut <= this.room(1)) {
+      // Inputs read in place; only the per-slice results go through the window.
+      const per = Math.floor(this.room(1) / rowOut);
+      const [ow] = this.carve(Math.min(per, outer) * rowOut);
+      for (let o = 0; o < outer; o += per) {
+        const n = Math.min(per, outer - o);
+        call(inputs.map((a) => a.byteOffset + o * slab * b), n, size, inner, ow!);
+        out.set(F64().subarray(ow! / 8, ow! / 8 + n * inner * F), o * inner * F);
+      }
+      return;
+    }
+    const avail = this.room(nIn + 1);
+    const perSlab = nIn * slab * b + rowOut;
+    if (perSlab <= avail) {
+      const nMax = Math.min(outer, Math.floor(avail / perSlab));
+      const regions = this.carve(...inputs.map(() => nMax * slab * b), nMax * rowOut);
+      const ow = regions[nIn]!;
+      for (let o = 0; o < outer; o += nMax) {
+        const n = Math.min(nMax, outer - o);
+        inputs.forEach((a, j) => this.gather(a, o, size, inner, 0, size * n, 0, inner, regions[j]!));
+        call(regions.slice(0, nIn), n, size, inner, ow);
+        out.set(F64().subarray(ow / 8, ow / 8 + n * inner * F), o * inner * F);
+      }
+      return;
+    }
+    const perCol = nIn * size * b + F * 8;
+    if (perCol <= avail) {
+      const tw = Math.floor(avail / perCol);
+      const regions = this.carve(...inputs.map(() => tw * size * b), tw * F * 8);
+      const ow = regions[nIn]!;
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i += tw) {
+          const n = Math.min(tw, inner - i);
+          inputs.forEach((a, j) => this.gather(a, o, size, inner, 0, size, i, n, regions[j]!));
+          call(regions.slice(0, nIn), 1, size, n, ow);
+          out.set(F64().subarray(ow / 8, ow / 8 + n * F), (o * inner + i) * F);
+        }
+      }
+      return;
+    }
+    // Slices longer than the window: chunks along the slice, partial results combined.
+    const cols = Math.min(inner, 16);
+    const kc = Math.max(1, Math.floor((avail - cols * F * 8) / (nIn * cols * b)));
+    const regions = this.carve(...inputs.map(() => kc * cols * b), cols * F * 8);
+    const ow = regions[nIn]!;
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i += cols) {
+        const n = Math.min(cols, inner - i);
+        for (let k = 0; k < size; k += kc) {
+          const m = Math.min(kc, size - k);
+          inputs.forEach((a, j) => this.gather(a, o, size, inner, k, m, i, n, regions[j]!));
+          call(regions.slice(0, nIn), 1, m, n, ow);
+          const part = F64();
+          for (let j = 0; j < n; j++) {
+            const at = (o * inner + i + j) * F;
+            if (k === 0) out.set(part.subarray(ow / 8 + j * F, ow / 8 + (j + 1) * F), at);
+            else combine(out, at, part, ow / 8 + j * F);
+          }
+        }
+      }
+    }
+  }
+
+  klDivSlices(input: FloatArray, target: FloatArray, outer: number, size: number, inner: number, logTarget: boolean, out: Float64Array): void {
+    const fn = this.k[`klDivSlices${this.suffix(dtypeOf(input))}`];
+    const lt = logTarget ? 1 : 0;
+    this.sliceReduce(
+      [input, target], outer, size, inner, 1, out,
+      ([x, t], R, K, W, o) => fn(x!, t!, R, K, W, lt, o),
+      (acc, ai, part, pi) => {
+        acc[ai] = acc[ai]! + part[pi]!;
+      },
+    );
+  }
+
+  sliceStats(x: FloatArray, outer: number, size: number, inner: number, withLse: boolean, out: Float64Array): void {
+    const fn = this.k[`sliceStats${this.suffix(dtypeOf(x))}`];
+    const lse = withLse ? 1 : 0;
+    this.sliceReduce([x], outer, size, inner, SLICE_STATS, out, ([p], R, K, W, o) => fn(p!, R, K, W, lse, o), combineStats);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // fused KL from logits with its gradients
+
+  klDivLogitsGrad(
+    x: FloatArray,
+    y: FloatArray,
+    outer: number,
+    size: number,
+    inner: number,
+    temperature: number,
+    pointScale: number,
+    gradScale: number,
+    gradOut: FloatArray | null,
+    sliceScale: Float64Array | null,
+    perSlice: Float64Array | null,
+    pointwise: FloatArray | null,
+    gradInput: FloatArray,
+    gradTarget: FloatArray | null,
+  ): number {
+    const dtype = dtypeOf(x);
+    const b = x.BYTES_PER_ELEMENT;
+    const sfx = this.suffix(dtype);
+    const fn = this.k[`klDivLogitsGrad${sfx}`];
+    const invT = 1 / temperature;
+    const total = new CompensatedSum();
+    const F64 = () => this.mem.f64();
+    const ss = sliceScale !== null && gradOut === null ? sliceScale : null;
+    // Element arrays per slab: x, y, then optional G, pointwise, gradInput, gradTarget.
+    const nElem = 3 + (gradOut ? 1 : 0) + (pointwise ? 1 : 0) + (gradTarget ? 1 : 0);
+    const perSliceBytes = 8 * (ss ? 2 : 1);
+    const scratchBytes = (inner === 1 || dtype === 'float64' ? 2 : 8) * size * b;
+    const slab = size * inner;
+    const zeroCopy = [x, y, gradOut, pointwise, gradInput, gradTarget].every((a) => a === null || this.mem.owns(a));
+    const ptr = (a: FloatArray | null, off: number): number => (a === null ? 0 : a.byteOffset + off * b);
+    const stageScale = (w: number, from: number, n: number): void => {
+      if (ss) F64().set(ss.subarray(from, from + n), w / 8);
+    };
+    const avail = this.room(9) - scratchBytes;
+
+    if (zeroCopy && avail >= inner * perSliceBytes) {
+      const per = Math.max(1, Math.floor(avail / (inner * perSliceBytes)));
+      const nMax = Math.min(per, outer);
+      const [scratch, ps, sw] = this.carve(scratchBytes, nMax * inner * 8, ss ? nMax * inner * 8 : 0);
+      for (let o = 0; o < outer; o += nMax) {
+        const n = Math.min(nMax, outer - o);
+        const off = o * slab;
+        stageScale(sw!, o * inner, n * inner);
+        total.add(fn(ptr(x, off), ptr(y, off), n, size, inner, invT, pointScale, gradScale, ptr(gradOut, off), ss ? sw! : 0, ptr(pointwise, off), ps!, ptr(gradInput, off), ptr(gradTarget, off), scratch!));
+        if (perSlice) perSlice.set(F64().subarray(ps! / 8, ps! / 8 + n * inner), o * inner);
+      }
+      return total.value;
+    }
+    const perSlab = slab * b * nElem + inner * perSliceBytes;
+    if (perSlab <= avail) {
+      const nMax = Math.min(outer, Math.floor(avail / perSlab));
+      const e = nMax * slab * b;
+      const [scratch, xw, yw, gw, dw, iw, ow, ps, sw] = this.carve(
+        scratchBytes, e, e, gradOut ? e : 0, pointwise ? e : 0, e, gradTarget ? e : 0, nMax * inner * 8, ss ? nMax * inner * 8 : 0,
+      );
+      for (let o = 0; o < outer; o += nMax) {
+        const n = Math.min(nMax, outer - o);
+        this.gather(x, o, size, inner, 0, size * n, 0, inner, xw!);
+        this.gather(y, o, size, inner, 0, size * n, 0, inner, yw!);
+        if (gradOut) this.gather(gradOut, o, size, inner, 0, size * n, 0, inner, gw!);
+        stageScale(sw!, o * inner, n * inner);
+        total.add(fn(xw!, yw!, n, size, inner, invT, pointScale, gradScale, gradOut ? gw! : 0, ss ? sw! : 0, pointwise ? dw! : 0, ps!, iw!, gradTarget ? ow! : 0, scratch!));
+        if (pointwise) this.scatter(pointwise, o, size, inner, 0, size * n, 0, inner, dw!);
+        this.scatter(gradInput, o, size, inner, 0, size * n, 0, inner, iw!);
+        if (gradTarget) this.scatter(gradTarget, o, size, inner, 0, size * n, 0, inner, ow!);
+        if (perSlice) perSlice.set(F64().subarray(ps! / 8, ps! / 8 + n * inner), o * inner);
+      }
+      return total.value;
+    }
+    const perCol = size * b * nElem + perSliceBytes;
+    if (perCol <= avail) {
+      // Tiles of whole columns (inner > 1 here).
+      const tw = Math.floor(avail / perCol);
+      const e = tw * size * b;
+      const [scratch, xw, yw, gw, dw, iw, ow, ps, sw] = this.carve(
+        scratchBytes, e, e, gradOut ? e : 0, pointwise ? e : 0, e, gradTarget ? e : 0, tw * 8, ss ? tw * 8 : 0,
+      );
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i += tw) {
+          const n = Math.min(tw, inner - i);
+          this.gather(x, o, size, inner, 0, size, i, n, xw!);
+          this.gather(y, o, size, inner, 0, size, i, n, yw!);
+          if (gradOut) this.gather(gradOut, o, size, inner, 0, size, i, n, gw!);
+          stageScale(sw!, o * inner + i, n);
+          total.add(fn(xw!, yw!, 1, size, n, invT, pointScale, gradScale, gradOut ? gw! : 0, ss ? sw! : 0, pointwise ? dw! : 0, ps!, iw!, gradTarget ? ow! : 0, scratch!));
+          if (pointwise) this.scatter(pointwise, o, size, inner, 0, size, i, n, dw!);
+          this.scatter(gradInput, o, size, inner, 0, size, i, n, iw!);
+          if (gradTarget) this.scatter(gradTarget, o, size, inner, 0, size, i, n, ow!);
+          if (perSlice) perSlice.set(F64().subarray(ps! / 8, ps! / 8 + n), o * inner + i);
+        }
+      }
+      return total.value;
+    }
+    // Columns longer than the window: online log-sum-exp of x/T and y/T (pass A), the terms and
+    // the input gradient or the 'none' sums (pass B), then the gradients that need the whole
+    // slice's sums (pass C: 'none' gradInput, and gradTarget), exponentials recomputed per pass.
+    const update = this.k[`lseUpdate${sfx}`];
+    const terms = this.k[`klGradTermsChunk${sfx}`];
+    const apply = this.k[`klGradApplyChunk${sfx}`];
+    const cols = Math.min(inner, 16);
+    const fixedBytes = 2 * 16 * cols + 4 * 8 * cols;
+    const kc = Math.max(1, Math.floor((this.room(12) - fixedBytes) / (cols * b * nElem)));
+    const e = kc * cols * b;
+    const [sx, sy, acc, accA, accB, sw, xw, yw, gw, dw, iw, ow] = this.carve(
+      16 * cols, 16 * cols, 8 * cols, 8 * cols, 8 * cols, 8 * cols, e, e, gradOut ? e : 0, pointwise ? e : 0, e, gradTarget ? e : 0,
+    );
+    const needApply = gradOut !== null || gradTarget !== null;
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i += cols) {
+        const n = Math.min(cols, inner - i);
+        this.initState(sx!, n);
+        this.initState(sy!, n);
+        for (const a of [acc!, accA!, accB!]) F64().fill(0, a / 8, a / 8 + n);
+        stageScale(sw!, o * inner + i, n);
+        for (let k = 0; k < size; k += kc) {
+          const m = Math.min(kc, size - k);
+          this.gather(x, o, size, inner, k, m, i, n, xw!);
+          update(xw!, m, n, invT, sx!);
+          this.gather(y, o, size, inner, k, m, i, n, yw!);
+          update(yw!, m, n, invT, sy!);
+        }
+        for (let k = 0; k < size; k += kc) {
+          const m = Math.min(kc, size - k);
+          this.gather(x, o, size, inner, k, m, i, n, xw!);
+          this.gather(y, o, size, inner, k, m, i, n, yw!);
+          if (gradOut) this.gather(gradOut, o, size, inner, k, m, i, n, gw!);
+          terms(xw!, yw!, gradOut ? gw! : 0, m, n, invT, sx!, sy!, pointScale, gradScale, ss ? sw! : 0, pointwise ? dw! : 0, iw!, acc!, accA!, accB!);
+          if (pointwise) this.scatter(pointwise, o, size, inner, k, m, i, n, dw!);
+          if (!gradOut) this.scatter(gradInput, o, size, inner, k, m, i, n, iw!);
+        }
+        if (needApply) {
+          for (let k = 0; k < size; k += kc) {
+            const m = Math.min(kc, size - k);
+            this.gather(x, o, size, inner, k, m, i, n, xw!);
+            this.gather(y, o, size, inner, k, m, i, n, yw!);
+            if (gradOut) this.gather(gradOut, o, size, inner, k, m, i, n, gw!);
+            apply(xw!, yw!, gradOut ? gw! : 0, m, n, invT, sx!, sy!, gradScale, ss ? sw! : 0, acc!, accA!, accB!, iw!, gradTarget ? ow! : 0);
+            if (gradOut) this.scatter(gradInput, o, size, inner, k, m, i, n, iw!);
+            if (gradTarget) this.scatter(gradTarget, o, size, inner, k, m, i, n, ow!);
+          }
+        }
+        const A = F64();
+        for (let j = 0; j < n; j++) {
+          const kl = A[acc! / 8 + j]!;
+          if (perSlice) perSlice[o * inner + i + j] = kl;
+          total.add(kl);
+        }
+      }
+    }
+    return total.value;
+  }
+}
+
+/**
+ * Folds the statistics of a later chunk of a slice (`part` at `pi`) into those of the earlier
+ * chunks (`acc` at `ai`): counts and sums add, extrema combine, and (max, Σ exp(x − max)) merge
+ * as an online log-sum-exp.
+ */
+function combineStats(acc: Float64Array, ai: number, part: Float64Array, pi: number): void {
+  for (const f of [STAT.nan, STAT.posInf, STAT.negInf, STAT.negative, STAT.aboveOne, STAT.sum]) acc[ai + f] = acc[ai + f]! + part[pi + f]!;
+  acc[ai + STAT.minFinite] = Math.min(acc[ai + STAT.minFinite]!, part[pi + STAT.minFinite]!);
+  acc[ai + STAT.maxFinite] = Math.max(acc[ai + STAT.maxFinite]!, part[pi + STAT.maxFinite]!);
+  const m1 = acc[ai + STAT.max]!;
+  const m2 = part[pi + STAT.max]!;
+  const m = Math.max(m1, m2);
+  acc[ai + STAT.max] = m;
+  acc[ai + STAT.expSum] = Number.isFinite(m)
+    ? acc[ai + STAT.expSum]! * Math.exp(m1 - m) + part[pi + STAT.expSum]! * Math.exp(m2 - m)
+    : 0;
+}

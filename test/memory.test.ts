@@ -1,0 +1,203 @@
+/**
+ * WASM memory: zero-copy tensors, `out`, growth (views re-derived), limits, and no growth or leak
+ * over 10⁵ mixed calls once warm.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Tensor,
+  allocTensor,
+  initSync,
+  diagnose,
+  klDiv,
+  klDivBackward,
+  klDivLogits,
+  klDivLogitsWithGrad,
+  klDivPerSlice,
+  logSoftmax,
+  logSumExp,
+  setWarningHandler,
+  softmax,
+} from '../src/index.js';
+import { activeWasmMemory, kernels } from '../src/runtime.js';
+import { closeMismatch } from './helpers/golden.js';
+import { seeded } from './helpers/random.js';
+
+setWarningHandler(null);
+afterAll(() => {
+  initSync({ backend: 'auto' });
+});
+
+describe.each(['wasm-simd', 'wasm-scalar'] as const)('zero-copy and memory on %s', (name) => {
+  beforeAll(() => {
+    initSync({ backend: name, maxMemoryMiB: 16, windowKiB: 1024 });
+  });
+  const rand = seeded(5);
+
+  it('ops on allocTensor inputs and outputs equal the copying path; in-place softmax works', () => {
+    const shape = [4, 1000];
+    const a = allocTensor(shape);
+    const b = allocTensor(shape);
+    for (let i = 0; i < 4000; i++) {
+      a.data[i] = 6 * (rand() - 0.5);
+      b.data[i] = a.data[i]! + 0.2 * (rand() - 0.5);
+    }
+    const plainA = { data: Float32Array.from(a.data), shape };
+    const plainB = { data: Float32Array.from(b.data), shape };
+    expect(klDivLogits(a, b, { reduction: 'sum' }).item()).toBe(klDivLogits(plainA, plainB, { reduction: 'sum' }).item());
+    expect(logSumExp(a, -1).data).toEqual(logSumExp(plainA, -1).data);
+    const none = allocTensor(shape);
+    const ls = logSoftmax(a, -1);
+    const p = softmax(b, -1);
+    const r = klDiv(ls, p, { reduction: 'none', out: none });
+    expect(r).toBe(none);
+    expect(none.data).toEqual(klDiv(ls, p, { reduction: 'none' }).data);
+    const expected = softmax(plainA, -1).data;
+    const same = softmax(a, -1, { out: a });
+    expect(same).toBe(a);
+    expect(a.data).toEqual(expected);
+    logSoftmax(b, -1, { out: b });
+    expect(closeMismatch(b.data, logSoftmax(plainB, -1).data, 0, 0)).toBeNull();
+    for (const t of [a, b, none]) t.free();
+  });
+
+  it('gradient, per-slice and diagnosis ops on allocTensor inputs equal the copying path', () => {
+    const shape = [3, 700];
+    const a = allocTensor(shape);
+    const b = allocTensor(shape);
+    for (let i = 0; i < 2100; i++) {
+      a.data[i] = 6 * (rand() - 0.5);
+      b.data[i] = a.data[i]! + 0.5 * (rand() - 0.5);
+    }
+    const plainA = { data: Float32Array.from(a.data), shape };
+    const plainB = { data: Float32Array.from(b.data), shape };
+    const z = klDivLogitsWithGrad(a, b, { gradTarget: true });
+    const c = klDivLogitsWithGrad(plainA, plainB, { gradTarget: true });
+    expect(z.loss.item()).toBe(c.loss.item());
+    expect(z.gradInput.data).toEqual(c.gradInput.data);
+    expect(z.gradTarget!.data).toEqual(c.gradTarget!.data);
+    const ls = logSoftmax(a, -1, { out: a });
+    const p = softmax(b, -1, { out: b });
+    const lsPlain = { data: Float32Array.from(ls.data), shape };
+    const pPlain = { data: Float32Array.from(p.data), shape };
+    expect(klDivPerSlice(a, b).data).toEqual(klDivPerSlice(lsPlain, pPlain).data);
+    expect(klDivBackward(null, a, b, { reduction: 'sum' }).gradTarget.data).toEqual(klDivBackward(null, lsPlain, pPlain, { reduction: 'sum' }).gradTarget.data);
+    expect(diagnose(a, b).text).toBe(diagnose(lsPlain, pPlain).text);
+    for (const t of [a, b]) t.free();
+  });
+
+  it('per-slice results larger than the window: zero-copy inputs fall back to staged column tiles', () => {
+    // [1, 3, 20000] along dim 1: 20000 slices × 10 statistics × 8 bytes = 1.6 MB > the 1 MiB window.
+    const a = allocTensor([1, 3, 20000]);
+    a.data.fill(-Math.log(3));
+    const plain = { data: Float32Array.from(a.data), shape: [1, 3, 20000] };
+    const r = diagnose(a, a, { dim: 1, logTarget: true });
+    expect(r.ok).toBe(true);
+    expect(r.text).toBe(diagnose(plain, plain, { dim: 1, logTarget: true }).text);
+    expect(klDivPerSlice(a, a, { dim: 1, logTarget: true }).data).toEqual(klDivPerSlice(plain, plain, { dim: 1, logTarget: true }).data);
+    a.free();
+  });
+
+  it('kernel zero-copy branches: every array in WASM memory (klDivLogitsGrad, klDivGradBlock)', () => {
+    const shape = [4, 33];
+    const n = 132;
+    const [x, y, G, gi, gt, gi2, gt2] = [0, 0, 0, 0, 0, 0, 0].map(() => allocTensor(shape));
+    for (let i = 0; i < n; i++) {
+      x!.data[i] = 4 * (rand() - 0.5);
+      y!.data[i] = 4 * (rand() - 0.5);
+      G!.data[i] = rand() - 0.5;
+    }
+    const k = kernels();
+    const copy = (t: Tensor) => Float32Array.from(t.data);
+    for (const gOut of [null, G!]) {
+      const ps1 = new Float64Array(4);
+      const ps2 = new Float64Array(4);
+      const l1 = k.klDivLogitsGrad(x!.data, y!.data, 4, 33, 1, 1.3, 1.69, 1.3, gOut?.data ?? null, null, ps1, null, gi!.data, gt!.data);
+      const cgi = new Float32Array(n);
+      const cgt = new Float32Array(n);
+      const l2 = k.klDivLogitsGrad(copy(x!), copy(y!), 4, 33, 1, 1.3, 1.69, 1.3, gOut ? copy(gOut) : null, null, ps2, null, cgi, cgt);
+      expect(l1).toBe(l2);
+      expect(ps1).toEqual(ps2);
+      expect(gi!.data).toEqual(cgi);
+      expect(gt!.data).toEqual(cgt);
+    }
+    k.klDivGradBlock(x!.data, 0, 33, 1, y!.data, 0, 33, 1, 4, 33, true, G!.data, 0, 1, 2, gi2!.data, 0, gt2!.data, 0);
+    const cgi = new Float32Array(n);
+    const cgt = new Float32Array(n);
+    k.klDivGradBlock(copy(x!), 0, 33, 1, copy(y!), 0, 33, 1, 4, 33, true, copy(G!), 0, 1, 2, cgi, 0, cgt, 0);
+    expect(gi2!.data).toEqual(cgi);
+    expect(gt2!.data).toEqual(cgt);
+    for (const t of [x, y, G, gi, gt, gi2, gt2]) t!.free();
+  });
+
+  it('views are re-derived after memory.grow and keep their values', () => {
+    const mem = activeWasmMemory()!;
+    const first = allocTensor([1000], 'float64');
+    first.data.set(Float64Array.from({ length: 1000 }, (_, i) => i * 0.5));
+    const before = mem.byteLength;
+    const oldView = first.data;
+    const big = allocTensor([2 * 1024 * 1024]); // 8 MiB: forces growth
+    expect(mem.byteLength).toBeGreaterThan(before);
+    expect(oldView.length).toBe(0); // the old view was detached by the growth…
+    expect(first.data[999]).toBe(499.5); // …the tensor's getter re-derives it
+    big.free();
+    first.free();
+    expect(mem.liveBytes).toBe(0);
+  });
+
+  it('limits, free and misuse give clear errors', () => {
+    expect(() => allocTensor([64 * 1024 * 1024])).toThrow(/do not fit in the WASM memory.*maxMemoryMiB/);
+    const t = allocTensor([3]);
+    t.free();
+    t.free(); // idempotent
+    expect(t.isFreed).toBe(true);
+    expect(() => t.data).toThrow(/freed/);
+    expect(() => allocTensor([-1])).toThrow(RangeError);
+    expect(() => allocTensor([2], 'int32' as never)).toThrow(TypeError);
+    const out = allocTensor([2, 3], 'float64');
+    expect(() => softmax([[1, 2, 3], [4, 5, 6]], -1, { out })).toThrow(/float64 tensor of shape \[2, 3\], but the result is float32/);
+    expect(() => softmax([[1, 2, 3]], -1, { out: [1, 2, 3] as never })).toThrow(TypeError);
+    const x = allocTensor([2, 3]);
+    expect(() => klDiv(x, x, { reduction: 'none', out: x })).toThrow(/overlaps/);
+    expect(() => klDiv(x, x, { reduction: 'sum', out: x })).toThrow(/'none' only/);
+    out.free();
+    x.free();
+  });
+
+  it('10⁵ mixed calls once warm: no memory growth, no leaked allocations', () => {
+    const mem = activeWasmMemory()!;
+    const x = { data: Float32Array.from({ length: 40 }, () => rand() * 4), shape: [4, 10] };
+    const y = { data: Float32Array.from({ length: 40 }, () => rand() * 4), shape: [4, 10] };
+    const x64 = { data: Float64Array.from(x.data), shape: [10, 4] };
+    const wasmX = allocTensor([4, 10]);
+    wasmX.data.set(x.data);
+    const run = (i: number) => {
+      switch (i % 8) {
+        case 0: return softmax(x, -1);
+        case 1: return logSoftmax(x64, 0);
+        case 2: return logSumExp(x, [0, 1]);
+        case 3: return klDivLogits(x, y, { temperature: 2 });
+        case 4: return klDiv(logSoftmax(x, -1), softmax(y, -1), { reduction: 'batchmean' });
+        case 5: return klDivLogits(x64, x64, { dim: 0, reduction: 'none' });
+        case 6: return softmax(wasmX, 1);
+        default: return klDiv(x, y.data.subarray(0, 10), { reduction: 'sum', logTarget: true });
+      }
+    };
+    for (let i = 0; i < 100; i++) run(i); // warm up
+    const bytes = mem.byteLength;
+    const live = mem.liveBytes;
+    let check = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const r: Tensor = run(i);
+      check += r.data[0]!;
+    }
+    expect(Number.isFinite(check)).toBe(true);
+    expect(mem.byteLength).toBe(bytes);
+    expect(mem.liveBytes).toBe(live);
+    wasmX.free();
+  });
+});
+
+it('allocTensor needs a WASM backend', () => {
+  initSync({ backend: 'js' });
+  expect(() => allocTensor([2])).toThrow(/active backend is 'js'/);
+});
