@@ -68,3 +68,13 @@ import { expF32, expF64, expNegF32, expNegF64, logF32, logF64 } from './vmath';
   for (let k = 0; k < n; k++) m = max<T>(m, load<T>(at<T>(p, k * stride)));
   return m;
 }
+
+/** Whether a slice (`n` elements, element stride `stride`) contains a NaN (rare-path check). */
+// @ts-ignore: decorator
+@inline export function sliceHasNaN<T>(p: usize, n: i32, stride: i32): bool {
+  for (let k = 0; k < n; k++) {
+    const v = load<T>(at<T>(p, k * stride));
+    if (v != v) return true;
+  }
+  return false;
+}

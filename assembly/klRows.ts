@@ -35,14 +35,16 @@ export let rowSpecial: bool = false;
       const x1 = v128.load(px, 16);
       const y0 = v128.load(py);
       const y1 = v128.load(py, 16);
-      ax = f32x4.max(ax, x0);
-      bx = f32x4.max(bx, x1);
-      ay = f32x4.max(ay, y0);
-      by = f32x4.max(by, y1);
-      mn = f32x4.min(mn, f32x4.min(f32x4.min(x0, x1), f32x4.min(y0, y1)));
+      // pmax/pmin (one instruction each) skip NaN, which is fine here: a NaN logit makes the
+      // sums NaN and the slice's KL NaN anyway (see max.ts).
+      ax = f32x4.pmax(ax, x0);
+      bx = f32x4.pmax(bx, x1);
+      ay = f32x4.pmax(ay, y0);
+      by = f32x4.pmax(by, y1);
+      mn = f32x4.pmin(mn, f32x4.pmin(f32x4.pmin(x0, x1), f32x4.pmin(y0, y1)));
     }
-    mx = hmaxF32(f32x4.max(ax, bx));
-    my = hmaxF32(f32x4.max(ay, by));
+    mx = hmaxF32(f32x4.pmax(ax, bx));
+    my = hmaxF32(f32x4.pmax(ay, by));
     lo = min<f32>(min<f32>(f32x4.extract_lane(mn, 0), f32x4.extract_lane(mn, 1)), min<f32>(f32x4.extract_lane(mn, 2), f32x4.extract_lane(mn, 3)));
   }
   for (; k < n; k++) {

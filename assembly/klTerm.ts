@@ -112,7 +112,7 @@ const KT = memory.data<f32>([
   const small = f32x4.mul(q, f32x4.mul(f32x4.mul(u, u), seriesF32x4(u)));
   const large = f32x4.add(f32x4.sub(f32x4.mul(p, u), p), q);
   const t = v128.bitselect(small, large, f32x4.lt(f32x4.abs(u), v128.load(KT, 128)));
-  return f32x4.max(t, f32x4.splat(0));
+  return f32x4.pmax(t, f32x4.splat(0)); // t < 0 ? 0 : t — NaN passes through
 }
 
 // @ts-ignore: decorator
@@ -154,7 +154,7 @@ const KT = memory.data<f32>([
   const small = f64x2.mul(q, f64x2.mul(f64x2.mul(u, u), seriesF64x2(u)));
   const large = f64x2.add(f64x2.sub(f64x2.mul(p, u), p), q);
   let t = v128.bitselect(small, large, f64x2.lt(f64x2.abs(u), f64x2.splat(SERIES_LIMIT)));
-  t = v128.bitselect(inf, f64x2.max(t, zero), f64x2.eq(u, inf));
+  t = v128.bitselect(inf, f64x2.pmax(t, zero), f64x2.eq(u, inf));
   return v128.bitselect(q, t, f64x2.eq(y, f64x2.neg(inf)));
 }
 

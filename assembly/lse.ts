@@ -4,17 +4,20 @@
 // is then NaN), and the sum of f32 exponentials accumulates in f64.
 // Also the online (running-max) form for slices streamed in chunks (Milakov & Gimelshein 2018,
 // "Online normalizer calculation for softmax").
-import { at, expNegS, hsumF64, promoteHigh, sliceMaxScalar } from './common';
+import { at, expNegS, hsumF64, promoteHigh, sliceHasNaN, sliceMaxScalar } from './common';
 import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
 import { exp1d } from './math/index';
 import { sumExpRowF32 } from './rowsum';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 
-/** Final value from a slice's max m and Σ exp(x − m) (meaningful only for finite m). */
+/**
+ * Final value from a slice's max m and s = Σ exp(x − m). Where m is ±inf the result is m (any
+ * +inf gives +inf, all −inf gives −inf) unless the slice holds a NaN, which the caller signals
+ * with s = NaN (the vector max skips NaN, see max.ts).
+ */
 // @ts-ignore: decorator
 @inline export function lseFinish(m: f64, s: f64): f64 {
-  // m = +inf → +inf (no NaN present, else m would be NaN); m = −inf → every x is −inf → −inf.
-  if (m == Infinity || m == -Infinity) return m;
+  if (m == Infinity || m == -Infinity) return s != s ? NaN : m;
   return Math.log(s) + m;
 }
 
@@ -29,13 +32,13 @@ import { expNegF32x4, expNegF64x2 } from './vmath';
 
 function lseRowF32(src: usize, n: i32): f64 {
   const m = rowMaxF32(src, n);
-  if (!isFinite<f32>(m)) return lseFinish(<f64>m, 0);
+  if (!isFinite<f32>(m)) return lseFinish(<f64>m, sliceHasNaN<f32>(src, n, 1) ? NaN : 0);
   return lseFinish(<f64>m, sumExpRowF32(src, 0, n, m, false));
 }
 
 function lseRowF64(src: usize, n: i32): f64 {
   const m = rowMaxF64(src, n);
-  if (!isFinite<f64>(m)) return lseFinish(m, 0);
+  if (!isFinite<f64>(m)) return lseFinish(m, sliceHasNaN<f64>(src, n, 1) ? NaN : 0);
   let s: f64 = 0;
   let k = 0;
   if (ASC_FEATURE_SIMD) {
@@ -72,11 +75,24 @@ export function logSumExp_f32(src: usize, dst: usize, R: i32, K: i32, W: i32): v
         const mm = v128.and(vm, fin);
         let lo = f64x2.splat(0);
         let hi = lo;
+        let nan = f32x4.splat(0); // lanes that saw a NaN (the pmax max skips them)
         for (let k = 0; k < K; k++) {
-          const e = expNegF32x4(f32x4.sub(v128.load(at<f32>(p, k * W)), mm));
+          const v = v128.load(at<f32>(p, k * W));
+          nan = v128.or(nan, f32x4.ne(v, v));
+          const e = expNegF32x4(f32x4.sub(v, mm));
           lo = f64x2.add(lo, f64x2.promote_low_f32x4(e));
           hi = f64x2.add(hi, promoteHigh(e));
         }
+        // Infinite-max lanes: the sums are meaningless (x − 0 > 0 is outside expNeg's domain);
+        // pass NaN only where the lane saw a NaN.
+        const nanS = f64x2.splat(NaN);
+        const zeroS = f64x2.splat(0);
+        const nlo = i64x2.extend_low_i32x4_s(nan);
+        const nhi = i64x2.extend_high_i32x4_s(nan);
+        const flo = i64x2.extend_low_i32x4_s(fin);
+        const fhi = i64x2.extend_high_i32x4_s(fin);
+        lo = v128.bitselect(lo, v128.bitselect(nanS, zeroS, nlo), flo);
+        hi = v128.bitselect(hi, v128.bitselect(nanS, zeroS, nhi), fhi);
         const q = at<f32>(d, i);
         store<f32>(q, <f32>lseFinish(<f64>f32x4.extract_lane(vm, 0), f64x2.extract_lane(lo, 0)));
         store<f32>(q, <f32>lseFinish(<f64>f32x4.extract_lane(vm, 1), f64x2.extract_lane(lo, 1)), 4);
@@ -105,7 +121,13 @@ export function logSumExp_f64(src: usize, dst: usize, R: i32, K: i32, W: i32): v
         const fin = f64x2.lt(f64x2.abs(vm), f64x2.splat(Infinity));
         const mm = v128.and(vm, fin);
         let acc = f64x2.splat(0);
-        for (let k = 0; k < K; k++) acc = f64x2.add(acc, expNegF64x2(f64x2.sub(v128.load(at<f64>(p, k * W)), mm)));
+        let nan = f64x2.splat(0);
+        for (let k = 0; k < K; k++) {
+          const v = v128.load(at<f64>(p, k * W));
+          nan = v128.or(nan, f64x2.ne(v, v));
+          acc = f64x2.add(acc, expNegF64x2(f64x2.sub(v, mm)));
+        }
+        acc = v128.bitselect(acc, v128.bitselect(f64x2.splat(NaN), f64x2.splat(0), nan), fin);
         const q = at<f64>(d, i);
         store<f64>(q, lseFinish(f64x2.extract_lane(vm, 0), f64x2.extract_lane(acc, 0)));
         store<f64>(q, lseFinish(f64x2.extract_lane(vm, 1), f64x2.extract_lane(acc, 1)), 8);
@@ -148,7 +170,11 @@ export function lseUpdate_f32(src: usize, K: i32, W: i32, scale: f64, state: usi
     const m0 = load<f64>(state);
     const m1 = max<f64>(m0, cm);
     store<f64>(state, m1);
-    if (!isFinite<f64>(m1)) return;
+    if (!isFinite<f64>(m1)) {
+      // The vector max skips NaN: record one in s, which lseFinish / the apply pass check.
+      if (sliceHasNaN<f32>(src, K, 1)) store<f64>(state, NaN, 8);
+      return;
+    }
     let s = load<f64>(state, 8);
     if (m1 > m0) s *= Math.exp((m0 - m1) * scale);
     const vm = f32x4.splat(<f32>m1);

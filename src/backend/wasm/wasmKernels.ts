@@ -242,7 +242,9 @@ export class WasmKernels implements Kernels {
         const F = this.mem.f64();
         for (let j = 0; j < n; j++) {
           const mj = F[state! / 8 + j]!;
-          out[o * inner + i + j] = mj === Infinity || mj === -Infinity ? mj : Math.log(F[state! / 8 + n + j]!) + mj;
+          const sj = F[state! / 8 + n + j]!;
+          // As lseFinish (assembly/lse.ts): an infinite max decides, unless a NaN was seen (s = NaN).
+          out[o * inner + i + j] = mj === Infinity || mj === -Infinity ? (Number.isNaN(sj) ? NaN : mj) : Math.log(sj) + mj;
         }
       }
     }
