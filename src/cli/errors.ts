@@ -13,6 +13,8 @@ export const EXIT = {
   USAGE: 2,
   /** Input file error: missing, unreadable or malformed file, unsupported dtype or order, mismatched shapes. */
   INPUT: 3,
+  /** `klwasm diagnose` found a problem with the arguments (the report says which and the fix). */
+  MISUSE: 4,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

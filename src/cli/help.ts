@@ -8,6 +8,7 @@ const EXIT_CODES = [
   `  ${EXIT.RUNTIME}  runtime error (backend unavailable, computation failed, output not writable)`,
   `  ${EXIT.USAGE}  usage error (unknown command or option, bad value, --dim out of range, result too large to print)`,
   `  ${EXIT.INPUT}  input file error (missing, unreadable or malformed, unsupported dtype or order, mismatched shapes)`,
+  `  ${EXIT.MISUSE}  diagnose: the arguments are not what kl_div expects (the report gives the fix)`,
 ].join('\n');
 
 function wrap(text: string, width = 88, indent = ''): string {
