@@ -47,7 +47,7 @@ await pool.close();
 const rows = bench.tasks.map((t) => {
   const r = t.result;
   const median = r.latency?.p50 ?? r.median ?? r.mean;
-  return { task: t.name, 'median ms': median.toFixed(2), 'Melem/s': (n / median / 1e3).toFixed(0), samples: r.latency?.samples?.length ?? r.samples?.length };
+  return { task: t.name, 'median ms': median.toFixed(2), 'Melem/s': (n / median / 1e3).toFixed(0), samples: r.latency?.samplesCount };
 });
 console.table(rows);
 const [a, b] = bench.tasks.map((t) => t.result.latency?.p50 ?? t.result.median ?? t.result.mean);
