@@ -17,7 +17,7 @@
 import { at, demotePair, expNegS, hmaxF32, hsumF64, promoteHigh, sliceMaxScalar } from './common';
 import { logRatio, pointF32x4, pointF64x2, pointS, termF32x4, termF64x2, termFiniteF32x4, termS, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
 import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMy, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
-import { colMaxF32x4, rowMaxF64 } from './max';
+import { colMaxF32x4, colMaxF64x2, rowMaxF64 } from './max';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 
 // ---------------------------------------------------------------------------------------------
@@ -284,6 +284,59 @@ function klRowF64(x: usize, y: usize, n: i32, invT: f64, pointScale: f64, dst: u
 }
 
 // ---------------------------------------------------------------------------------------------
+// f64 columns (W > 1): 2 adjacent slices per f64x2 vector. scratch: 4·K f64.
+
+function klColsF64(
+  x: usize, y: usize, K: i32, W: i32, invT: f64, pointScale: f64, dst: usize, perSlice: usize, scratch: usize,
+): f64 {
+  let total: f64 = 0;
+  let i = 0;
+  const vsc = f64x2.splat(invT);
+  const vps = f64x2.splat(pointScale);
+  const one = f64x2.splat(1.0);
+  for (; i + 2 <= W; i += 2) {
+    const xi = at<f64>(x, i);
+    const yi = at<f64>(y, i);
+    const vmx = colMaxF64x2(xi, K, W);
+    const vmy = colMaxF64x2(yi, K, W);
+    let ax = f64x2.splat(0);
+    let ay = ax;
+    for (let k = 0; k < K; k++) {
+      const a = expNegF64x2(f64x2.mul(f64x2.sub(v128.load(at<f64>(xi, k * W)), vmx), vsc));
+      const b = expNegF64x2(f64x2.mul(f64x2.sub(v128.load(at<f64>(yi, k * W)), vmy), vsc));
+      v128.store(at<f64>(scratch, k * 4), a);
+      v128.store(at<f64>(scratch, k * 4 + 2), b);
+      ax = f64x2.add(ax, a);
+      ay = f64x2.add(ay, b);
+    }
+    // Per-lane D = max y − max x and L = log(Σy/Σx).
+    const vD = f64x2.sub(vmy, vmx);
+    let vL = f64x2.splat(logRatio(f64x2.extract_lane(ax, 0), f64x2.extract_lane(ay, 0)));
+    vL = f64x2.replace_lane(vL, 1, logRatio(f64x2.extract_lane(ax, 1), f64x2.extract_lane(ay, 1)));
+    const vix = f64x2.div(one, ax);
+    const viy = f64x2.div(one, ay);
+    let t = f64x2.splat(0);
+    for (let k = 0; k < K; k++) {
+      const xv = v128.load(at<f64>(xi, k * W));
+      const yv = v128.load(at<f64>(yi, k * W));
+      const u = uF64x2(xv, yv, vD, vsc, vL);
+      const q = f64x2.mul(v128.load(at<f64>(scratch, k * 4)), vix);
+      const p = f64x2.mul(v128.load(at<f64>(scratch, k * 4 + 2)), viy);
+      t = f64x2.add(t, termF64x2(u, p, q, yv));
+      if (dst != 0) v128.store(at<f64>(dst, k * W + i), pointF64x2(u, p, yv, vps));
+    }
+    if (perSlice != 0) v128.store(at<f64>(perSlice, i), t);
+    total += hsumF64(t);
+  }
+  for (; i < W; i++) {
+    const kl = klSliceScalar<f64>(at<f64>(x, i), at<f64>(y, i), K, W, invT, pointScale, dst != 0 ? at<f64>(dst, i) : 0, scratch);
+    if (perSlice != 0) store<f64>(at<f64>(perSlice, i), kl);
+    total += kl;
+  }
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Exported kernels.
 
 /**
@@ -320,7 +373,7 @@ export function klDivLogits_f32(
   return total;
 }
 
-/** As klDivLogits_f32 for f64 data (scratch: at least 2·K f64). */
+/** As klDivLogits_f32 for f64 data (scratch: at least 4·K f64). */
 export function klDivLogits_f64(
   x: usize, y: usize, R: i32, K: i32, W: i32, invT: f64, pointScale: f64, dst: usize, perSlice: usize, scratch: usize,
 ): f64 {
@@ -331,11 +384,14 @@ export function klDivLogits_f64(
     const yr = at<f64>(y, o);
     const dr = dst != 0 ? at<f64>(dst, o) : 0;
     const ps = perSlice != 0 ? at<f64>(perSlice, r * W) : 0;
-    if (ASC_FEATURE_SIMD && W == 1) {
-      // (Only reached in the SIMD build: the scalar build folds ASC_FEATURE_SIMD to false.)
-      const kl = klRowF64(xr, yr, K, invT, pointScale, dr, scratch);
-      if (ps != 0) store<f64>(ps, kl);
-      total += kl;
+    if (ASC_FEATURE_SIMD) {
+      if (W == 1) {
+        const kl = klRowF64(xr, yr, K, invT, pointScale, dr, scratch);
+        if (ps != 0) store<f64>(ps, kl);
+        total += kl;
+      } else {
+        total += klColsF64(xr, yr, K, W, invT, pointScale, dr, ps, scratch);
+      }
     } else {
       for (let i = 0; i < W; i++) {
         const kl = klSliceScalar<f64>(at<f64>(xr, i), at<f64>(yr, i), K, W, invT, pointScale, dr != 0 ? at<f64>(dr, i) : 0, scratch);
@@ -382,10 +438,63 @@ export function klDivLogits_f64(
   }
 }
 
-/** Term pass over one chunk (K × W) of a streamed slice, f32. */
+/** Term pass over one chunk (K × W) of a streamed slice, f32 (one long row: vectorised). */
 export function klTermsChunk_f32(
   x: usize, y: usize, K: i32, W: i32, invT: f64, stateX: usize, stateY: usize, pointScale: f32, dst: usize, acc: usize,
 ): void {
+  if (ASC_FEATURE_SIMD) if (W == 1) {
+    const mx = load<f64>(stateX);
+    const my = load<f64>(stateY);
+    const sx = load<f64>(stateX, 8);
+    const sy = load<f64>(stateY, 8);
+    const D = my - mx;
+    const L = logRatio(sx, sy);
+    const ix = <f32>(1.0 / sx);
+    const iy = <f32>(1.0 / sy);
+    const mxT = <f32>mx;
+    const myT = <f32>my;
+    const sc = <f32>invT;
+    const vmx = f32x4.splat(mxT);
+    const vmy = f32x4.splat(myT);
+    const vsc = f32x4.splat(sc);
+    const vix = f32x4.splat(ix);
+    const viy = f32x4.splat(iy);
+    const vD = f64x2.splat(D);
+    const vinvT = f64x2.splat(invT);
+    const vL = f64x2.splat(L);
+    const vps = f32x4.splat(pointScale);
+    let lo = f64x2.splat(0);
+    let hi = lo;
+    let k = 0;
+    const K4 = K & ~3;
+    while (k < K4) {
+      const end = min<i32>(k + BLOCK, K4);
+      let blk = f32x4.splat(0);
+      for (; k < end; k += 4) {
+        const xv = v128.load(at<f32>(x, k));
+        const yv = v128.load(at<f32>(y, k));
+        const u = uF32x4(xv, yv, vD, vinvT, vL);
+        const q = f32x4.mul(expNegF32x4(f32x4.mul(f32x4.sub(xv, vmx), vsc)), vix);
+        const p = f32x4.mul(expNegF32x4(f32x4.mul(f32x4.sub(yv, vmy), vsc)), viy);
+        blk = f32x4.add(blk, termF32x4(u, p, q, yv));
+        if (dst != 0) v128.store(at<f32>(dst, k), pointF32x4(u, p, yv, vps));
+      }
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(blk));
+      hi = f64x2.add(hi, promoteHigh(blk));
+    }
+    let total = hsumF64(f64x2.add(lo, hi));
+    for (; k < K; k++) {
+      const xv = load<f32>(at<f32>(x, k));
+      const yv = load<f32>(at<f32>(y, k));
+      const u = uS<f32>(xv, yv, D, invT, L);
+      const q = expNegS<f32>((xv - mxT) * sc) * ix;
+      const p = expNegS<f32>((yv - myT) * sc) * iy;
+      total += <f64>termS<f32>(u, p, q, yv);
+      if (dst != 0) store<f32>(at<f32>(dst, k), pointS<f32>(u, p, yv, pointScale));
+    }
+    store<f64>(acc, load<f64>(acc) + total);
+    return;
+  }
   klTermsChunk<f32>(x, y, K, W, invT, stateX, stateY, pointScale, dst, acc);
 }
 

@@ -208,6 +208,32 @@ export function lseUpdate_f64(src: usize, K: i32, W: i32, scale: f64, state: usi
  * exactly as the one-pass kernels.
  */
 export function softmaxApply_f32(src: usize, dst: usize, K: i32, W: i32, state: usize, mode: i32): void {
+  if (ASC_FEATURE_SIMD) if (W == 1) {
+    // One long row (the common streamed case): vectorised, same formulas as the scalar loop.
+    const m = load<f64>(state);
+    const s = load<f64>(state, 8);
+    if (!isFinite<f64>(m)) {
+      for (let k = 0; k < K; k++) store<f32>(at<f32>(dst, k), <f32>NaN);
+      return;
+    }
+    const mT = <f32>m;
+    const inv = <f32>(1.0 / s);
+    const ls = <f32>Math.log(s);
+    const vm = f32x4.splat(mT);
+    const vi = f32x4.splat(inv);
+    const vl = f32x4.splat(ls);
+    let k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const x = v128.load(at<f32>(src, k));
+      const d = f32x4.sub(x, vm);
+      v128.store(at<f32>(dst, k), mode == 0 ? f32x4.mul(expNegF32x4(d), vi) : f32x4.sub(d, vl));
+    }
+    for (; k < K; k++) {
+      const x = load<f32>(at<f32>(src, k));
+      store<f32>(at<f32>(dst, k), mode == 0 ? expNegS<f32>(x - mT) * inv : x - mT - ls);
+    }
+    return;
+  }
   for (let i = 0; i < W; i++) {
     const m = load<f64>(at<f64>(state, i));
     const s = load<f64>(at<f64>(state, W + i));

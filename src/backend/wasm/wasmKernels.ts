@@ -360,7 +360,7 @@ export class WasmKernels implements Kernels {
     const F64 = () => this.mem.f64();
     const pw = pointwise ? 1 : 0;
     // The kernel's scratch: both slices' exponentials; f32 column groups keep 4 lanes of each.
-    const scratchBytes = (inner === 1 || dtype === 'float64' ? 2 : 8) * size * b;
+    const scratchBytes = (inner === 1 ? 2 : dtype === 'float64' ? 4 : 8) * size * b;
     const slab = size * inner;
     const zeroCopy = this.mem.owns(x) && this.mem.owns(y) && (pointwise === null || this.mem.owns(pointwise));
 
