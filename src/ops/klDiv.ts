@@ -161,8 +161,9 @@ export function planKlDivResolved(
   outTensor?: Tensor,
 ): KlDivPlan {
   const dtype = resultDtype(x, t);
+  const same = x.shape.length === t.shape.length && x.shape.every((d, i) => d === t.shape[i]);
   // PyTorch evaluates t * input first, so "tensor a" in its message is the target.
-  const outShape = broadcastShapes(OP, t.shape, 'target', x.shape, 'input');
+  const outShape = same ? x.shape.slice() : broadcastShapes(OP, t.shape, 'target', x.shape, 'input');
   const xd = castData(x.data, dtype);
   const td = castData(t.data, dtype);
   if (outTensor !== undefined && kind !== 'none') {
@@ -181,12 +182,17 @@ export function planKlDivResolved(
     dtype,
     outShape,
     numel: numelOf(outShape),
-    broadcast: broadcastPlan(outShape, x.shape, t.shape),
+    // Same shapes: one contiguous run (what broadcastPlan would collapse to), without building it.
+    broadcast: same ? sameShapePlan(numelOf(outShape)) : broadcastPlan(outShape, x.shape, t.shape),
     kind,
     divisor: batchDivide && x.ndim > 0 ? x.shape[0]! : 1,
     logTarget,
     out,
   };
+}
+
+function sameShapePlan(numel: number): BroadcastPlan {
+  return numel === 1 ? { sizes: [], aStrides: [], bStrides: [] } : { sizes: [numel], aStrides: [1], bStrides: [1] };
 }
 
 /** Runs a plan on the active backend. */

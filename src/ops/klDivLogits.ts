@@ -59,9 +59,18 @@ export function klDivLogits(inputLogits: TensorLike, targetLogits: TensorLike, o
     if (x.length > 0) kernels().klDivLogits(x, y, outer, size, inner, temperature, scale, null, out);
     return finishKlDivLogits(plan, null, out);
   }
-  const perSlice = new Float64Array(outer * inner);
+  // Reductions only need the per-slice values transiently: reuse one scratch array.
+  const perSlice = plan.reduction === 'perSlice' ? new Float64Array(outer * inner) : sliceScratch(outer * inner);
   if (x.length > 0) kernels().klDivLogits(x, y, outer, size, inner, temperature, scale, perSlice, null);
   return finishKlDivLogits(plan, perSlice, null);
+}
+
+let scratch = new Float64Array(64);
+
+/** A reused float64 array view of exactly `n` elements (contents undefined). */
+function sliceScratch(n: number): Float64Array {
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, scratch.length * 2));
+  return scratch.subarray(0, n);
 }
 
 /** A validated klDivLogits call: operands in the result dtype and the slice layout (shared with the worker pool). */

@@ -34,6 +34,14 @@ function copyInto(dst: FloatArray, d: number, src: FloatArray, s: number, n: num
 
 type SliceKind = 'softmax' | 'logSoftmax';
 
+/**
+ * Element count under which calls take the small-call fast paths: operands staged behind each
+ * other at the start of the window, one kernel call, no bookkeeping allocations (small calls are
+ * dominated by JavaScript overhead, not by the kernels). 3 × SMALL elements of f64 must fit the
+ * smallest window (1 KiB is the minimum windowKiB, so SMALL·24 ≤ 1024 − alignment).
+ */
+const SMALL = 32;
+
 export class WasmKernels implements Kernels {
   constructor(
     readonly name: BackendName,
@@ -268,10 +276,24 @@ export class WasmKernels implements Kernels {
     out: FloatArray | null,
     outOff: number,
   ): number {
+    const f64 = input instanceof Float64Array;
+    const fn = f64 ? this.k.klDiv_f64 : this.k.klDiv_f32;
+    const lt = logTarget ? 1 : 0;
+    const n = rows * cols;
+    if (n <= SMALL && inCol === 1 && tCol === 1 && inRow === cols && tRow === cols && !this.mem.owns(input)) {
+      // Small contiguous call (the common [B, C] case): stage both operands behind each other,
+      // one kernel call, no allocation.
+      const V = f64 ? this.mem.f64() : this.mem.f32();
+      const e = this.mem.window / input.BYTES_PER_ELEMENT;
+      copyInto(V, e, input, inOff, n);
+      copyInto(V, e + n, target, tOff, n);
+      const w = this.mem.window;
+      const v = fn(w, cols, 1, w + n * input.BYTES_PER_ELEMENT, cols, 1, rows, cols, lt, out ? w + 2 * n * input.BYTES_PER_ELEMENT : 0);
+      if (out) copyInto(out, outOff, V, e + 2 * n, n);
+      return v;
+    }
     const dtype = dtypeOf(input);
     const b = input.BYTES_PER_ELEMENT;
-    const fn = this.k[`klDiv${this.suffix(dtype)}`];
-    const lt = logTarget ? 1 : 0;
     if (this.mem.owns(input) && this.mem.owns(target) && (out === null || this.mem.owns(out))) {
       return fn(
         input.byteOffset + inOff * b, inRow, inCol,
@@ -340,6 +362,42 @@ export class WasmKernels implements Kernels {
   // -------------------------------------------------------------------------------------------
   // fused KL from logits
 
+  /**
+   * Small-call path of klDivLogits: x, y, the point terms, the per-slice sums and the scratch
+   * behind each other in the window, one kernel call, no bookkeeping allocations (kept in its own
+   * small method so V8 optimises it on its own). Returns null when it does not fit the window.
+   */
+  private klDivLogitsSmall(
+    x: FloatArray,
+    y: FloatArray,
+    outer: number,
+    size: number,
+    inner: number,
+    invT: number,
+    pointScale: number,
+    perSlice: Float64Array | null,
+    pointwise: FloatArray | null,
+  ): number | null {
+    const f64 = x instanceof Float64Array;
+    const b = f64 ? 8 : 4;
+    const n = x.length;
+    const nb = alignUp(n * b);
+    const slices = outer * inner;
+    const scratchLen = (inner === 1 ? 2 : f64 ? 4 : 8) * size * b;
+    if (3 * nb + alignUp(slices * 8) + scratchLen > this.mem.windowBytes) return null;
+    const w = this.mem.window;
+    const V = f64 ? this.mem.f64() : this.mem.f32();
+    copyInto(V, w / b, x, 0, n);
+    copyInto(V, (w + nb) / b, y, 0, n);
+    const dw = w + 2 * nb;
+    const ps = w + 3 * nb;
+    const fn = f64 ? this.k.klDivLogits_f64 : this.k.klDivLogits_f32;
+    const v = fn(w, w + nb, outer, size, inner, invT, pointScale, pointwise ? dw : 0, ps, ps + alignUp(slices * 8));
+    if (pointwise) copyInto(pointwise, 0, V, dw / b, n);
+    if (perSlice) copyInto(perSlice, 0, this.mem.f64(), ps / 8, slices);
+    return v;
+  }
+
   klDivLogits(
     x: FloatArray,
     y: FloatArray,
@@ -356,6 +414,10 @@ export class WasmKernels implements Kernels {
     const sfx = this.suffix(dtype);
     const fn = this.k[`klDivLogits${sfx}`];
     const invT = 1 / temperature;
+    if (x.length <= SMALL * 4 && !this.mem.owns(x)) {
+      const v = this.klDivLogitsSmall(x, y, outer, size, inner, invT, pointScale, perSlice, pointwise);
+      if (v !== null) return v;
+    }
     const total = new CompensatedSum();
     const F64 = () => this.mem.f64();
     const pw = pointwise ? 1 : 0;
