@@ -526,3 +526,16 @@ describe.each(ALL_BACKENDS)('kl_div gradients (spec §1.9) and per-slice reducti
     expect(klDivLogitsWithGrad(x, y, { reduction: 'perSlice' }).loss.shape).toEqual([2]);
   });
 });
+
+describe.each(ALL_BACKENDS)('empty slices after a non-empty call on %s', (name) => {
+  it('klDivLogits over empty slices is 0 for every reduction, whatever ran before', () => {
+    useBackend(name);
+    setWarningHandler(null);
+    klDivLogits([[1, 2, 3]], [[3, 2, 1]], { reduction: 'sum' }); // leaves per-slice values behind
+    const e = { data: new Float32Array(0), shape: [3, 0] };
+    expect(klDivLogits(e, e, { reduction: 'sum' }).item()).toBe(0);
+    expect(klDivLogits({ data: new Float32Array(0), shape: [0] }, { data: new Float32Array(0), shape: [0] }, { reduction: 'sum' }).item()).toBe(0);
+    expect(Array.from(klDivLogits(e, e, { reduction: 'perSlice' }).data)).toEqual([0, 0, 0]);
+    expect(klDivLogits(e, e, { reduction: 'batchmean' }).item()).toBe(0);
+  });
+});

@@ -61,7 +61,9 @@ export function klDivLogits(inputLogits: TensorLike, targetLogits: TensorLike, o
   }
   // Reductions only need the per-slice values transiently: reuse one scratch array.
   const perSlice = plan.reduction === 'perSlice' ? new Float64Array(outer * inner) : sliceScratch(outer * inner);
+  // Empty slices (size 0) have KL 0; the kernels only run when there are elements.
   if (x.length > 0) kernels().klDivLogits(x, y, outer, size, inner, temperature, scale, perSlice, null);
+  else perSlice.fill(0);
   return finishKlDivLogits(plan, perSlice, null);
 }
 
