@@ -103,8 +103,8 @@ function statsRowF32(x: usize, K: i32, withLse: bool, dst: usize): void {
     const vf = v128.bitselect(v, zero, fin);
     s0 = f64x2.add(s0, f64x2.promote_low_f32x4(vf));
     s1 = f64x2.add(s1, promoteHigh(vf));
-    mn = f32x4.min(mn, v128.bitselect(v, inf, fin));
-    mx = f32x4.max(mx, v128.bitselect(v, ninfV, fin));
+    mn = f32x4.pmin(mn, v128.bitselect(v, inf, fin)); // non-finite lanes masked: pmin = min here
+    mx = f32x4.pmax(mx, v128.bitselect(v, ninfV, fin));
   }
   let nan = hsumI32(cNan);
   let pinf = hsumI32(cPinf);
@@ -175,8 +175,8 @@ function statsColsF32(x: usize, K: i32, W: i32, withLse: bool, dst: usize): void
     const vf = v128.bitselect(v, zero, fin);
     s0 = f64x2.add(s0, f64x2.promote_low_f32x4(vf));
     s1 = f64x2.add(s1, promoteHigh(vf));
-    mn = f32x4.min(mn, v128.bitselect(v, inf, fin));
-    mx = f32x4.max(mx, v128.bitselect(v, ninfV, fin));
+    mn = f32x4.pmin(mn, v128.bitselect(v, inf, fin)); // non-finite lanes masked: pmin = min here
+    mx = f32x4.pmax(mx, v128.bitselect(v, ninfV, fin));
   }
   const m = v128.bitselect(inf, mx, i32x4.gt_s(cPinf, i32x4.splat(0)));
   let e0 = f64x2.splat(0);
