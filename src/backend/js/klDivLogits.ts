@@ -1,4 +1,5 @@
 import type { FloatArray } from '../../types.js';
+import { prepareSlice } from './klSlice.js';
 import { scratch } from './softmax.js';
 
 /**
@@ -55,39 +56,7 @@ export function klDivLogits(
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * size * inner + i;
-      let mx = -Infinity;
-      let my = -Infinity;
-      for (let k = 0, p = base; k < size; k++, p += inner) {
-        if (x[p]! > mx) mx = x[p]!;
-        if (y[p]! > my) my = y[p]!;
-      }
-      const ma = mx / T;
-      const mb = my / T;
-      // Sums of exp(a − max) and exp(b − max), compensated; the exponentials are kept for pass 2.
-      let sa = 0;
-      let ca = 0;
-      let sb = 0;
-      let cb = 0;
-      for (let k = 0, p = base; k < size; k++, p += inner) {
-        const va = Math.exp(x[p]! / T - ma);
-        const vb = Math.exp(y[p]! / T - mb);
-        ex[k] = va;
-        ey[k] = vb;
-        let t = sa + va;
-        ca += sa >= va ? sa - t + va : va - t + sa;
-        sa = t;
-        t = sb + vb;
-        cb += sb >= vb ? sb - t + vb : vb - t + sb;
-        sb = t;
-      }
-      sa += ca;
-      sb += cb;
-      // u = ((y − x) − D)/T − L: D = max y − max x subtracted before scaling (huge logits do
-      // not cancel), L = log(Σb/Σa); both exactly 0 when the slices are identical.
-      const D = my - mx;
-      const L = Math.log(sb) - Math.log(sa);
-      const invSa = 1 / sa;
-      const invSb = 1 / sb;
+      const { D, L, invSa, invSb } = prepareSlice(x, y, base, size, inner, T, ex, ey);
       let s = 0;
       let sc = 0;
       for (let k = 0, p = base; k < size; k++, p += inner) {

@@ -1,4 +1,5 @@
 import type { FloatArray } from '../../types.js';
+import { prepareSlice } from './klSlice.js';
 import { scratch } from './softmax.js';
 
 /** φ(e^u)/u² series coefficients, highest first — the same table as `klDivLogits.ts`. */
@@ -53,36 +54,7 @@ export function klDivLogitsGrad(
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * size * inner + i;
-      let mx = -Infinity;
-      let my = -Infinity;
-      for (let k = 0, p = base; k < size; k++, p += inner) {
-        if (x[p]! > mx) mx = x[p]!;
-        if (y[p]! > my) my = y[p]!;
-      }
-      const ma = mx / T;
-      const mb = my / T;
-      let sa = 0;
-      let ca = 0;
-      let sb = 0;
-      let cb = 0;
-      for (let k = 0, p = base; k < size; k++, p += inner) {
-        const va = Math.exp(x[p]! / T - ma);
-        const vb = Math.exp(y[p]! / T - mb);
-        ex[k] = va;
-        ey[k] = vb;
-        let t = sa + va;
-        ca += sa >= va ? sa - t + va : va - t + sa;
-        sa = t;
-        t = sb + vb;
-        cb += sb >= vb ? sb - t + vb : vb - t + sb;
-        sb = t;
-      }
-      sa += ca;
-      sb += cb;
-      const D = my - mx;
-      const L = Math.log(sb) - Math.log(sa);
-      const invSa = 1 / sa;
-      const invSb = 1 / sb;
+      const { D, L, invSa, invSb } = prepareSlice(x, y, base, size, inner, T, ex, ey);
       const s = gradScale * (sliceScale !== null && gradOut === null ? sliceScale[o * inner + i]! : 1);
       let sum = 0;
       let sc = 0;

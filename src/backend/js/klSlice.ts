@@ -1,0 +1,65 @@
+import type { FloatArray } from '../../types.js';
+
+/** What the fused KL kernels need after their first two passes over a slice. */
+export interface SlicePrep {
+  /** max y − max x (raw logits). */
+  D: number;
+  /** log Σ exp((y − max y)/T) − log Σ exp((x − max x)/T). */
+  L: number;
+  /** 1 / Σ exp((x − max x)/T). */
+  invSa: number;
+  /** 1 / Σ exp((y − max y)/T). */
+  invSb: number;
+}
+
+const prep: SlicePrep = { D: 0, L: 0, invSa: 0, invSb: 0 };
+
+/**
+ * The first two passes over slice `base` (stride `inner`, `size` elements) shared by the js
+ * backend's klDivLogits and klDivLogitsWithGrad: the raw maxima, then exp((· − max)/T) into
+ * `ex` / `ey` with Neumaier-compensated sums. u = ((y − x) − D)/T − L then follows per element:
+ * D subtracted before scaling (huge logits do not cancel), and D = L = 0 for identical slices.
+ * Returns a reused object (valid until the next call).
+ */
+export function prepareSlice(
+  x: FloatArray,
+  y: FloatArray,
+  base: number,
+  size: number,
+  inner: number,
+  T: number,
+  ex: Float64Array,
+  ey: Float64Array,
+): SlicePrep {
+  let mx = -Infinity;
+  let my = -Infinity;
+  for (let k = 0, p = base; k < size; k++, p += inner) {
+    if (x[p]! > mx) mx = x[p]!;
+    if (y[p]! > my) my = y[p]!;
+  }
+  const ma = mx / T;
+  const mb = my / T;
+  let sa = 0;
+  let ca = 0;
+  let sb = 0;
+  let cb = 0;
+  for (let k = 0, p = base; k < size; k++, p += inner) {
+    const va = Math.exp(x[p]! / T - ma);
+    const vb = Math.exp(y[p]! / T - mb);
+    ex[k] = va;
+    ey[k] = vb;
+    let t = sa + va;
+    ca += sa >= va ? sa - t + va : va - t + sa;
+    sa = t;
+    t = sb + vb;
+    cb += sb >= vb ? sb - t + vb : vb - t + sb;
+    sb = t;
+  }
+  sa += ca;
+  sb += cb;
+  prep.D = my - mx;
+  prep.L = Math.log(sb) - Math.log(sa);
+  prep.invSa = 1 / sa;
+  prep.invSb = 1 / sb;
+  return prep;
+}
