@@ -16,7 +16,7 @@
 // in a scratch buffer between the sum pass and the term pass (cheaper than recomputing them).
 import { at, demotePair, expNegS, hmaxF32, hsumF64, promoteHigh, sliceMaxScalar } from './common';
 import { logRatio, pointF32x4, pointF64x2, pointS, termF32x4, termF64x2, termFiniteF32x4, termS, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
-import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMy, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
+import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowPrepF64, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
 import { colMaxF32x4, colMaxF64x2, rowMaxF64 } from './max';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 
@@ -222,36 +222,16 @@ function klColsF32(
 // f64 rows (W = 1), f64x2.
 
 function klRowF64(x: usize, y: usize, n: i32, invT: f64, pointScale: f64, dst: usize, scratch: usize): f64 {
-  const mx = rowMaxF64(x, n);
-  const my = rowMaxF64(y, n);
+  // Sweeps 1–2 shared with klDivLogitsWithGrad (klRows.ts).
   const ea = scratch;
   const eb = at<f64>(scratch, n);
-  let sx: f64 = 0;
-  let sy: f64 = 0;
-  const vmx = f64x2.splat(mx);
-  const vmy = f64x2.splat(my);
+  rowPrepF64(x, y, n, invT, ea, eb);
+  const mx = rowMxD;
+  const my = rowMyD;
+  const sx = rowSx;
+  const sy = rowSy;
   const vsc = f64x2.splat(invT);
-  let ax = f64x2.splat(0);
-  let ay = ax;
   let k = 0;
-  for (; k + 2 <= n; k += 2) {
-    const a = expNegF64x2(f64x2.mul(f64x2.sub(v128.load(at<f64>(x, k)), vmx), vsc));
-    const b = expNegF64x2(f64x2.mul(f64x2.sub(v128.load(at<f64>(y, k)), vmy), vsc));
-    v128.store(at<f64>(ea, k), a);
-    v128.store(at<f64>(eb, k), b);
-    ax = f64x2.add(ax, a);
-    ay = f64x2.add(ay, b);
-  }
-  sx = hsumF64(ax);
-  sy = hsumF64(ay);
-  for (; k < n; k++) {
-    const a = expNegS<f64>((load<f64>(at<f64>(x, k)) - mx) * invT);
-    const b = expNegS<f64>((load<f64>(at<f64>(y, k)) - my) * invT);
-    store<f64>(at<f64>(ea, k), a);
-    store<f64>(at<f64>(eb, k), b);
-    sx += a;
-    sy += b;
-  }
   const D = my - mx;
   const L = logRatio(sx, sy);
   const ix = 1.0 / sx;

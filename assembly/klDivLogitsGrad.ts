@@ -27,7 +27,7 @@
 import { at, demotePair, expNegS, hsumF64, promoteHigh, sliceMaxScalar } from './common';
 import { colMaxF32x4, rowMaxF32, rowMaxF64 } from './max';
 import { logRatio, pointF32x4, pointF64x2, pointS, termF32x4, termF64x2, termFiniteF32x4, termS, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
-import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMy, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
+import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowPrepF64, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 
 // Compile-time variants: M = u8 (reduced) | u16 ('none' with G); GT = u8 (no gradTarget) | u16.
@@ -385,36 +385,16 @@ function gradRowF64<M, GT>(
   x: usize, y: usize, G: usize, n: i32, invT: f64, pointScale: f64, s: f64,
   dst: usize, gx: usize, gy: usize, scratch: usize,
 ): f64 {
-  const mx = rowMaxF64(x, n);
-  const my = rowMaxF64(y, n);
+  // Sweeps 1–2 shared with klDivLogitsWithGrad (klRows.ts).
   const ea = scratch;
   const eb = at<f64>(scratch, n);
-  let sx: f64 = 0;
-  let sy: f64 = 0;
-  const vmx = f64x2.splat(mx);
-  const vmy = f64x2.splat(my);
+  rowPrepF64(x, y, n, invT, ea, eb);
+  const mx = rowMxD;
+  const my = rowMyD;
+  const sx = rowSx;
+  const sy = rowSy;
   const vsc = f64x2.splat(invT);
-  let ax = f64x2.splat(0);
-  let ay = ax;
   let k = 0;
-  for (; k + 2 <= n; k += 2) {
-    const a = expNegF64x2(f64x2.mul(f64x2.sub(v128.load(at<f64>(x, k)), vmx), vsc));
-    const b = expNegF64x2(f64x2.mul(f64x2.sub(v128.load(at<f64>(y, k)), vmy), vsc));
-    v128.store(at<f64>(ea, k), a);
-    v128.store(at<f64>(eb, k), b);
-    ax = f64x2.add(ax, a);
-    ay = f64x2.add(ay, b);
-  }
-  sx = hsumF64(ax);
-  sy = hsumF64(ay);
-  for (; k < n; k++) {
-    const a = expNegS<f64>((load<f64>(at<f64>(x, k)) - mx) * invT);
-    const b = expNegS<f64>((load<f64>(at<f64>(y, k)) - my) * invT);
-    store<f64>(at<f64>(ea, k), a);
-    store<f64>(at<f64>(eb, k), b);
-    sx += a;
-    sy += b;
-  }
   const D = my - mx;
     const L = logRatio(sx, sy);
   const ix = 1.0 / sx;

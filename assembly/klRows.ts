@@ -6,7 +6,8 @@
 // Results come back in module globals (an inline function returns one value).
 import { at, expNegS, hmaxF32, hsumF64, promoteHigh } from './common';
 import { exp1d, exp2d } from './math/index';
-import { expNegF32x4 } from './vmath';
+import { rowMaxF64 } from './max';
+import { expNegF32x4, expNegF64x2 } from './vmath';
 
 /** Blocked-sum block length (elements): each f32 lane adds 8 terms before the f64 fold. */
 export const BLOCK = 64;
@@ -144,6 +145,47 @@ export let rowSy: f64 = 0;
     sx += exp1d((<f64>load<f32>(at<f32>(x, k)) - <f64>mx) * invT);
     sy += exp1d((<f64>load<f32>(at<f32>(y, k)) - <f64>my) * invT);
   }
+  rowSx = sx;
+  rowSy = sy;
+}
+
+// ---------------------------------------------------------------------------------------------
+// f64 rows: both sweeps in one helper (f64 exponentials need no blocking). Results in
+// rowMxD, rowMyD, rowSx, rowSy.
+
+export let rowMxD: f64 = 0;
+export let rowMyD: f64 = 0;
+
+// @ts-ignore: decorator
+@inline export function rowPrepF64(x: usize, y: usize, n: i32, invT: f64, ea: usize, eb: usize): void {
+  const mx = rowMaxF64(x, n);
+  const my = rowMaxF64(y, n);
+  const vmx = f64x2.splat(mx);
+  const vmy = f64x2.splat(my);
+  const vsc = f64x2.splat(invT);
+  let ax = f64x2.splat(0);
+  let ay = ax;
+  let k = 0;
+  for (; k + 2 <= n; k += 2) {
+    const a = expNegF64x2(f64x2.mul(f64x2.sub(v128.load(at<f64>(x, k)), vmx), vsc));
+    const b = expNegF64x2(f64x2.mul(f64x2.sub(v128.load(at<f64>(y, k)), vmy), vsc));
+    v128.store(at<f64>(ea, k), a);
+    v128.store(at<f64>(eb, k), b);
+    ax = f64x2.add(ax, a);
+    ay = f64x2.add(ay, b);
+  }
+  let sx = hsumF64(ax);
+  let sy = hsumF64(ay);
+  for (; k < n; k++) {
+    const a = expNegS<f64>((load<f64>(at<f64>(x, k)) - mx) * invT);
+    const b = expNegS<f64>((load<f64>(at<f64>(y, k)) - my) * invT);
+    store<f64>(at<f64>(ea, k), a);
+    store<f64>(at<f64>(eb, k), b);
+    sx += a;
+    sy += b;
+  }
+  rowMxD = mx;
+  rowMyD = my;
   rowSx = sx;
   rowSy = sy;
 }
