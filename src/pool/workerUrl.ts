@@ -4,6 +4,9 @@
  * since `import.meta` is not valid there.
  */
 export function workerUrl(): URL {
+  // Browsers get the self-contained bundle (scripts/bundle-worker.mjs): module workers do not see
+  // the page's import map. Node resolves the unbundled module's imports itself.
+  const node = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
   // @ts-ignore: import.meta is only valid in the ESM build; the CJS build swaps this file.
-  return new URL('./worker.js', import.meta.url);
+  return new URL(node ? './worker.js' : './worker.browser.js', import.meta.url);
 }
