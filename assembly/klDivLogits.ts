@@ -319,32 +319,33 @@ function klColsF64(
 // ---------------------------------------------------------------------------------------------
 // Exported kernels.
 
-/**
- * Σ over slices of KL(softmax(y/T) ‖ softmax(x/T)), f32, layout (R, K, W), K ≥ 1; invT = 1/T.
- * dst (optional, R·K·W f32): pointwise p·log(p/q)·pointScale. perSlice (optional, R·W f64): each
- * slice's KL. scratch: at least 8·K f32 (16-byte aligned not required).
- */
-export function klDivLogits_f32(
-  x: usize, y: usize, R: i32, K: i32, W: i32, invT: f64, pointScale: f32, dst: usize, perSlice: usize, scratch: usize,
+/** The slices of R slabs: one row kernel (W = 1) or column kernel per slab; scalar build: slices. */
+// @ts-ignore: decorator
+@inline function klDivLogitsAll<T>(
+  x: usize, y: usize, R: i32, K: i32, W: i32, invT: f64, pointScale: T, dst: usize, perSlice: usize, scratch: usize,
 ): f64 {
   let total: f64 = 0;
   for (let r = 0; r < R; r++) {
     const o = r * K * W;
-    const xr = at<f32>(x, o);
-    const yr = at<f32>(y, o);
-    const dr = dst != 0 ? at<f32>(dst, o) : 0;
+    const xr = at<T>(x, o);
+    const yr = at<T>(y, o);
+    const dr = dst != 0 ? at<T>(dst, o) : 0;
     const ps = perSlice != 0 ? at<f64>(perSlice, r * W) : 0;
     if (ASC_FEATURE_SIMD) {
       if (W == 1) {
-        const kl = klRowF32(xr, yr, K, invT, pointScale, dr, scratch);
+        const kl = sizeof<T>() == 4
+          ? klRowF32(xr, yr, K, invT, <f32>pointScale, dr, scratch)
+          : klRowF64(xr, yr, K, invT, <f64>pointScale, dr, scratch);
         if (ps != 0) store<f64>(ps, kl);
         total += kl;
       } else {
-        total += klColsF32(xr, yr, K, W, invT, pointScale, dr, ps, scratch);
+        total += sizeof<T>() == 4
+          ? klColsF32(xr, yr, K, W, invT, <f32>pointScale, dr, ps, scratch)
+          : klColsF64(xr, yr, K, W, invT, <f64>pointScale, dr, ps, scratch);
       }
     } else {
       for (let i = 0; i < W; i++) {
-        const kl = klSliceScalar<f32>(at<f32>(xr, i), at<f32>(yr, i), K, W, invT, pointScale, dr != 0 ? at<f32>(dr, i) : 0, scratch);
+        const kl = klSliceScalar<T>(at<T>(xr, i), at<T>(yr, i), K, W, invT, pointScale, dr != 0 ? at<T>(dr, i) : 0, scratch);
         if (ps != 0) store<f64>(at<f64>(ps, i), kl);
         total += kl;
       }
@@ -353,34 +354,22 @@ export function klDivLogits_f32(
   return total;
 }
 
+/**
+ * Σ over slices of KL(softmax(y/T) ‖ softmax(x/T)), f32, layout (R, K, W), K ≥ 1; invT = 1/T.
+ * dst (optional, R·K·W f32): pointwise p·log(p/q)·pointScale. perSlice (optional, R·W f64): each
+ * slice's KL. scratch: at least 8·K f32 (16-byte aligned not required).
+ */
+export function klDivLogits_f32(
+  x: usize, y: usize, R: i32, K: i32, W: i32, invT: f64, pointScale: f32, dst: usize, perSlice: usize, scratch: usize,
+): f64 {
+  return klDivLogitsAll<f32>(x, y, R, K, W, invT, pointScale, dst, perSlice, scratch);
+}
+
 /** As klDivLogits_f32 for f64 data (scratch: at least 4·K f64). */
 export function klDivLogits_f64(
   x: usize, y: usize, R: i32, K: i32, W: i32, invT: f64, pointScale: f64, dst: usize, perSlice: usize, scratch: usize,
 ): f64 {
-  let total: f64 = 0;
-  for (let r = 0; r < R; r++) {
-    const o = r * K * W;
-    const xr = at<f64>(x, o);
-    const yr = at<f64>(y, o);
-    const dr = dst != 0 ? at<f64>(dst, o) : 0;
-    const ps = perSlice != 0 ? at<f64>(perSlice, r * W) : 0;
-    if (ASC_FEATURE_SIMD) {
-      if (W == 1) {
-        const kl = klRowF64(xr, yr, K, invT, pointScale, dr, scratch);
-        if (ps != 0) store<f64>(ps, kl);
-        total += kl;
-      } else {
-        total += klColsF64(xr, yr, K, W, invT, pointScale, dr, ps, scratch);
-      }
-    } else {
-      for (let i = 0; i < W; i++) {
-        const kl = klSliceScalar<f64>(at<f64>(xr, i), at<f64>(yr, i), K, W, invT, pointScale, dr != 0 ? at<f64>(dr, i) : 0, scratch);
-        if (ps != 0) store<f64>(at<f64>(ps, i), kl);
-        total += kl;
-      }
-    }
-  }
-  return total;
+  return klDivLogitsAll<f64>(x, y, R, K, W, invT, pointScale, dst, perSlice, scratch);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -243,46 +243,49 @@ function softmaxColsF64(src: usize, dst: usize, K: i32, W: i32, log: bool): void
 // ---------------------------------------------------------------------------------------------
 // Exported kernels. Layout (R, K, W) row-major, K ≥ 1; src and dst may be the same buffer.
 
+/**
+ * The slices of R slabs for element type T; LOG selects log_softmax at compile time. SIMD build:
+ * row kernel (W = 1) or 4/2-column kernels; scalar build: one slice at a time.
+ */
+// @ts-ignore: decorator
+@inline function sliceKernel<T>(src: usize, dst: usize, R: i32, K: i32, W: i32, LOG: bool): void {
+  for (let r = 0; r < R; r++) {
+    const s = at<T>(src, r * K * W);
+    const d = at<T>(dst, r * K * W);
+    if (!ASC_FEATURE_SIMD) {
+      for (let i = 0; i < W; i++) {
+        if (LOG) logSoftmaxSliceScalar<T>(at<T>(s, i), at<T>(d, i), K, W);
+        else softmaxSliceScalar<T>(at<T>(s, i), at<T>(d, i), K, W);
+      }
+    } else if (sizeof<T>() == 4) {
+      if (W == 1) {
+        if (LOG) logSoftmaxRowF32(s, d, K);
+        else softmaxRowF32(s, d, K);
+      } else if (LOG) logSoftmaxColsF32(s, d, K, W);
+      else softmaxColsF32(s, d, K, W);
+    } else if (W == 1) {
+      if (LOG) logSoftmaxRowF64(s, d, K);
+      else softmaxRowF64(s, d, K);
+    } else softmaxColsF64(s, d, K, W, LOG);
+  }
+}
+
 /** softmax of each slice along K, f32. */
 export function softmax_f32(src: usize, dst: usize, R: i32, K: i32, W: i32): void {
-  for (let r = 0; r < R; r++) {
-    const o = r * K * W;
-    if (!ASC_FEATURE_SIMD) {
-      for (let i = 0; i < W; i++) softmaxSliceScalar<f32>(at<f32>(src, o + i), at<f32>(dst, o + i), K, W);
-    } else if (W == 1) softmaxRowF32(at<f32>(src, o), at<f32>(dst, o), K);
-    else softmaxColsF32(at<f32>(src, o), at<f32>(dst, o), K, W);
-  }
+  sliceKernel<f32>(src, dst, R, K, W, false);
 }
 
 /** log_softmax of each slice along K, f32. */
 export function logSoftmax_f32(src: usize, dst: usize, R: i32, K: i32, W: i32): void {
-  for (let r = 0; r < R; r++) {
-    const o = r * K * W;
-    if (!ASC_FEATURE_SIMD) {
-      for (let i = 0; i < W; i++) logSoftmaxSliceScalar<f32>(at<f32>(src, o + i), at<f32>(dst, o + i), K, W);
-    } else if (W == 1) logSoftmaxRowF32(at<f32>(src, o), at<f32>(dst, o), K);
-    else logSoftmaxColsF32(at<f32>(src, o), at<f32>(dst, o), K, W);
-  }
+  sliceKernel<f32>(src, dst, R, K, W, true);
 }
 
 /** softmax of each slice along K, f64. */
 export function softmax_f64(src: usize, dst: usize, R: i32, K: i32, W: i32): void {
-  for (let r = 0; r < R; r++) {
-    const o = r * K * W;
-    if (!ASC_FEATURE_SIMD) {
-      for (let i = 0; i < W; i++) softmaxSliceScalar<f64>(at<f64>(src, o + i), at<f64>(dst, o + i), K, W);
-    } else if (W == 1) softmaxRowF64(at<f64>(src, o), at<f64>(dst, o), K);
-    else softmaxColsF64(at<f64>(src, o), at<f64>(dst, o), K, W, false);
-  }
+  sliceKernel<f64>(src, dst, R, K, W, false);
 }
 
 /** log_softmax of each slice along K, f64. */
 export function logSoftmax_f64(src: usize, dst: usize, R: i32, K: i32, W: i32): void {
-  for (let r = 0; r < R; r++) {
-    const o = r * K * W;
-    if (!ASC_FEATURE_SIMD) {
-      for (let i = 0; i < W; i++) logSoftmaxSliceScalar<f64>(at<f64>(src, o + i), at<f64>(dst, o + i), K, W);
-    } else if (W == 1) logSoftmaxRowF64(at<f64>(src, o), at<f64>(dst, o), K);
-    else softmaxColsF64(at<f64>(src, o), at<f64>(dst, o), K, W, true);
-  }
+  sliceKernel<f64>(src, dst, R, K, W, true);
 }

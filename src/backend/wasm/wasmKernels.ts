@@ -99,11 +99,32 @@ export class WasmKernels implements Kernels {
     for (let k = 0; k < kc; k++) copyInto(dst, base + k * inner, V, at + k * w, w);
   }
 
-  /** Fresh online state (m = −inf, s = 0) for w columns at `ptr`. */
-  private initState(ptr: number, w: number): void {
+  /**
+   * The online log-sum-exp state (per column m, s at `state`) of column tile [i, i + n) of slab
+   * `o`: starts from m = −inf, s = 0 and folds the slab in chunks of `kc` rows staged at `w`
+   * (the streaming path for columns longer than the window).
+   */
+  private streamLse(
+    update: (src: number, K: number, W: number, scale: number, state: number) => void,
+    x: FloatArray,
+    o: number,
+    size: number,
+    inner: number,
+    i: number,
+    n: number,
+    kc: number,
+    w: number,
+    scale: number,
+    state: number,
+  ): void {
     const F = this.mem.f64();
-    F.fill(-Infinity, ptr / 8, ptr / 8 + w);
-    F.fill(0, ptr / 8 + w, ptr / 8 + 2 * w);
+    F.fill(-Infinity, state / 8, state / 8 + n);
+    F.fill(0, state / 8 + n, state / 8 + 2 * n);
+    for (let k = 0; k < size; k += kc) {
+      const m = Math.min(kc, size - k);
+      this.gather(x, o, size, inner, k, m, i, n, w);
+      update(w, m, n, scale, state);
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -178,12 +199,7 @@ export class WasmKernels implements Kernels {
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i += cols) {
         const n = Math.min(cols, inner - i);
-        this.initState(state!, n);
-        for (let k = 0; k < size; k += kc) {
-          const m = Math.min(kc, size - k);
-          this.gather(x, o, size, inner, k, m, i, n, w!);
-          update(w!, m, n, 1, state!);
-        }
+        this.streamLse(update, x, o, size, inner, i, n, kc, w!, 1, state!);
         for (let k = 0; k < size; k += kc) {
           const m = Math.min(kc, size - k);
           this.gather(x, o, size, inner, k, m, i, n, w!);
@@ -241,12 +257,7 @@ export class WasmKernels implements Kernels {
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i += cols) {
         const n = Math.min(cols, inner - i);
-        this.initState(state!, n);
-        for (let k = 0; k < size; k += kc) {
-          const m = Math.min(kc, size - k);
-          this.gather(x, o, size, inner, k, m, i, n, w!);
-          update(w!, m, n, 1, state!);
-        }
+        this.streamLse(update, x, o, size, inner, i, n, kc, w!, 1, state!);
         const F = this.mem.f64();
         for (let j = 0; j < n; j++) {
           const mj = F[state! / 8 + j]!;
@@ -483,16 +494,9 @@ export class WasmKernels implements Kernels {
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i += cols) {
         const n = Math.min(cols, inner - i);
-        this.initState(sx!, n);
-        this.initState(sy!, n);
         F64().fill(0, acc! / 8, acc! / 8 + n);
-        for (let k = 0; k < size; k += kc) {
-          const m = Math.min(kc, size - k);
-          this.gather(x, o, size, inner, k, m, i, n, xw!);
-          update(xw!, m, n, invT, sx!);
-          this.gather(y, o, size, inner, k, m, i, n, yw!);
-          update(yw!, m, n, invT, sy!);
-        }
+        this.streamLse(update, x, o, size, inner, i, n, kc, xw!, invT, sx!);
+        this.streamLse(update, y, o, size, inner, i, n, kc, yw!, invT, sy!);
         for (let k = 0; k < size; k += kc) {
           const m = Math.min(kc, size - k);
           this.gather(x, o, size, inner, k, m, i, n, xw!);
@@ -813,17 +817,10 @@ export class WasmKernels implements Kernels {
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i += cols) {
         const n = Math.min(cols, inner - i);
-        this.initState(sx!, n);
-        this.initState(sy!, n);
         for (const a of [acc!, accA!, accB!]) F64().fill(0, a / 8, a / 8 + n);
         stageScale(sw!, o * inner + i, n);
-        for (let k = 0; k < size; k += kc) {
-          const m = Math.min(kc, size - k);
-          this.gather(x, o, size, inner, k, m, i, n, xw!);
-          update(xw!, m, n, invT, sx!);
-          this.gather(y, o, size, inner, k, m, i, n, yw!);
-          update(yw!, m, n, invT, sy!);
-        }
+        this.streamLse(update, x, o, size, inner, i, n, kc, xw!, invT, sx!);
+        this.streamLse(update, y, o, size, inner, i, n, kc, yw!, invT, sy!);
         for (let k = 0; k < size; k += kc) {
           const m = Math.min(kc, size - k);
           this.gather(x, o, size, inner, k, m, i, n, xw!);
