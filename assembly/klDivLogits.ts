@@ -14,11 +14,12 @@
 //   (NaN passes through).
 // Identical slices give u ≡ 0 and therefore exactly 0. The exponentials exp((x − max)/T) are kept
 // in a scratch buffer between the sum pass and the term pass (cheaper than recomputing them).
-import { at, demotePair, expNegS, hmaxF32, hsumF64, promoteHigh, sliceMaxScalar } from './common';
+import { at, demotePair, expNegS, hsumF64, promoteHigh, sliceMaxScalar } from './common';
 import { logRatio, pointF32x4, pointF64x2, pointS, termF32x4, termF64x2, termFiniteF32x4, termS, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
-import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowPrepF64, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
-import { colMaxF32x4, colMaxF64x2, rowMaxF64 } from './max';
+import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMy, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
+import { colMaxF32x4, colMaxF64x2 } from './max';
 import { expNegF32x4, expNegF64x2 } from './vmath';
+import { gradRowF64 } from './klDivLogitsGrad';
 
 // ---------------------------------------------------------------------------------------------
 // Scalar slice (any stride): scalar build, SIMD column tails, f64 column groups.
@@ -219,48 +220,11 @@ function klColsF32(
 }
 
 // ---------------------------------------------------------------------------------------------
-// f64 rows (W = 1), f64x2.
+// f64 rows (W = 1), f64x2: the loss-only variant of klDivLogitsGrad's row kernel (M = u32).
 
-function klRowF64(x: usize, y: usize, n: i32, invT: f64, pointScale: f64, dst: usize, scratch: usize): f64 {
-  // Sweeps 1–2 shared with klDivLogitsWithGrad (klRows.ts).
-  const ea = scratch;
-  const eb = at<f64>(scratch, n);
-  rowPrepF64(x, y, n, invT, ea, eb);
-  const mx = rowMxD;
-  const my = rowMyD;
-  const sx = rowSx;
-  const sy = rowSy;
-  const vsc = f64x2.splat(invT);
-  let k = 0;
-  const D = my - mx;
-  const L = logRatio(sx, sy);
-  const ix = 1.0 / sx;
-  const iy = 1.0 / sy;
-  const vix = f64x2.splat(ix);
-  const viy = f64x2.splat(iy);
-  const vD = f64x2.splat(D);
-  const vL = f64x2.splat(L);
-  const vps = f64x2.splat(pointScale);
-  let tt = f64x2.splat(0);
-  k = 0;
-  for (; k + 2 <= n; k += 2) {
-    const yv = v128.load(at<f64>(y, k));
-    const u = uF64x2(v128.load(at<f64>(x, k)), yv, vD, vsc, vL);
-    const q = f64x2.mul(v128.load(at<f64>(ea, k)), vix);
-    const p = f64x2.mul(v128.load(at<f64>(eb, k)), viy);
-    tt = f64x2.add(tt, termF64x2(u, p, q, yv));
-    if (dst != 0) v128.store(at<f64>(dst, k), pointF64x2(u, p, yv, vps));
-  }
-  let total = hsumF64(tt);
-  for (; k < n; k++) {
-    const yv = load<f64>(at<f64>(y, k));
-    const u = uS<f64>(load<f64>(at<f64>(x, k)), yv, D, invT, L);
-    const q = load<f64>(at<f64>(ea, k)) * ix;
-    const p = load<f64>(at<f64>(eb, k)) * iy;
-    total += termS<f64>(u, p, q, yv);
-    if (dst != 0) store<f64>(at<f64>(dst, k), pointS<f64>(u, p, yv, pointScale));
-  }
-  return total;
+// @ts-ignore: decorator
+@inline function klRowF64(x: usize, y: usize, n: i32, invT: f64, pointScale: f64, dst: usize, scratch: usize): f64 {
+  return gradRowF64<u32, u8>(x, y, 0, n, invT, pointScale, 0, dst, 0, 0, scratch);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -30,10 +30,15 @@ import { logRatio, pointF32x4, pointF64x2, pointS, termF32x4, termF64x2, termFin
 import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowPrepF64, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 
-// Compile-time variants: M = u8 (reduced) | u16 ('none' with G); GT = u8 (no gradTarget) | u16.
+// Compile-time variants: M = u8 (reduced) | u16 ('none' with G) | u32 (loss only: no gradient
+// is written; klDivLogits.ts uses it for f64 rows); GT = u8 (no gradTarget) | u16.
 // @ts-ignore: decorator
 @inline function isNone<M>(): bool {
   return sizeof<M>() == 2;
+}
+// @ts-ignore: decorator
+@inline function lossOnly<M>(): bool {
+  return sizeof<M>() == 4;
 }
 // @ts-ignore: decorator
 @inline function wantGy<GT>(): bool {
@@ -379,9 +384,10 @@ function gradColsF32<M, GT>(
 }
 
 // ---------------------------------------------------------------------------------------------
-// f64 rows (W = 1), f64x2 (klRowF64's passes 1–2).
+// f64 rows (W = 1), f64x2. Also the loss-only f64 row kernel of klDivLogits.ts (M = u32; gx,
+// gy, G may then be 0), so the two compute the same KL by construction.
 
-function gradRowF64<M, GT>(
+export function gradRowF64<M, GT>(
   x: usize, y: usize, G: usize, n: i32, invT: f64, pointScale: f64, s: f64,
   dst: usize, gx: usize, gy: usize, scratch: usize,
 ): f64 {
@@ -394,9 +400,8 @@ function gradRowF64<M, GT>(
   const sx = rowSx;
   const sy = rowSy;
   const vsc = f64x2.splat(invT);
-  let k = 0;
   const D = my - mx;
-    const L = logRatio(sx, sy);
+  const L = logRatio(sx, sy);
   const ix = 1.0 / sx;
   const iy = 1.0 / sy;
   const vix = f64x2.splat(ix);
@@ -411,7 +416,7 @@ function gradRowF64<M, GT>(
   let tt = f64x2.splat(0);
   let AA = tt;
   let BB = tt;
-  k = 0;
+  let k = 0;
   for (; k + 2 <= n; k += 2) {
     const yv = v128.load(at<f64>(y, k));
     const u = uF64x2(v128.load(at<f64>(x, k)), yv, vD, vsc, vL);
@@ -423,7 +428,7 @@ function gradRowF64<M, GT>(
       const gp = f64x2.mul(v128.load(at<f64>(G, k)), p);
       AA = f64x2.add(AA, gp);
       BB = f64x2.add(BB, v128.bitselect(zero, f64x2.mul(gp, f64x2.add(u, one)), f64x2.eq(yv, ninf)));
-    } else {
+    } else if (!lossOnly<M>()) {
       v128.store(at<f64>(gx, k), f64x2.mul(vs, f64x2.sub(q, p)));
     }
   }
@@ -441,7 +446,7 @@ function gradRowF64<M, GT>(
       const gp = load<f64>(at<f64>(G, k)) * p;
       A += gp;
       if (yv != -Infinity) B += gp * (u + 1);
-    } else {
+    } else if (!lossOnly<M>()) {
       store<f64>(at<f64>(gx, k), s * (q - p));
     }
   }
