@@ -77,7 +77,7 @@ import { gradRowF64 } from './klDivLogitsGrad';
  * Terms accumulate in f32 blocks folded into f64, like the sums of sweep 2.
  */
 // @ts-ignore: decorator
-@inline function rowTermsF32<SPECIAL, POINTS>(
+@inline function rowTermsF32<SPECIAL, POINTS, UNIT>(
   x: usize, y: usize, n: i32, ea: usize, eb: usize, ix: f32, iy: f32, D: f64, invT: f64, L: f64, pointScale: f32, dst: usize,
 ): f64 {
   const vix = f32x4.splat(ix);
@@ -96,7 +96,7 @@ import { gradRowF64 } from './klDivLogitsGrad';
     for (; k < end; k += 4) {
       const xv = v128.load(at<f32>(x, k));
       const yv = v128.load(at<f32>(y, k));
-      const u = uF32x4(xv, yv, vD, vinvT, vL);
+      const u = uF32x4<UNIT>(xv, yv, vD, vinvT, vL);
       const q = f32x4.mul(v128.load(at<f32>(ea, k)), vix);
       const p = f32x4.mul(v128.load(at<f32>(eb, k)), viy);
       const t = isReference<SPECIAL>() ? termF32x4(u, p, q, yv) : termFiniteF32x4(u, p, q);
@@ -125,21 +125,25 @@ function klRowF32(x: usize, y: usize, n: i32, invT: f64, pointScale: f32, dst: u
   const my = rowMy;
   const ea = scratch;
   const eb = at<f32>(scratch, n);
-  rowExpsF32(x, y, n, mx, my, <f32>invT, ea, eb);
+  const unit = invT == 1.0;
+  if (unit) rowExpsF32<string>(x, y, n, mx, my, 1, ea, eb);
+  else rowExpsF32<i32>(x, y, n, mx, my, <f32>invT, ea, eb);
   if (dst != 0) rowSumsPreciseF32(x, y, n, mx, my, invT);
   const D = <f64>my - <f64>mx;
   const L = logRatio(rowSx, rowSy);
   const ix = <f32>(1.0 / rowSx);
   const iy = <f32>(1.0 / rowSy);
-  // Compile-time variants: `string` selects the −inf-aware / point-writing code paths.
+  // Compile-time variants: `string` selects the −inf-aware / point-writing code paths; the
+  // common case (no −inf, no point terms) also gets a T = 1 variant.
   if (rowSpecial) {
     return dst != 0
-      ? rowTermsF32<string, string>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst)
-      : rowTermsF32<string, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst);
+      ? rowTermsF32<string, string, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst)
+      : rowTermsF32<string, i32, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst);
   }
-  return dst != 0
-    ? rowTermsF32<i32, string>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst)
-    : rowTermsF32<i32, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst);
+  if (dst != 0) return rowTermsF32<i32, string, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst);
+  return unit
+    ? rowTermsF32<i32, i32, string>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst)
+    : rowTermsF32<i32, i32, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -406,7 +410,7 @@ export function klTermsChunk_f32(
       for (; k < end; k += 4) {
         const xv = v128.load(at<f32>(x, k));
         const yv = v128.load(at<f32>(y, k));
-        const u = uF32x4(xv, yv, vD, vinvT, vL);
+        const u = uF32x4<i32>(xv, yv, vD, vinvT, vL);
         const q = f32x4.mul(expNegF32x4(f32x4.mul(f32x4.sub(xv, vmx), vsc)), vix);
         const p = f32x4.mul(expNegF32x4(f32x4.mul(f32x4.sub(yv, vmy), vsc)), viy);
         blk = f32x4.add(blk, termF32x4(u, p, q, yv));

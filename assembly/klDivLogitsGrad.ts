@@ -135,7 +135,7 @@ function gradRowF32<M, GT>(
   const special = rowSpecial;
   const ea = scratch;
   const eb = at<f32>(scratch, n);
-  rowExpsF32(x, y, n, mx, my, <f32>invT, ea, eb);
+  rowExpsF32<i32>(x, y, n, mx, my, <f32>invT, ea, eb);
   // Pointwise outputs see the sums' error directly: exact sums then (klRows.ts), as klDivLogits.
   if (dst != 0 || isNone<M>()) rowSumsPreciseF32(x, y, n, mx, my, invT);
   const sx = rowSx;
@@ -171,7 +171,7 @@ function gradRowF32<M, GT>(
     for (; k < end; k += 4) {
       const xv = v128.load(at<f32>(x, k));
       const yv = v128.load(at<f32>(y, k));
-      const u = uF32x4(xv, yv, vD, vinvT, vL);
+      const u = uF32x4<i32>(xv, yv, vD, vinvT, vL);
       const q = f32x4.mul(v128.load(at<f32>(ea, k)), vix);
       const p = f32x4.mul(v128.load(at<f32>(eb, k)), viy);
       acc = f32x4.add(acc, special ? termF32x4(u, p, q, yv) : termFiniteF32x4(u, p, q));
@@ -228,7 +228,7 @@ function gradRowF32<M, GT>(
       if (wantGy<GT>()) {
         const xv = v128.load(at<f32>(x, k));
         const yv = v128.load(at<f32>(y, k));
-        const u = uF32x4(xv, yv, vD, vinvT, vL);
+        const u = uF32x4<i32>(xv, yv, vD, vinvT, vL);
         let v: v128;
         if (isNone<M>()) v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(f32x4.mul(g, f32x4.add(u, one)), vB)));
         else v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(u, vkl)));

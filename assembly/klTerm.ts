@@ -189,12 +189,20 @@ const KT = memory.data<f32>([
   return <T>(((<f64>y - <f64>x) - D) * invT - L);
 }
 
-/** u for four f32 lanes: widened to f64 pairs, computed as uS, narrowed once. */
+/**
+ * u for four f32 lanes: widened to f64 pairs, computed as uS, narrowed once. UNIT = `string`
+ * compiles the T = 1 variant without the multiply by 1/T (x·1 = x, so the results are identical;
+ * the row kernels pick it when invT == 1, the common case, and it measured ≈ 6 % on W2).
+ */
 // @ts-ignore: decorator
-@inline export function uF32x4(x: v128, y: v128, vD: v128, vInvT: v128, vL: v128): v128 {
-  const lo = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(y), f64x2.promote_low_f32x4(x)), vD), vInvT), vL);
-  const hi = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.sub(promoteHigh(y), promoteHigh(x)), vD), vInvT), vL);
-  return demotePair(lo, hi);
+@inline export function uF32x4<UNIT>(x: v128, y: v128, vD: v128, vInvT: v128, vL: v128): v128 {
+  let lo = f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(y), f64x2.promote_low_f32x4(x)), vD);
+  let hi = f64x2.sub(f64x2.sub(promoteHigh(y), promoteHigh(x)), vD);
+  if (!isReference<UNIT>()) {
+    lo = f64x2.mul(lo, vInvT);
+    hi = f64x2.mul(hi, vInvT);
+  }
+  return demotePair(f64x2.sub(lo, vL), f64x2.sub(hi, vL));
 }
 
 /** uF32x4 with per-lane D and L (column kernels: lanes are different slices). */
