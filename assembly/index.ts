@@ -1,6 +1,8 @@
-// klwasm kernels entry: compiled twice from these same sources, with `--enable simd`
-// (build/klwasm.simd.wasm) and without (build/klwasm.scalar.wasm). Kernels branch on the
-// compile-time constant ASC_FEATURE_SIMD, so the scalar binary contains no v128 instruction.
+// klwasm kernels entry: compiled three times from these same sources, with `--enable simd`
+// (build/klwasm.simd.wasm), with `--enable simd,relaxed-simd` (build/klwasm.relaxed.wasm: the
+// same kernels with fused multiply-adds, see math/fma.ts) and without either
+// (build/klwasm.scalar.wasm). Kernels branch on the compile-time constants ASC_FEATURE_SIMD and
+// ASC_FEATURE_RELAXED_SIMD, so the scalar binary contains no v128 instruction.
 //
 // Boundary contract (every kernel): plain integers and byte pointers into the one imported
 // memory; no allocation; slice layouts are (R outer, K along the reduced dim, W inner),
@@ -27,7 +29,12 @@ export function heapBase(): usize {
   return __heap_base;
 }
 
-/** 1 in the SIMD build, 0 in the scalar build (lets the facade verify what it loaded). */
+/** 1 in the SIMD and relaxed-SIMD builds, 0 in the scalar build (lets the facade verify what it loaded). */
 export function simdEnabled(): i32 {
   return ASC_FEATURE_SIMD ? 1 : 0;
+}
+
+/** 1 in the relaxed-SIMD build, 0 otherwise. */
+export function relaxedSimdEnabled(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
 }

@@ -3,6 +3,7 @@
 // q·φ(p/q) from u = log(p/q), p and q; the 'none' point term p·u; the series h(u) = φ(e^u)/u²;
 // and c = lse(y/T) − lse(x/T). Derivation: klDivLogits.ts and
 // ../shared/reference/fused-kl-numerics.md.
+import { madd, maddF32x4, maddF64x2 } from './math/fma';
 import { demotePair, promoteHigh } from './common';
 
 // Series coefficients (k−1)/k!, k = 2..9 for f32 (through u⁹: < 3e-7 relative at |u| = 0.5) and
@@ -33,22 +34,22 @@ export const SERIES_LIMIT: f64 = 0.5;
 @inline export function seriesS<T>(u: T, u2: T): T {
   const u4 = u2 * u2;
   if (sizeof<T>() == 4) {
-    const a = <T>C3 * u + <T>C2;
-    const b = <T>C5 * u + <T>C4;
-    const c = <T>C7 * u + <T>C6;
-    const d = <T>C9 * u + <T>C8;
-    return (b * u2 + a) + (d * u2 + c) * u4;
+    const a = madd<T>(<T>C3, u, <T>C2);
+    const b = madd<T>(<T>C5, u, <T>C4);
+    const c = madd<T>(<T>C7, u, <T>C6);
+    const d = madd<T>(<T>C9, u, <T>C8);
+    return madd<T>(madd<T>(d, u2, c), u4, madd<T>(b, u2, a));
   }
-  const a = <T>C3 * u + <T>C2;
-  const b = <T>C5 * u + <T>C4;
-  const c = <T>C7 * u + <T>C6;
-  const d = <T>C9 * u + <T>C8;
-  const e = <T>C11 * u + <T>C10;
-  const f = <T>C13 * u + <T>C12;
-  const g = <T>C15 * u + <T>C14;
-  const lo = (b * u2 + a) + (d * u2 + c) * u4;
-  const hi = (f * u2 + e) + g * u4;
-  return lo + hi * (u4 * u4);
+  const a = madd<T>(<T>C3, u, <T>C2);
+  const b = madd<T>(<T>C5, u, <T>C4);
+  const c = madd<T>(<T>C7, u, <T>C6);
+  const d = madd<T>(<T>C9, u, <T>C8);
+  const e = madd<T>(<T>C11, u, <T>C10);
+  const f = madd<T>(<T>C13, u, <T>C12);
+  const g = madd<T>(<T>C15, u, <T>C14);
+  const lo = madd<T>(madd<T>(d, u2, c), u4, madd<T>(b, u2, a));
+  const hi = madd<T>(g, u4, madd<T>(f, u2, e));
+  return madd<T>(hi, u4 * u4, lo);
 }
 
 /**
@@ -94,13 +95,13 @@ const KT = memory.data<f32>([
 // @ts-ignore: decorator
 @inline export function seriesF32x4(u: v128, u2: v128): v128 {
   const u4 = f32x4.mul(u2, u2);
-  const a = f32x4.add(f32x4.mul(v128.load(KT, 96), u), v128.load(KT, 112));
-  const b = f32x4.add(f32x4.mul(v128.load(KT, 64), u), v128.load(KT, 80));
-  const c = f32x4.add(f32x4.mul(v128.load(KT, 32), u), v128.load(KT, 48));
-  const d = f32x4.add(f32x4.mul(v128.load(KT, 0), u), v128.load(KT, 16));
-  const lo = f32x4.add(f32x4.mul(b, u2), a);
-  const hi = f32x4.add(f32x4.mul(d, u2), c);
-  return f32x4.add(lo, f32x4.mul(hi, u4));
+  const a = maddF32x4(v128.load(KT, 96), u, v128.load(KT, 112));
+  const b = maddF32x4(v128.load(KT, 64), u, v128.load(KT, 80));
+  const c = maddF32x4(v128.load(KT, 32), u, v128.load(KT, 48));
+  const d = maddF32x4(v128.load(KT, 0), u, v128.load(KT, 16));
+  const lo = maddF32x4(b, u2, a);
+  const hi = maddF32x4(d, u2, c);
+  return maddF32x4(hi, u4, lo);
 }
 
 /**
@@ -135,16 +136,16 @@ const KT = memory.data<f32>([
 // @ts-ignore: decorator
 @inline export function seriesF64x2(u: v128, u2: v128): v128 {
   const u4 = f64x2.mul(u2, u2);
-  const a = f64x2.add(f64x2.mul(f64x2.splat(C3), u), f64x2.splat(C2));
-  const b = f64x2.add(f64x2.mul(f64x2.splat(C5), u), f64x2.splat(C4));
-  const c = f64x2.add(f64x2.mul(f64x2.splat(C7), u), f64x2.splat(C6));
-  const d = f64x2.add(f64x2.mul(f64x2.splat(C9), u), f64x2.splat(C8));
-  const e = f64x2.add(f64x2.mul(f64x2.splat(C11), u), f64x2.splat(C10));
-  const f = f64x2.add(f64x2.mul(f64x2.splat(C13), u), f64x2.splat(C12));
-  const g = f64x2.add(f64x2.mul(f64x2.splat(C15), u), f64x2.splat(C14));
-  const lo = f64x2.add(f64x2.add(f64x2.mul(b, u2), a), f64x2.mul(f64x2.add(f64x2.mul(d, u2), c), u4));
-  const hi = f64x2.add(f64x2.add(f64x2.mul(f, u2), e), f64x2.mul(g, u4));
-  return f64x2.add(lo, f64x2.mul(hi, f64x2.mul(u4, u4)));
+  const a = maddF64x2(f64x2.splat(C3), u, f64x2.splat(C2));
+  const b = maddF64x2(f64x2.splat(C5), u, f64x2.splat(C4));
+  const c = maddF64x2(f64x2.splat(C7), u, f64x2.splat(C6));
+  const d = maddF64x2(f64x2.splat(C9), u, f64x2.splat(C8));
+  const e = maddF64x2(f64x2.splat(C11), u, f64x2.splat(C10));
+  const f = maddF64x2(f64x2.splat(C13), u, f64x2.splat(C12));
+  const g = maddF64x2(f64x2.splat(C15), u, f64x2.splat(C14));
+  const lo = maddF64x2(maddF64x2(d, u2, c), u4, maddF64x2(b, u2, a));
+  const hi = maddF64x2(g, u4, maddF64x2(f, u2, e));
+  return maddF64x2(hi, f64x2.mul(u4, u4), lo);
 }
 
 // @ts-ignore: decorator

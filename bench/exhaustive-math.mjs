@@ -5,12 +5,23 @@
 // (default 2·10^7 inputs: random bit patterns and dense ranges) against the double-double
 // reference. Not part of CI (several minutes on the project machine):
 //
-//   node bench/exhaustive-math.mjs [expf4|expf4Neg|logf4|exp2d|log2d ...] [--n=SAMPLES]
+//   node bench/exhaustive-math.mjs [expf4|expf4Neg|logf4|exp2d|log2d ...] [--n=SAMPLES] [--relaxed]
+//
+// --relaxed sweeps the relaxed-SIMD build instead (`--enable relaxed-simd`: fused multiply-adds,
+// assembly/math/fma.ts); on Node 20 it turns on V8's --experimental-wasm-relaxed-simd itself.
+// Its figures hold for the machine it runs on (relaxed_madd is fused only where the CPU has FMA).
+import { setFlagsFromString } from 'node:v8';
 import { compileEntry, instantiate } from '../test/helpers/asbuild.mjs';
 import { ulpErrF32, ulpErrF64 } from '../test/helpers/ulp.mjs';
 
 const CHUNK = 1 << 20;
-const mod = instantiate(await compileEntry('assembly/test/math-entry.ts', { simd: true }), 256);
+const relaxed = process.argv.includes('--relaxed');
+if (relaxed) setFlagsFromString('--experimental-wasm-relaxed-simd');
+const mod = instantiate(
+  await compileEntry('assembly/test/math-entry.ts', { simd: true, extraArgs: relaxed ? ['--enable', 'relaxed-simd'] : [] }),
+  256,
+);
+console.log(`build: ${relaxed ? 'relaxed SIMD (fused multiply-add)' : 'SIMD'}`);
 const base = (mod.exports.heapBase() + 63) & ~63;
 const src = base;
 const dstV = src + CHUNK * 4;

@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 // The `klwasm` command. The CLI is compiled with the library (npm run build) into dist/esm/cli.
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+
+// The wasm-relaxed-simd backend (fused multiply-adds) needs WebAssembly relaxed SIMD, on by default
+// from Node 22; Node 20 has the complete implementation behind this V8 flag. The CLI is an
+// application, so it turns the flag on for itself (the library never sets V8 flags).
+if (Number(process.versions.node.split('.')[0]) < 22) setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 let cli;

@@ -9,9 +9,10 @@ import type { BackendChoice, BackendName } from './types.js';
 /** Options for `init` / `initSync`. */
 export interface InitOptions {
   /**
-   * Which backend to use. `'auto'` (default) picks the best available: wasm-simd (if the engine
-   * validates the SIMD binary), then wasm-scalar, then js. Naming a backend forces it, and fails
-   * with an error if it cannot load.
+   * Which backend to use. `'auto'` (default) picks the best available: wasm-relaxed-simd (if the
+   * engine validates the relaxed-SIMD binary: Chrome/Edge ≥ 114, Node ≥ 22; Node 20 with
+   * `--experimental-wasm-relaxed-simd`), then wasm-simd (if it validates the SIMD binary), then
+   * wasm-scalar, then js. Naming a backend forces it, and fails with an error if it cannot load.
    */
   backend?: BackendChoice;
   /** Cap on the WASM memory in MiB (default 64). Inputs of any size are streamed within it. */
@@ -19,13 +20,13 @@ export interface InitOptions {
   /** Size of the scratch window inputs are streamed through, in KiB (default 8192, at most a quarter of the cap by default). */
   windowKiB?: number;
   /**
-   * Async `init` only: a URL of the folder holding `klwasm.simd.wasm` / `klwasm.scalar.wasm`
+   * Async `init` only: a URL of the folder holding `klwasm.relaxed.wasm` / `klwasm.simd.wasm` / `klwasm.scalar.wasm`
    * (the `klwasm/wasm/*` files) to compile with streaming compilation instead of the inlined bytes.
    */
   wasmBaseUrl?: string | URL;
 }
 
-const BACKENDS: readonly BackendChoice[] = ['auto', 'wasm-simd', 'wasm-scalar', 'js'];
+const BACKENDS: readonly BackendChoice[] = ['auto', 'wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar', 'js'];
 
 let active: Kernels | null = null;
 let pending: Promise<unknown> = Promise.resolve();
@@ -61,13 +62,14 @@ function checkOptions(fn: string, opts: InitOptions | undefined): Resolved {
 function candidates(choice: BackendChoice): BackendName[] {
   if (choice !== 'auto') return [choice];
   const list: BackendName[] = [];
+  if (canRun('relaxed')) list.push('wasm-relaxed-simd');
   if (canRun('simd')) list.push('wasm-simd');
   if (canRun('scalar')) list.push('wasm-scalar');
   list.push('js');
   return list;
 }
 
-const flavorOf = (name: BackendName): WasmFlavor => (name === 'wasm-simd' ? 'simd' : 'scalar');
+const flavorOf = (name: BackendName): WasmFlavor => (name === 'wasm-relaxed-simd' ? 'relaxed' : name === 'wasm-simd' ? 'simd' : 'scalar');
 
 function loadSync(name: BackendName, r: Resolved): Kernels {
   if (name === 'js') return jsKernels;
@@ -93,9 +95,11 @@ async function loadAsync(name: BackendName, r: Resolved): Promise<Kernels> {
 
 function unsupported(name: BackendName): Error {
   return new Error(
-    name === 'wasm-simd'
-      ? `klwasm: this JavaScript engine cannot run the '${name}' backend (no WebAssembly SIMD: e.g. Safari < 16.4). Use init({ backend: 'auto' }) to fall back to 'wasm-scalar'.`
-      : `klwasm: this JavaScript engine cannot run WebAssembly ('${name}'). Use init({ backend: 'js' }).`,
+    name === 'wasm-relaxed-simd'
+      ? `klwasm: this JavaScript engine cannot run the '${name}' backend (no WebAssembly relaxed SIMD: it needs Chrome/Edge ≥ 114 or Node ≥ 22; Node 20 needs --experimental-wasm-relaxed-simd). Use init({ backend: 'auto' }) to fall back to 'wasm-simd'.`
+      : name === 'wasm-simd'
+        ? `klwasm: this JavaScript engine cannot run the '${name}' backend (no WebAssembly SIMD: e.g. Safari < 16.4). Use init({ backend: 'auto' }) to fall back to 'wasm-scalar'.`
+        : `klwasm: this JavaScript engine cannot run WebAssembly ('${name}'). Use init({ backend: 'js' }).`,
   );
 }
 
@@ -134,7 +138,7 @@ export function initSync(opts?: InitOptions): BackendName {
  * @example
  * ```ts
  * import { init, softmax } from 'klwasm';
- * await init();                       // 'wasm-simd' where supported
+ * await init();                       // 'wasm-relaxed-simd' or 'wasm-simd' where supported
  * softmax([[1, 2, 3]], -1).toArray();
  * ```
  */

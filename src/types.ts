@@ -8,7 +8,7 @@ export type FloatArray = Float32Array | Float64Array;
 export type Reduction = 'none' | 'mean' | 'sum' | 'batchmean';
 
 /** A concrete compute backend. */
-export type BackendName = 'wasm-simd' | 'wasm-scalar' | 'js';
+export type BackendName = 'wasm-relaxed-simd' | 'wasm-simd' | 'wasm-scalar' | 'js';
 
 /** What `init({ backend })` accepts: a concrete backend, or `'auto'` (best available). */
 export type BackendChoice = 'auto' | BackendName;

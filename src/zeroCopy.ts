@@ -80,7 +80,7 @@ export function allocTensor(shape: readonly number[], dtype: Dtype = 'float32'):
   kernels(); // initialise on first use, like the ops
   const mem = activeWasmMemory();
   if (mem === null) {
-    throw new Error("allocTensor: the active backend is 'js', which has no WASM memory. Call init() (or init({ backend: 'wasm-simd' | 'wasm-scalar' })) first.");
+    throw new Error("allocTensor: the active backend is 'js', which has no WASM memory. Call init() (or init({ backend: 'wasm-relaxed-simd' | 'wasm-simd' | 'wasm-scalar' })) first.");
   }
   const bytes = numelOf(shape) * (dtype === 'float64' ? 8 : 4);
   const ptr = mem.alloc(bytes);

@@ -58,7 +58,7 @@ describe('klwasm bench', () => {
     expect(r.stdout).toContain(`results written to ${out}`);
     const json = JSON.parse(readFileSync(out, 'utf8')) as { cells: { engine: string; workload: string; melemPerS: number }[] };
     const engines = new Set(json.cells.map((c) => c.engine));
-    for (const e of ['naive-js', 'klwasm wasm-simd', 'klwasm wasm-scalar', 'klwasm js']) expect(engines.has(e)).toBe(true);
+    for (const e of ['naive-js', 'klwasm wasm-relaxed-simd', 'klwasm wasm-simd', 'klwasm wasm-scalar', 'klwasm js']) expect(engines.has(e)).toBe(true);
     expect(new Set(json.cells.map((c) => c.workload))).toEqual(new Set(['W1', 'W2', 'W3', 'W4']));
     for (const c of json.cells) expect(c.melemPerS).toBeGreaterThan(0);
   }, 120_000);

@@ -304,7 +304,7 @@ describe('backends', () => {
   /** Nested JSON arrays printed by the CLI, flattened. */
   const values = (out: string): number[] => (JSON.parse(out) as unknown[]).flat(Infinity as 1) as number[];
 
-  it.each(['js', 'auto', 'wasm-simd', 'wasm-scalar'])('--backend %s computes the same values (float32 tolerance)', (b) => {
+  it.each(['js', 'auto', 'wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar'])('--backend %s computes the same values (float32 tolerance)', (b) => {
     const r = klwasm(['softmax', 'x.npy', '--backend', b], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const want = values(ok('softmax', 'x.npy', '--backend', 'js'));
@@ -350,7 +350,7 @@ describe('errors and exit codes', () => {
     expect(fails(2, 'kl', 'a23.npy', 'a23.npy', '--logits', '--temperature', '0')).toContain('--temperature must be > 0, got 0.');
     expect(fails(2, 'kl', 'a23.npy', 'a23.npy', '--temperature', '2')).toContain('--temperature only applies with --logits');
     expect(fails(2, 'kl', 'a23.npy', 'a23.npy', '--logits', '--log-target')).toContain('--log-target only applies without --logits');
-    expect(fails(2, 'softmax', 'a23.npy', '--backend', 'gpu')).toContain("option '--backend' must be one of auto, wasm-simd, wasm-scalar, js; got 'gpu'.");
+    expect(fails(2, 'softmax', 'a23.npy', '--backend', 'gpu')).toContain("option '--backend' must be one of auto, wasm-relaxed-simd, wasm-simd, wasm-scalar, js; got 'gpu'.");
     err = fails(2, 'softmax', 'a23.npy', '-o', 'out.txt');
     expect(err).toContain("out.txt: cannot tell the output format from the extension '.txt'; use a .npy or .json file.");
     expect(existsSync(join(dir, 'out.txt'))).toBe(false);

@@ -7,6 +7,7 @@ import { expect, it } from 'vitest';
 import { runHugeRow } from '../scripts/huge-row.mjs';
 
 it.each([
+  ['wasm-relaxed-simd', 24],
   ['wasm-simd', 24],
   ['wasm-scalar', 22],
 ] as const)('[1, 2^k] row on %s (k = %i) stays within 64 MiB and matches the exact answers', (backend, log2) => {

@@ -8,7 +8,7 @@ import type { KernelExports } from '../src/backend/wasm/exports.js';
 import type { WasmKernels } from '../src/backend/wasm/wasmKernels.js';
 import { kernels } from '../src/runtime.js';
 
-describe.each(['wasm-simd', 'wasm-scalar'] as const)('max kernels on %s', (name) => {
+describe.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar'] as const)('max kernels on %s', (name) => {
   it.each(['float32', 'float64'] as const)('%s: rows and columns, NaN-propagating', (dtype) => {
     initSync({ backend: name });
     const wk = kernels() as WasmKernels;

@@ -27,7 +27,7 @@ afterAll(() => {
   initSync({ backend: 'auto' });
 });
 
-describe.each(['wasm-simd', 'wasm-scalar'] as const)('zero-copy and memory on %s', (name) => {
+describe.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar'] as const)('zero-copy and memory on %s', (name) => {
   beforeAll(() => {
     initSync({ backend: name, maxMemoryMiB: 16, windowKiB: 1024 });
   });

@@ -17,6 +17,8 @@ const packed = inject('packed');
 const installed = join(packed.project, 'node_modules/klwasm');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const cases = goldenSubset(2);
+/** Node 20 runs the relaxed-SIMD binary behind a V8 flag (on by default from Node 22). */
+const NODE_FLAGS = Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
 
 /** Runs a command, returning stdout; throws with stdout and stderr on a non-zero exit. */
 function run(cmd: string, args: string[], cwd = packed.project): string {
@@ -38,7 +40,7 @@ describe('npm pack tarball', () => {
     for (const f of [
       'package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'bin/klwasm.mjs',
       'dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json',
-      'dist/wasm/klwasm.simd.wasm', 'dist/wasm/klwasm.scalar.wasm', 'dist/esm/cli/main.js',
+      'dist/wasm/klwasm.relaxed.wasm', 'dist/wasm/klwasm.simd.wasm', 'dist/wasm/klwasm.scalar.wasm', 'dist/esm/cli/main.js',
     ]) {
       expect(files, f).toContain(f);
     }
@@ -69,6 +71,7 @@ describe('npm pack tarball', () => {
       import: { types: './dist/esm/index.d.ts', default: './dist/esm/index.js' },
       require: { types: './dist/cjs/index.d.ts', default: './dist/cjs/index.js' },
     });
+    expect(p.exports['./wasm/klwasm.relaxed.wasm']).toBe('./dist/wasm/klwasm.relaxed.wasm');
     expect(p.exports['./wasm/klwasm.simd.wasm']).toBe('./dist/wasm/klwasm.simd.wasm');
     expect(p.exports['./wasm/klwasm.scalar.wasm']).toBe('./dist/wasm/klwasm.scalar.wasm');
     expect(p.dependencies).toEqual({ '@assemblyscript/loader': expect.any(String) });
@@ -81,7 +84,7 @@ describe('npm pack tarball', () => {
   it('@arethetypeswrong/cli finds no problems (node10, node16 CJS and ESM, bundler)', () => {
     // The .wasm subpaths are binary assets (for import.meta.resolve / require.resolve / a bundler's
     // asset handling), not modules TypeScript can type, so they are not type entry points.
-    const out = run(join(BIN, 'attw'), [packed.tarball, '--format', 'json', '--exclude-entrypoints', './wasm/klwasm.simd.wasm', './wasm/klwasm.scalar.wasm'], ROOT);
+    const out = run(join(BIN, 'attw'), [packed.tarball, '--format', 'json', '--exclude-entrypoints', './wasm/klwasm.relaxed.wasm', './wasm/klwasm.simd.wasm', './wasm/klwasm.scalar.wasm'], ROOT);
     const report = JSON.parse(out) as { analysis: { problems: unknown[]; entrypoints: Record<string, unknown> } };
     expect(report.analysis.problems).toEqual([]);
     expect(Object.keys(report.analysis.entrypoints)).toEqual(['.', './package.json']);
@@ -102,15 +105,15 @@ import { fileURLToPath } from 'node:url';
 import { runCases } from './golden-runner.mjs';
 const cases = JSON.parse(readFileSync('cases.json', 'utf8'));
 const runs = [];
-for (const backend of ['wasm-simd', 'wasm-scalar', 'js']) runs.push(await runCases(klwasm, cases, { backend }));
-const wasm = ['simd', 'scalar'].map((f) => WebAssembly.validate(readFileSync(fileURLToPath(import.meta.resolve('klwasm/wasm/klwasm.' + f + '.wasm')))));
+for (const backend of ['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar', 'js']) runs.push(await runCases(klwasm, cases, { backend }));
+const wasm = ['relaxed', 'simd', 'scalar'].map((f) => WebAssembly.validate(readFileSync(fileURLToPath(import.meta.resolve('klwasm/wasm/klwasm.' + f + '.wasm')))));
 console.log(JSON.stringify({ entry: import.meta.resolve('klwasm'), wasm, runs }));
 `,
     );
-    const out = JSON.parse(run('node', ['check.mjs'])) as { entry: string; wasm: boolean[]; runs: RunOutput[] };
+    const out = JSON.parse(run('node', [...NODE_FLAGS, 'check.mjs'])) as { entry: string; wasm: boolean[]; runs: RunOutput[] };
     expect(out.entry).toMatch(/\/node_modules\/klwasm\/dist\/esm\/index\.js$/);
-    expect(out.wasm).toEqual([true, true]);
-    expect(out.runs.map((r) => r.backend)).toEqual(['wasm-simd', 'wasm-scalar', 'js']);
+    expect(out.wasm).toEqual([true, true, true]);
+    expect(out.runs.map((r) => r.backend)).toEqual(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar', 'js']);
     for (const r of out.runs) gradeAll(cases, r, `import, ${r.backend}`);
   });
 
@@ -123,20 +126,20 @@ const cases = JSON.parse(readFileSync('cases.json', 'utf8'));
 (async () => {
   const { runCases } = await import('./golden-runner.mjs');
   const runs = [];
-  for (const backend of ['wasm-simd', 'wasm-scalar', 'js']) runs.push(await runCases(klwasm, cases, { backend }));
-  const wasm = ['simd', 'scalar'].map((f) => WebAssembly.validate(readFileSync(require.resolve('klwasm/wasm/klwasm.' + f + '.wasm'))));
+  for (const backend of ['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar', 'js']) runs.push(await runCases(klwasm, cases, { backend }));
+  const wasm = ['relaxed', 'simd', 'scalar'].map((f) => WebAssembly.validate(readFileSync(require.resolve('klwasm/wasm/klwasm.' + f + '.wasm'))));
   // initSync works in CommonJS too (no top-level await needed).
   const sync = klwasm.initSync({ backend: 'wasm-scalar' });
   console.log(JSON.stringify({ entry: require.resolve('klwasm'), version: require('klwasm/package.json').version, wasm, sync, runs }));
 })();
 `,
     );
-    const out = JSON.parse(run('node', ['check.cjs'])) as { entry: string; version: string; wasm: boolean[]; sync: string; runs: RunOutput[] };
+    const out = JSON.parse(run('node', [...NODE_FLAGS, 'check.cjs'])) as { entry: string; version: string; wasm: boolean[]; sync: string; runs: RunOutput[] };
     expect(out.entry).toMatch(/\/node_modules\/klwasm\/dist\/cjs\/index\.js$/);
     expect(out.version).toBe(pkg.version);
-    expect(out.wasm).toEqual([true, true]);
+    expect(out.wasm).toEqual([true, true, true]);
     expect(out.sync).toBe('wasm-scalar');
-    expect(out.runs.map((r) => r.backend)).toEqual(['wasm-simd', 'wasm-scalar', 'js']);
+    expect(out.runs.map((r) => r.backend)).toEqual(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar', 'js']);
     for (const r of out.runs) gradeAll(cases, r, `require, ${r.backend}`);
   });
 

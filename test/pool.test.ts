@@ -18,7 +18,7 @@ function logits(n: number, shared = true): Float32Array {
 
 kl.setWarningHandler(null);
 
-describe.each(['wasm-simd', 'wasm-scalar', 'js'] as const)('pool on %s', (backend) => {
+describe.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar', 'js'] as const)('pool on %s', (backend) => {
   let pool: kl.KlwasmPool;
   beforeAll(async () => {
     kl.initSync({ backend });

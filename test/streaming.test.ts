@@ -35,7 +35,7 @@ function randn(rand: () => number, n: number, scale: number, dtype: 'float32' | 
 }
 
 /** Runs `op` on the backend with a tiny window, a default window, and on js; compares all three. */
-function compare(backendName: 'wasm-simd' | 'wasm-scalar', op: Op, rtol: number, atol: number, windowKiB = 4): void {
+function compare(backendName: 'wasm-relaxed-simd' | 'wasm-simd' | 'wasm-scalar', op: Op, rtol: number, atol: number, windowKiB = 4): void {
   initSync({ backend: backendName, windowKiB, maxMemoryMiB: 1 });
   const small = op();
   initSync({ backend: backendName });
@@ -67,7 +67,7 @@ function reportNumbers(r: ReturnType<typeof diagnose>): Tensor {
   return new Tensor(Float64Array.from(nums));
 }
 
-describe.each(['wasm-simd', 'wasm-scalar'] as const)('streaming through a 4 KiB window on %s', (name) => {
+describe.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar'] as const)('streaming through a 4 KiB window on %s', (name) => {
   const rand = seeded(99);
   // 4 KiB = 1024 float32: [6, 40] fits in blocks; [2, 300, 7] needs column tiles; [3, 5000] and
   // [1, 3000, 3] need the online chunked path; float64 halves every threshold.

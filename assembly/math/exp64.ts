@@ -28,6 +28,8 @@
  * SIMD and scalar twin agree bit for bit (NaN payloads aside).
  */
 
+import { maddF64, maddF64x2 } from './fma';
+
 const EXP64_K = memory.data<i64>([
   0x3ff71547652b82fe, 0x3ff71547652b82fe, //   0 log2 e
   0x43380000000003ff, 0x43380000000003ff, //  16 magic 1.5·2^52 + 1023
@@ -75,19 +77,19 @@ const EXP64_K = memory.data<i64>([
   // ns/elem, exp2d 3.75 → 3.07), same accuracy.
   const t2 = f64x2.mul(t, t);
   const t4 = f64x2.mul(t2, t2);
-  const p23 = f64x2.add(f64x2.mul(k(80), t), k(64));
-  const p45 = f64x2.add(f64x2.mul(k(112), t), k(96));
-  const p67 = f64x2.add(f64x2.mul(k(144), t), k(128));
-  const p89 = f64x2.add(f64x2.mul(k(176), t), k(160));
-  const p1011 = f64x2.add(f64x2.mul(k(208), t), k(192));
-  const p25 = f64x2.add(f64x2.mul(p45, t2), p23);
-  const p69 = f64x2.add(f64x2.mul(p89, t2), p67);
-  const p611 = f64x2.add(f64x2.mul(p1011, t4), p69);
-  const q = f64x2.add(f64x2.mul(p611, t4), p25);
+  const p23 = maddF64x2(k(80), t, k(64));
+  const p45 = maddF64x2(k(112), t, k(96));
+  const p67 = maddF64x2(k(144), t, k(128));
+  const p89 = maddF64x2(k(176), t, k(160));
+  const p1011 = maddF64x2(k(208), t, k(192));
+  const p25 = maddF64x2(p45, t2, p23);
+  const p69 = maddF64x2(p89, t2, p67);
+  const p611 = maddF64x2(p1011, t4, p69);
+  const q = maddF64x2(p611, t4, p25);
   const one = k(224);
   const hi = f64x2.add(one, t);
   const lo = f64x2.add(f64x2.sub(one, hi), t);
-  const u = f64x2.add(f64x2.mul(t2, q), f64x2.mul(dt, hi));
+  const u = maddF64x2(t2, q, f64x2.mul(dt, hi));
   return f64x2.add(hi, f64x2.add(lo, u));
 }
 
@@ -99,13 +101,13 @@ const EXP64_K = memory.data<i64>([
   const dt = (th - t) - tl;
   const t2 = t * t;
   const t4 = t2 * t2;
-  const p25 = (c(112) * t + c(96)) * t2 + (c(80) * t + c(64));
-  const p69 = (c(176) * t + c(160)) * t2 + (c(144) * t + c(128));
-  const q = ((c(208) * t + c(192)) * t4 + p69) * t4 + p25;
+  const p25 = maddF64(maddF64(c(112), t, c(96)), t2, maddF64(c(80), t, c(64)));
+  const p69 = maddF64(maddF64(c(176), t, c(160)), t2, maddF64(c(144), t, c(128)));
+  const q = maddF64(maddF64(maddF64(c(208), t, c(192)), t4, p69), t4, p25);
   const one = c(224);
   const hi = one + t;
   const lo = (one - hi) + t;
-  const u = t2 * q + dt * hi;
+  const u = maddF64(t2, q, dt * hi);
   return hi + (lo + u);
 }
 
@@ -117,7 +119,7 @@ const EXP64_K = memory.data<i64>([
 @inline export function exp2d(x: v128): v128 {
   const neg = f64x2.lt(x, f64x2.splat(0));
   x = f64x2.pmax(f64x2.pmin(x, k(256)), k(240)); // NaN stays NaN
-  const v = f64x2.add(f64x2.mul(x, k(0)), k(16));
+  const v = maddF64x2(x, k(0), k(16));
   const n = f64x2.sub(v, k(16));
   const s = i64x2.add(i64x2.shl(v, 52), v128.bitselect(k(288), k(304), neg));
   const scale = v128.bitselect(k(320), k(336), neg);
@@ -130,7 +132,7 @@ const EXP64_K = memory.data<i64>([
   const neg = x < 0;
   x = select<f64>(c(256), x, c(256) < x);
   x = select<f64>(c(240), x, x < c(240));
-  const v = x * c(0) + c(16);
+  const v = maddF64(x, c(0), c(16));
   const n = v - c(16);
   const s = reinterpret<f64>(
     (reinterpret<i64>(v) << 52) + select<i64>(0x0360000000000000, 0xfff0000000000000, neg),

@@ -41,6 +41,8 @@
  * which x86 executes slowly: a vector of such lanes measured ≈ 2.7× slower.
  */
 
+import { maddF32, maddF32x4 } from './fma';
+
 // ---- constants -------------------------------------------------------------------------------
 // Vector constants are loaded from this static table instead of being written as v128.const:
 // V8 (Node 20) re-materialises every v128.const at each use (≈3 instructions), whereas a load
@@ -131,10 +133,10 @@ const EXPF_K = memory.data<i32>([
 @inline function poly4(t: v128): v128 {
   const t2 = f32x4.mul(t, t);
   const t4 = f32x4.mul(t2, t2);
-  const q23 = f32x4.add(f32x4.mul(k(K_C3), t), k(K_C2));
-  const q45 = f32x4.add(f32x4.mul(k(K_C5), t), k(K_C4));
-  const q = f32x4.add(f32x4.add(f32x4.mul(q45, t2), q23), f32x4.mul(k(K_C6), t4));
-  const u = f32x4.add(f32x4.mul(t2, q), t);
+  const q23 = maddF32x4(k(K_C3), t, k(K_C2));
+  const q45 = maddF32x4(k(K_C5), t, k(K_C4));
+  const q = maddF32x4(k(K_C6), t4, maddF32x4(q45, t2, q23));
+  const u = maddF32x4(t2, q, t);
   return f32x4.add(k(K_ONE), u);
 }
 
@@ -142,8 +144,8 @@ const EXPF_K = memory.data<i32>([
 @inline function poly1(t: f32): f32 {
   const t2 = t * t;
   const t4 = t2 * t2;
-  const q = ((kf(K_C5) * t + kf(K_C4)) * t2 + (kf(K_C3) * t + kf(K_C2))) + kf(K_C6) * t4;
-  const u = t2 * q + t;
+  const q = maddF32(kf(K_C6), t4, maddF32(maddF32(kf(K_C5), t, kf(K_C4)), t2, maddF32(kf(K_C3), t, kf(K_C2))));
+  const u = maddF32(t2, q, t);
   return kf(K_ONE) + u;
 }
 
@@ -179,7 +181,7 @@ const EXPF_K = memory.data<i32>([
   // (−inf, masked logits) give exactly +0 without touching subnormal arithmetic, which costs
   // 2–4× on x86 (measured: 1/16 −inf lanes made a clamp at −104 2× slower).
   x = f32x4.pmax(x, k(K_X_LO));
-  const v = f32x4.add(f32x4.mul(x, k(K_LOG2E)), k(K_MAGIC_NEG));
+  const v = maddF32x4(x, k(K_LOG2E), k(K_MAGIC_NEG));
   const s = i32x4.shl(v, 23); // 2^(n+24): normal for n ∈ [−150, 103], +0 for n = −151
   const n = f32x4.sub(v, k(K_MAGIC_NEG));
   const p = poly4(reduce4(x, n));
@@ -190,7 +192,7 @@ const EXPF_K = memory.data<i32>([
 // @ts-ignore: decorator
 @inline export function expf1Neg(x: f32): f32 {
   x = select<f32>(kf(K_X_LO), x, x < kf(K_X_LO));
-  const v = x * kf(K_LOG2E) + kf(K_MAGIC_NEG);
+  const v = maddF32(x, kf(K_LOG2E), kf(K_MAGIC_NEG));
   const s = reinterpret<f32>(reinterpret<i32>(v) << 23);
   const n = v - kf(K_MAGIC_NEG);
   const p = poly1(reduce1(x, n));
@@ -216,7 +218,7 @@ const EXPF_K = memory.data<i32>([
   const neg = f32x4.lt(x, f32x4.splat(0));
   // pmin/pmax(x, c) return x when x is NaN, so NaN propagates.
   x = f32x4.pmax(f32x4.pmin(x, k(K_X_HI)), k(K_X_LO)); // see expf4Neg for the −104.6 clamp
-  const v = f32x4.add(f32x4.mul(x, k(K_LOG2E)), k(K_MAGIC));
+  const v = maddF32x4(x, k(K_LOG2E), k(K_MAGIC));
   const s = i32x4.add(i32x4.shl(v, 23), v128.bitselect(k(K_EXP_P24), k(K_EXP_M1), neg));
   const n = f32x4.sub(v, k(K_MAGIC));
   const p = poly4(reduce4(x, n));
@@ -229,7 +231,7 @@ const EXPF_K = memory.data<i32>([
   const neg = x < 0;
   x = select<f32>(kf(K_X_HI), x, kf(K_X_HI) < x);
   x = select<f32>(kf(K_X_LO), x, x < kf(K_X_LO));
-  const v = x * kf(K_LOG2E) + kf(K_MAGIC);
+  const v = maddF32(x, kf(K_LOG2E), kf(K_MAGIC));
   const s = reinterpret<f32>((reinterpret<i32>(v) << 23) + select<i32>(EXP_P24, EXP_M1, neg));
   const n = v - kf(K_MAGIC);
   const p = poly1(reduce1(x, n));

@@ -18,6 +18,8 @@
  * agree bit for bit, NaN payloads included.
  */
 
+import { maddF64, maddF64x2 } from './fma';
+
 const LOG64_K = memory.data<i64>([
   0x3fe6a09e667f3bcd, 0x3fe6a09e667f3bcd, //   0 √½
   0x000fffffffffffff, 0x000fffffffffffff, //  16 mantissa mask
@@ -67,12 +69,12 @@ const LOG64_K = memory.data<i64>([
   // R(z) = z·(A1 + A2 z + … + A7 z⁶) by Estrin's scheme (shorter dependency chain).
   const z2 = f64x2.mul(z, z);
   const z4 = f64x2.mul(z2, z2);
-  const p12 = f64x2.add(f64x2.mul(k(48), z), k(32));
-  const p34 = f64x2.add(f64x2.mul(k(80), z), k(64));
-  const p56 = f64x2.add(f64x2.mul(k(112), z), k(96));
-  const p57 = f64x2.add(f64x2.mul(k(128), z2), p56);
-  const p14 = f64x2.add(f64x2.mul(p34, z2), p12);
-  const r = f64x2.mul(z, f64x2.add(f64x2.mul(p57, z4), p14));
+  const p12 = maddF64x2(k(48), z, k(32));
+  const p34 = maddF64x2(k(80), z, k(64));
+  const p56 = maddF64x2(k(112), z, k(96));
+  const p57 = maddF64x2(k(128), z2, p56);
+  const p14 = maddF64x2(p34, z2, p12);
+  const r = f64x2.mul(z, maddF64x2(p57, z4, p14));
   const hfsq = f64x2.mul(f64x2.mul(k(192), f), f);
   const bias = k(208);
   const kf = f64x2.sub(i64x2.add(kk, bias), bias); // exact i64 → f64 for |k| < 2^51
@@ -91,9 +93,9 @@ const LOG64_K = memory.data<i64>([
   const z = s * s;
   const z2 = z * z;
   const z4 = z2 * z2;
-  const p57 = c(128) * z2 + (c(112) * z + c(96));
-  const p14 = (c(80) * z + c(64)) * z2 + (c(48) * z + c(32));
-  const r = z * (p57 * z4 + p14);
+  const p57 = maddF64(c(128), z2, maddF64(c(112), z, c(96)));
+  const p14 = maddF64(maddF64(c(80), z, c(64)), z2, maddF64(c(48), z, c(32)));
+  const r = z * maddF64(p57, z4, p14);
   const hfsq = (c(192) * f) * f;
   const kf = <f64>kk;
   const cc = s * (hfsq + r) + kf * c(160);

@@ -46,6 +46,8 @@
 
 // Vector constants come from a static table (one load each) rather than v128.const, which
 // V8 re-materialises per use; see the note in expf.ts.
+import { maddF32, maddF32x4 } from './fma';
+
 const LOGF_K = memory.data<i32>([
   0x3f3504f3, 0x3f3504f3, 0x3f3504f3, 0x3f3504f3, //   0 √½ (bits)
   0x007fffff, 0x007fffff, 0x007fffff, 0x007fffff, //  16 MANT_MASK
@@ -115,8 +117,8 @@ const LOGF_K = memory.data<i32>([
   const f = f32x4.sub(m, one);
   const s = f32x4.div(f, f32x4.add(m, one));
   const z = f32x4.mul(s, s);
-  let r = f32x4.add(f32x4.mul(z, k(K_A3)), k(K_A2));
-  r = f32x4.add(f32x4.mul(z, r), k(K_A1));
+  let r = maddF32x4(z, k(K_A3), k(K_A2));
+  r = maddF32x4(z, r, k(K_A1));
   r = f32x4.mul(z, r);
   const hfsq = f32x4.mul(f32x4.mul(k(K_HALF), f), f);
   const kf = f32x4.convert_i32x4_s(kk);
@@ -133,8 +135,8 @@ const LOGF_K = memory.data<i32>([
   const f = m - one;
   const s = f / (m + one);
   const z = s * s;
-  let r = z * kf(K_A3) + kf(K_A2);
-  r = z * r + kf(K_A1);
+  let r = maddF32(z, kf(K_A3), kf(K_A2));
+  r = maddF32(z, r, kf(K_A1));
   r = z * r;
   const hfsq = (kf(K_HALF) * f) * f;
   const kx = <f32>kk;

@@ -1,8 +1,9 @@
 // Test-only entry: batch wrappers over memory for the vectorised math primitives in
 // assembly/math/. Compiled by test/wasm-math.test.ts and bench/math.bench.mjs, with and without
-// `--enable simd`. `<fn>Batch(src, dst, n)` maps the SIMD function over n elements (2-way
-// unrolled, scalar-twin tail) — in the scalar build it runs the scalar twin, exactly what a
-// kernel's non-SIMD path does — and `<twin>Batch` always runs the scalar twin.
+// `--enable simd` (the tests and bench/exhaustive-math.mjs also with `--enable simd,relaxed-simd`).
+// `<fn>Batch(src, dst, n)` maps the SIMD function over n elements (2-way unrolled, scalar-twin
+// tail) — in the scalar build it runs the scalar twin, exactly what a kernel's non-SIMD path does —
+// and `<twin>Batch` always runs the scalar twin.
 import {
   expf4, expf4Neg, expf1, expf1Neg, logf4, logf1, exp2d, exp1d, log2d, log1d,
 } from '../math/index';
@@ -15,6 +16,11 @@ export function heapBase(): usize {
 /** 1 when compiled with SIMD, else 0. */
 export function hasSimd(): i32 {
   return ASC_FEATURE_SIMD ? 1 : 0;
+}
+
+/** 1 when compiled with relaxed SIMD (fused multiply-adds, math/fma.ts), else 0. */
+export function hasRelaxedSimd(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
 }
 
 export function expf4Batch(src: usize, dst: usize, n: i32): void {

@@ -4,8 +4,13 @@
  * The backend is switched with initSync({ backend }) before each peer's samples (untimed).
  */
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 
-export const KLWASM_BACKENDS = ['wasm-simd', 'wasm-scalar', 'js'];
+// WebAssembly relaxed SIMD is on by default from Node 22 (and Chrome 114); Node 20 has the
+// complete implementation behind this V8 flag. Set before any module is compiled.
+if (Number(process.versions.node.split('.')[0]) < 22) setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+export const KLWASM_BACKENDS = ['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar', 'js'];
 
 let kl;
 async function loadKlwasm() {
@@ -26,7 +31,7 @@ function klwasmVersion() {
   }
 }
 
-/** @param {'wasm-simd'|'wasm-scalar'|'js'} backendName */
+/** @param {'wasm-relaxed-simd'|'wasm-simd'|'wasm-scalar'|'js'} backendName */
 export function makeKlwasmPeer(backendName) {
   let api;
   const activate = () => {

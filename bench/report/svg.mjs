@@ -7,6 +7,7 @@ import { fmtNum } from './format.mjs';
 import { cellKey, indexCells, peersFor } from './model.mjs';
 
 export const PEER_COLORS = {
+  'klwasm-wasm-relaxed-simd': '#880e4f',
   'klwasm-wasm-simd': '#c2185b',
   'klwasm-wasm-scalar': '#f06292',
   'klwasm-js': '#ff9800',

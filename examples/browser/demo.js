@@ -3,7 +3,7 @@
 import { backend, init, klDivLogits, softmax } from 'klwasm';
 
 const $ = (id) => document.getElementById(id);
-const BACKENDS = ['wasm-simd', 'wasm-scalar', 'js'];
+const BACKENDS = ['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar', 'js'];
 /** Rows in the timing batch: the current output pair repeated, as a batch of inference results. */
 const BATCH = 64;
 
@@ -231,11 +231,13 @@ async function refresh(fromInputs) {
 async function main() {
   const picked = await init();
   $('engine').textContent =
-    picked === 'wasm-simd'
-      ? 'This browser runs WebAssembly SIMD: init() picked wasm-simd.'
-      : picked === 'wasm-scalar'
-        ? 'No WebAssembly SIMD here: init() fell back to wasm-scalar.'
-        : 'No WebAssembly here (or the page CSP lacks wasm-unsafe-eval): init() fell back to js.';
+    picked === 'wasm-relaxed-simd'
+      ? 'This browser runs WebAssembly relaxed SIMD (fused multiply-add): init() picked wasm-relaxed-simd.'
+      : picked === 'wasm-simd'
+        ? 'This browser runs WebAssembly SIMD without relaxed SIMD: init() picked wasm-simd.'
+        : picked === 'wasm-scalar'
+          ? 'No WebAssembly SIMD here: init() fell back to wasm-scalar.'
+          : 'No WebAssembly here (or the page CSP lacks wasm-unsafe-eval): init() fell back to js.';
   $('engine').dataset.backend = backend();
   $('generate').addEventListener('click', () => refresh(generate));
   $('apply').addEventListener('click', () => refresh(readInputs));

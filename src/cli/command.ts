@@ -60,7 +60,7 @@ export const OUTPUT_OPTION: OptionSpec = {
 
 /** Options every command accepts. */
 export const COMMON_OPTIONS: OptionSpec[] = [
-  { name: 'backend', kind: 'value', valueName: 'B', description: 'compute backend: auto (default), wasm-simd, wasm-scalar or js' },
+  { name: 'backend', kind: 'value', valueName: 'B', description: 'compute backend: auto (default), wasm-relaxed-simd, wasm-simd, wasm-scalar or js' },
   { name: 'no-progress', kind: 'flag', description: 'never draw the progress bar (it only appears on a TTY after ~1 s anyway)' },
   { name: 'verbose', short: 'v', kind: 'flag', description: 'describe the inputs, the backend and the block plan on stderr' },
   { name: 'help', short: 'h', kind: 'flag', description: 'show this help' },

@@ -32,7 +32,7 @@ function processStdout(): TextOut {
   };
 }
 
-const BACKENDS: readonly BackendChoice[] = ['auto', 'wasm-simd', 'wasm-scalar', 'js'];
+const BACKENDS: readonly BackendChoice[] = ['auto', 'wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar', 'js'];
 
 /** True if `--help` / `-h` appears before any `--`. */
 function asksForHelp(argv: readonly string[]): boolean {

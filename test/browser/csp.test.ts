@@ -68,8 +68,8 @@ afterAll(async () => {
 describe('Content-Security-Policy', () => {
   it(`"${POLICIES['/csp/']}" is enough: every backend, golden values, no violation`, async () => {
     await open('/csp/');
-    expect((await tryInit({})).backend).toBe('wasm-simd');
-    for (const backend of ['wasm-simd', 'wasm-scalar', 'js']) {
+    expect((await tryInit({})).backend).toBe('wasm-relaxed-simd');
+    for (const backend of ['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar', 'js']) {
       const out = await runIn(backend);
       expect(out.backend).toBe(backend);
       gradeAll(cases, out, `CSP ${backend}`);
@@ -79,13 +79,14 @@ describe('Content-Security-Policy', () => {
 
   it(`"${POLICIES['/csp-strict/']}": streaming compilation from wasmBaseUrl works too`, async () => {
     await open('/csp-strict/');
-    for (const backend of ['wasm-simd', 'wasm-scalar']) {
+    for (const backend of ['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar']) {
       const got = await tryInit({ backend, wasmBaseUrl: '/wasm/' });
       expect(got.error, `${backend}: ${got.error}`).toBeUndefined();
       expect(got.backend).toBe(backend);
       expect(got.softmax![2]).toBeCloseTo(0.66524094, 6);
     }
     expect(server.requests.filter((r) => r.path.endsWith('.wasm')).map((r) => `${r.path} ${r.status}`)).toEqual([
+      '/wasm/klwasm.relaxed.wasm 200',
       '/wasm/klwasm.simd.wasm 200',
       '/wasm/klwasm.scalar.wasm 200',
     ]);

@@ -73,8 +73,8 @@ afterAll(async () => {
 });
 
 describe('browser demo (examples/browser)', () => {
-  it('starts on wasm-simd with 1000 generated classes; top-k and KL match klwasm in Node', async () => {
-    expect(await page.getAttribute('#engine', 'data-backend')).toBe('wasm-simd');
+  it('starts on wasm-relaxed-simd with 1000 generated classes; top-k and KL match klwasm in Node', async () => {
+    expect(await page.getAttribute('#engine', 'data-backend')).toBe('wasm-relaxed-simd');
     const { x, y, T, k } = await inputs();
     expect(x.length).toBe(1000);
     expect(T).toBe(1);
@@ -86,9 +86,9 @@ describe('browser demo (examples/browser)', () => {
     expect(Math.abs(got.kl - want.kl)).toBeLessThanOrEqual(1e-6 * want.kl);
   });
 
-  it('times wasm-simd, wasm-scalar and js, which agree on the KL', async () => {
+  it('times wasm-relaxed-simd, wasm-simd, wasm-scalar and js, which agree on the KL', async () => {
     const rows = await page.$$eval('#times tbody tr', (trs) => trs.map((tr) => ({ ...(tr as HTMLElement).dataset })));
-    expect(rows.map((r) => r.backend)).toEqual(['wasm-simd', 'wasm-scalar', 'js']);
+    expect(rows.map((r) => r.backend)).toEqual(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar', 'js']);
     const { x, y, T } = await inputs();
     const kl = expected(x, y, T, 1).kl;
     for (const r of rows) {

@@ -1,7 +1,7 @@
 /**
  * Real headless Chromium (Debian's package, driven by playwright-core): the unbundled ESM build
  * (dist/esm, served from a localhost static server with an import map for @assemblyscript/loader)
- * runs a golden PyTorch subset inside the page on wasm-simd, wasm-scalar and js; the values are
+ * runs a golden PyTorch subset inside the page on wasm-relaxed-simd, wasm-simd, wasm-scalar and js; the values are
  * graded here. Also init({ wasmBaseUrl }) streaming compilation from the served dist/wasm/.
  */
 import { fileURLToPath } from 'node:url';
@@ -57,7 +57,7 @@ describe('Chromium, unbundled ESM build', () => {
     expect(cases.some((c) => c.op === 'kl_div_logits' && c.exact)).toBe(true);
   });
 
-  it('an op before any init initialises synchronously on the main thread, on wasm-simd', async () => {
+  it('an op before any init initialises synchronously on the main thread, on wasm-relaxed-simd', async () => {
     // A string, so the test runner does not rewrite the dynamic import; the page's import map resolves it.
     const got = (await page.evaluate(`(async () => {
       const k = await import('klwasm');
@@ -66,16 +66,16 @@ describe('Chromium, unbundled ESM build', () => {
       return { before, after: k.backend(), p };
     })()`)) as { before: null; after: string; p: number[] };
     expect(got.before).toBeNull();
-    expect(got.after).toBe('wasm-simd');
+    expect(got.after).toBe('wasm-relaxed-simd');
     expect(got.p[2]).toBeCloseTo(0.66524094, 6);
   });
 
-  it("init() with 'auto' picks wasm-simd (Chromium has WebAssembly SIMD)", async () => {
+  it("init() with 'auto' picks wasm-relaxed-simd (Chromium ships WebAssembly relaxed SIMD)", async () => {
     const out = await run([], { backend: 'auto' });
-    expect(out.backend).toBe('wasm-simd');
+    expect(out.backend).toBe('wasm-relaxed-simd');
   });
 
-  it.each(['wasm-simd', 'wasm-scalar', 'js'])('golden subset on %s, computed in the page', async (backend) => {
+  it.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar', 'js'])('golden subset on %s, computed in the page', async (backend) => {
     const out = await run(cases, { backend });
     expect(out.backend).toBe(backend);
     gradeAll(cases, out, `chromium ${backend}`);
@@ -85,8 +85,8 @@ describe('Chromium, unbundled ESM build', () => {
     expect(server.requests.filter((r) => r.path.endsWith('.wasm'))).toEqual([]);
   });
 
-  it.each(['wasm-simd', 'wasm-scalar'])('init({ wasmBaseUrl }) compiles %s by streaming from dist/wasm/, one download', async (backend) => {
-    const file = `/dist/wasm/klwasm.${backend === 'wasm-simd' ? 'simd' : 'scalar'}.wasm`;
+  it.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar'])('init({ wasmBaseUrl }) compiles %s by streaming from dist/wasm/, one download', async (backend) => {
+    const file = `/dist/wasm/klwasm.${{ 'wasm-relaxed-simd': 'relaxed', 'wasm-simd': 'simd', 'wasm-scalar': 'scalar' }[backend]}.wasm`;
     const before = await wasmCalls();
     const out = await run(cases, { backend, wasmBaseUrl: '/dist/wasm/' });
     expect(out.backend).toBe(backend);

@@ -1,7 +1,12 @@
-import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from './binaries.generated.js';
+import { RELAXED_WASM_BASE64, SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from './binaries.generated.js';
 
-/** Which kernel binary: built with `--enable simd`, or without. */
-export type WasmFlavor = 'simd' | 'scalar';
+/**
+ * Which kernel binary: built with `--enable simd,relaxed-simd` (fused multiply-adds), with
+ * `--enable simd`, or with neither.
+ */
+export type WasmFlavor = 'relaxed' | 'simd' | 'scalar';
+
+const BASE64: Record<WasmFlavor, string> = { relaxed: RELAXED_WASM_BASE64, simd: SIMD_WASM_BASE64, scalar: SCALAR_WASM_BASE64 };
 
 /** base64 → bytes with `atob` (Node ≥ 16 and every browser), so no Buffer or fs is needed. */
 function decode(b64: string): Uint8Array {
@@ -15,5 +20,5 @@ const cache: Partial<Record<WasmFlavor, Uint8Array>> = {};
 
 /** The embedded kernel binary of a flavour (decoded once). */
 export function wasmBytes(flavor: WasmFlavor): Uint8Array {
-  return (cache[flavor] ??= decode(flavor === 'simd' ? SIMD_WASM_BASE64 : SCALAR_WASM_BASE64));
+  return (cache[flavor] ??= decode(BASE64[flavor]));
 }

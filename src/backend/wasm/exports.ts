@@ -5,6 +5,7 @@
 export interface KernelExports {
   heapBase(): number;
   simdEnabled(): number;
+  relaxedSimdEnabled(): number;
   max_f32(src: number, dst: number, R: number, K: number, W: number): void;
   max_f64(src: number, dst: number, R: number, K: number, W: number): void;
   softmax_f32(src: number, dst: number, R: number, K: number, W: number): void;

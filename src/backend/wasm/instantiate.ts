@@ -25,7 +25,10 @@ export function canRun(flavor: WasmFlavor): boolean {
 
 function checkFlavor(exports: KernelExports, flavor: WasmFlavor): KernelExports {
   const simd = exports.simdEnabled() === 1;
-  if (simd !== (flavor === 'simd')) throw new Error(`klwasm: the ${flavor} binary reports simdEnabled() = ${simd}`);
+  const relaxed = exports.relaxedSimdEnabled() === 1;
+  if (simd !== (flavor !== 'scalar') || relaxed !== (flavor === 'relaxed')) {
+    throw new Error(`klwasm: the ${flavor} binary reports simdEnabled() = ${simd}, relaxedSimdEnabled() = ${relaxed}`);
+  }
   return exports;
 }
 
@@ -44,7 +47,7 @@ export async function instantiateKernels(flavor: WasmFlavor, memory: WebAssembly
   return checkFlavor(result.instance.exports as unknown as KernelExports, flavor);
 }
 
-const FILES: Record<WasmFlavor, string> = { simd: 'klwasm.simd.wasm', scalar: 'klwasm.scalar.wasm' };
+const FILES: Record<WasmFlavor, string> = { relaxed: 'klwasm.relaxed.wasm', simd: 'klwasm.simd.wasm', scalar: 'klwasm.scalar.wasm' };
 
 /** Modules compiled from URLs, by URL: `init` instantiates twice (a probe, then the real memory). */
 const streamed = new Map<string, Promise<WebAssembly.Module>>();
