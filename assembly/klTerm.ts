@@ -168,10 +168,16 @@ const KT = memory.data<f32>([
   return v128.bitselect(f64x2.splat(0), pt, f64x2.eq(y, f64x2.neg(inf)));
 }
 
-/** L = log Σ exp((y − max y)/T) − log Σ exp((x − max x)/T) from the two sums; 0 for equal slices. */
+/**
+ * L = log Σ exp((y − max y)/T) − log Σ exp((x − max x)/T) from the two sums; 0 for equal slices.
+ * As log(Σy/Σx): one log instead of two (a per-slice cost that shows in small calls), and more
+ * accurate — the quotient's rounding is 2^-53 relative, i.e. an absolute error of 2^-53 in L,
+ * where each of two logs of sums near 10^4 errs by up to ulp(9.2) = 2^-50. Both sums are ≥ 1
+ * (the maximum contributes e^0) and finite, or NaN.
+ */
 // @ts-ignore: decorator
 @inline export function logRatio(sx: f64, sy: f64): f64 {
-  return Math.log(sy) - Math.log(sx);
+  return Math.log(sy / sx);
 }
 
 // ---------------------------------------------------------------------------------------------

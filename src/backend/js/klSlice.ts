@@ -58,7 +58,7 @@ export function prepareSlice(
   sa += ca;
   sb += cb;
   prep.D = my - mx;
-  prep.L = Math.log(sb) - Math.log(sa);
+  prep.L = Math.log(sb / sa); // one log, and exact to 2^-53 absolute (see assembly/klTerm.ts logRatio)
   prep.invSa = 1 / sa;
   prep.invSb = 1 / sb;
   return prep;
