@@ -420,15 +420,16 @@ export class WasmKernels implements Kernels {
     perSlice: Float64Array | null,
     pointwise: FloatArray | null,
   ): number {
-    const dtype = dtypeOf(x);
-    const b = x.BYTES_PER_ELEMENT;
-    const sfx = this.suffix(dtype);
-    const fn = this.k[`klDivLogits${sfx}`];
     const invT = 1 / temperature;
+    // Small calls first: nothing else below is needed for them.
     if (x.length <= SMALL * 4 && !this.mem.owns(x)) {
       const v = this.klDivLogitsSmall(x, y, outer, size, inner, invT, pointScale, perSlice, pointwise);
       if (v !== null) return v;
     }
+    const dtype = dtypeOf(x);
+    const b = x.BYTES_PER_ELEMENT;
+    const sfx = this.suffix(dtype);
+    const fn = this.k[`klDivLogits${sfx}`];
     const total = new CompensatedSum();
     const F64 = () => this.mem.f64();
     const pw = pointwise ? 1 : 0;
