@@ -17,7 +17,14 @@ export interface InitOptions {
   backend?: BackendChoice;
   /** Cap on the WASM memory in MiB (default 64). Inputs of any size are streamed within it. */
   maxMemoryMiB?: number;
-  /** Size of the scratch window inputs are streamed through, in KiB (default 8192, at most a quarter of the cap by default). */
+  /**
+   * Size of the scratch window inputs are streamed through, in KiB (default 8192, at most a quarter
+   * of the cap by default). Slices longer than the window still work, streamed with an online
+   * log-sum-exp, but the softmax-type ops then compute each exponential twice: a fused
+   * `klDivLogits` row needs 16 bytes per float32 element in the window (x, y and both
+   * exponentials), so rows above 512 K classes run about half as fast as they would with a larger
+   * window (raise `maxMemoryMiB` with it; the window may be at most half the cap).
+   */
   windowKiB?: number;
   /**
    * Async `init` only: a URL of the folder holding `klwasm.relaxed.wasm` / `klwasm.simd.wasm` / `klwasm.scalar.wasm`
