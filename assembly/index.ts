@@ -1,6 +1,6 @@
 // klwasm kernels entry: compiled three times from these same sources, with `--enable simd`
 // (build/klwasm.simd.wasm), with `--enable simd,relaxed-simd` (build/klwasm.relaxed.wasm: the
-// same kernels with fused multiply-adds, see math/fma.ts) and without either
+// same kernels with fused multiply-adds, see math/relaxed.ts) and without either
 // (build/klwasm.scalar.wasm). Kernels branch on the compile-time constants ASC_FEATURE_SIMD and
 // ASC_FEATURE_RELAXED_SIMD, so the scalar binary contains no v128 instruction.
 //

@@ -8,6 +8,7 @@
 // widened before accumulation, so the sum is as accurate as the terms).
 import { at, expS, hsumF64, logS, promoteHigh } from './common';
 import { expF32x4, expF64x2, logF32x4, logF64x2 } from './vmath';
+import { select32, select64 } from './math/relaxed';
 
 // @ts-ignore: decorator
 @inline function termS<T>(x: T, t: T, logTarget: bool): T {
@@ -20,7 +21,7 @@ import { expF32x4, expF64x2, logF32x4, logF64x2 } from './vmath';
 @inline function termF32x4(x: v128, t: v128, logTarget: bool): v128 {
   if (logTarget) return f32x4.mul(expF32x4(t), f32x4.sub(t, x));
   const zero = f32x4.splat(0);
-  const a = v128.bitselect(zero, f32x4.mul(t, logF32x4(t)), f32x4.eq(t, zero));
+  const a = select32(zero, f32x4.mul(t, logF32x4(t)), f32x4.eq(t, zero));
   return f32x4.sub(a, f32x4.mul(t, x));
 }
 
@@ -28,7 +29,7 @@ import { expF32x4, expF64x2, logF32x4, logF64x2 } from './vmath';
 @inline function termF64x2(x: v128, t: v128, logTarget: bool): v128 {
   if (logTarget) return f64x2.mul(expF64x2(t), f64x2.sub(t, x));
   const zero = f64x2.splat(0);
-  const a = v128.bitselect(zero, f64x2.mul(t, logF64x2(t)), f64x2.eq(t, zero));
+  const a = select64(zero, f64x2.mul(t, logF64x2(t)), f64x2.eq(t, zero));
   return f64x2.sub(a, f64x2.mul(t, x));
 }
 

@@ -3,7 +3,7 @@
 // q·φ(p/q) from u = log(p/q), p and q; the 'none' point term p·u; the series h(u) = φ(e^u)/u²;
 // and c = lse(y/T) − lse(x/T). Derivation: klDivLogits.ts and
 // ../shared/reference/fused-kl-numerics.md.
-import { madd, maddF32x4, maddF64x2 } from './math/fma';
+import { madd, maddF32x4, maddF64x2, select32, select64 } from './math/relaxed';
 import { demotePair, promoteHigh } from './common';
 
 // Series coefficients (k−1)/k!, k = 2..9 for f32 (through u⁹: < 3e-7 relative at |u| = 0.5) and
@@ -114,22 +114,22 @@ const KT = memory.data<f32>([
   const u2 = f32x4.mul(u, u);
   const small = f32x4.mul(q, f32x4.mul(u2, seriesF32x4(u, u2)));
   const large = f32x4.add(f32x4.sub(f32x4.mul(p, u), p), q);
-  const t = v128.bitselect(small, large, f32x4.lt(f32x4.abs(u), v128.load(KT, 128)));
+  const t = select32(small, large, f32x4.lt(f32x4.abs(u), v128.load(KT, 128)));
   return f32x4.pmax(t, f32x4.splat(0)); // t < 0 ? 0 : t — NaN passes through
 }
 
 // @ts-ignore: decorator
 @inline export function termF32x4(u: v128, p: v128, q: v128, y: v128): v128 {
-  const t = v128.bitselect(v128.load(KT, 144), termFiniteF32x4(u, p, q), f32x4.eq(u, v128.load(KT, 144)));
-  return v128.bitselect(q, t, f32x4.eq(y, v128.load(KT, 160)));
+  const t = select32(v128.load(KT, 144), termFiniteF32x4(u, p, q), f32x4.eq(u, v128.load(KT, 144)));
+  return select32(q, t, f32x4.eq(y, v128.load(KT, 160)));
 }
 
 /** Vector twin of pointS. */
 // @ts-ignore: decorator
 @inline export function pointF32x4(u: v128, p: v128, y: v128, scale: v128): v128 {
   const inf = v128.load(KT, 144);
-  const pt = v128.bitselect(inf, f32x4.mul(f32x4.mul(p, u), scale), f32x4.eq(u, inf));
-  return v128.bitselect(f32x4.splat(0), pt, f32x4.eq(y, v128.load(KT, 160)));
+  const pt = select32(inf, f32x4.mul(f32x4.mul(p, u), scale), f32x4.eq(u, inf));
+  return select32(f32x4.splat(0), pt, f32x4.eq(y, v128.load(KT, 160)));
 }
 
 /** Vector twin of seriesS<f64>. */
@@ -155,17 +155,17 @@ const KT = memory.data<f32>([
   const u2 = f64x2.mul(u, u);
   const small = f64x2.mul(q, f64x2.mul(u2, seriesF64x2(u, u2)));
   const large = f64x2.add(f64x2.sub(f64x2.mul(p, u), p), q);
-  let t = v128.bitselect(small, large, f64x2.lt(f64x2.abs(u), f64x2.splat(SERIES_LIMIT)));
-  t = v128.bitselect(inf, f64x2.pmax(t, zero), f64x2.eq(u, inf));
-  return v128.bitselect(q, t, f64x2.eq(y, f64x2.neg(inf)));
+  let t = select64(small, large, f64x2.lt(f64x2.abs(u), f64x2.splat(SERIES_LIMIT)));
+  t = select64(inf, f64x2.pmax(t, zero), f64x2.eq(u, inf));
+  return select64(q, t, f64x2.eq(y, f64x2.neg(inf)));
 }
 
 /** Vector twin of pointS (f64). */
 // @ts-ignore: decorator
 @inline export function pointF64x2(u: v128, p: v128, y: v128, scale: v128): v128 {
   const inf = f64x2.splat(Infinity);
-  const pt = v128.bitselect(inf, f64x2.mul(f64x2.mul(p, u), scale), f64x2.eq(u, inf));
-  return v128.bitselect(f64x2.splat(0), pt, f64x2.eq(y, f64x2.neg(inf)));
+  const pt = select64(inf, f64x2.mul(f64x2.mul(p, u), scale), f64x2.eq(u, inf));
+  return select64(f64x2.splat(0), pt, f64x2.eq(y, f64x2.neg(inf)));
 }
 
 /**

@@ -8,7 +8,7 @@
 //   node bench/exhaustive-math.mjs [expf4|expf4Neg|logf4|exp2d|log2d ...] [--n=SAMPLES] [--relaxed]
 //
 // --relaxed sweeps the relaxed-SIMD build instead (`--enable relaxed-simd`: fused multiply-adds,
-// assembly/math/fma.ts); on Node 20 it turns on V8's --experimental-wasm-relaxed-simd itself.
+// assembly/math/relaxed.ts); on Node 20 it turns on V8's --experimental-wasm-relaxed-simd itself.
 // Its figures hold for the machine it runs on (relaxed_madd is fused only where the CPU has FMA).
 import { setFlagsFromString } from 'node:v8';
 import { compileEntry, instantiate } from '../test/helpers/asbuild.mjs';

@@ -3,7 +3,7 @@
  *
  * The test entry assembly/test/math-entry.ts is compiled here with the assemblyscript/asc API,
  * with `--enable simd`, with `--enable simd,relaxed-simd` (fused multiply-adds in the
- * polynomials, assembly/math/fma.ts) and with neither, into a temporary directory. The whole
+ * polynomials, assembly/math/relaxed.ts) and with neither, into a temporary directory. The whole
  * suite runs once for the SIMD build and once for the relaxed-SIMD build. For each function,
  * ≥ 10^6 inputs (full-domain random bit patterns, dense sampling of the interesting ranges,
  * runs of consecutive floats around every threshold, and all special values) are run through

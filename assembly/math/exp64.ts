@@ -28,7 +28,7 @@
  * SIMD and scalar twin agree bit for bit (NaN payloads aside).
  */
 
-import { maddF64, maddF64x2 } from './fma';
+import { maddF64, maddF64x2, select64 } from './relaxed';
 
 const EXP64_K = memory.data<i64>([
   0x3ff71547652b82fe, 0x3ff71547652b82fe, //   0 log2 e
@@ -121,8 +121,8 @@ const EXP64_K = memory.data<i64>([
   x = f64x2.pmax(f64x2.pmin(x, k(256)), k(240)); // NaN stays NaN
   const v = maddF64x2(x, k(0), k(16));
   const n = f64x2.sub(v, k(16));
-  const s = i64x2.add(i64x2.shl(v, 52), v128.bitselect(k(288), k(304), neg));
-  const scale = v128.bitselect(k(320), k(336), neg);
+  const s = i64x2.add(i64x2.shl(v, 52), select64(k(288), k(304), neg));
+  const scale = select64(k(320), k(336), neg);
   return f64x2.mul(f64x2.mul(core2(x, n), s), scale);
 }
 

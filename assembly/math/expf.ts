@@ -41,7 +41,7 @@
  * which x86 executes slowly: a vector of such lanes measured ≈ 2.7× slower.
  */
 
-import { maddF32, maddF32x4 } from './fma';
+import { maddF32, maddF32x4, select32 } from './relaxed';
 
 // ---- constants -------------------------------------------------------------------------------
 // Vector constants are loaded from this static table instead of being written as v128.const:
@@ -221,10 +221,10 @@ const EXPF_K = memory.data<i32>([
   // pmin/pmax(x, c) return x when x is NaN, so NaN propagates.
   x = f32x4.pmax(f32x4.pmin(x, k(K_X_HI)), k(K_X_LO)); // see expf4Neg for the −104.6 clamp
   const v = maddF32x4(x, k(K_LOG2E), k(K_MAGIC));
-  const s = i32x4.add(i32x4.shl(v, 23), v128.bitselect(k(K_EXP_P24), k(K_EXP_M1), neg));
+  const s = i32x4.add(i32x4.shl(v, 23), select32(k(K_EXP_P24), k(K_EXP_M1), neg));
   const n = f32x4.sub(v, k(K_MAGIC));
   const p = poly4(reduce4(x, n));
-  return f32x4.mul(f32x4.mul(p, s), v128.bitselect(k(K_TWO_M24), k(K_TWO), neg));
+  return f32x4.mul(f32x4.mul(p, s), select32(k(K_TWO_M24), k(K_TWO), neg));
 }
 
 /** Scalar twin of {@link expf4}: bit-identical to each lane of `expf4` (NaN payloads aside). */

@@ -18,7 +18,7 @@
  * agree bit for bit, NaN payloads included.
  */
 
-import { maddF64, maddF64x2 } from './fma';
+import { maddF64, maddF64x2, select64 } from './relaxed';
 
 const LOG64_K = memory.data<i64>([
   0x3fe6a09e667f3bcd, 0x3fe6a09e667f3bcd, //   0 √½
@@ -109,11 +109,11 @@ const LOG64_K = memory.data<i64>([
 // @ts-ignore: decorator
 @inline export function log2d(x: v128): v128 {
   const tiny = f64x2.lt(x, k(224)); // subnormals, ±0 and negatives
-  const xs = v128.bitselect(f64x2.mul(x, k(288)), x, tiny);
+  const xs = select64(f64x2.mul(x, k(288)), x, tiny);
   let r = core2(xs, v128.and(tiny, k(304)));
-  r = v128.bitselect(k(256), r, f64x2.eq(x, f64x2.splat(0)));
-  r = v128.bitselect(k(272), r, f64x2.lt(x, f64x2.splat(0)));
-  return v128.bitselect(r, x, f64x2.lt(x, k(240))); // +inf and NaN pass through
+  r = select64(k(256), r, f64x2.eq(x, f64x2.splat(0)));
+  r = select64(k(272), r, f64x2.lt(x, f64x2.splat(0)));
+  return select64(r, x, f64x2.lt(x, k(240))); // +inf and NaN pass through
 }
 
 /** Scalar twin of {@link log2d}: bit-identical results, NaN payloads included. */

@@ -46,7 +46,7 @@
 
 // Vector constants come from a static table (one load each) rather than v128.const, which
 // V8 re-materialises per use; see the note in expf.ts.
-import { maddF32, maddF32x4 } from './fma';
+import { maddF32, maddF32x4, select32 } from './relaxed';
 
 const LOGF_K = memory.data<i32>([
   0x3f3504f3, 0x3f3504f3, 0x3f3504f3, 0x3f3504f3, //   0 √½ (bits)
@@ -157,12 +157,12 @@ const LOGF_K = memory.data<i32>([
 // @ts-ignore: decorator
 @inline export function logf4(x: v128): v128 {
   const tiny = f32x4.lt(x, k(K_MIN_NORMAL)); // subnormals, ±0 and negatives
-  const xs = v128.bitselect(f32x4.mul(x, k(K_TWO_P23)), x, tiny);
+  const xs = select32(f32x4.mul(x, k(K_TWO_P23)), x, tiny);
   let r = logf4Core(xs, v128.and(tiny, k(K_23)));
-  r = v128.bitselect(k(K_NEG_INF), r, f32x4.eq(x, f32x4.splat(0)));
-  r = v128.bitselect(k(K_QNAN), r, f32x4.lt(x, f32x4.splat(0)));
+  r = select32(k(K_NEG_INF), r, f32x4.eq(x, f32x4.splat(0)));
+  r = select32(k(K_QNAN), r, f32x4.lt(x, f32x4.splat(0)));
   // +inf and NaN pass through unchanged (NaN keeps its payload).
-  return v128.bitselect(r, x, f32x4.lt(x, k(K_INF)));
+  return select32(r, x, f32x4.lt(x, k(K_INF)));
 }
 
 /** Scalar twin of {@link logf4}: bit-identical results, NaN payloads included. */

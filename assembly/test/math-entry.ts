@@ -18,7 +18,7 @@ export function hasSimd(): i32 {
   return ASC_FEATURE_SIMD ? 1 : 0;
 }
 
-/** 1 when compiled with relaxed SIMD (fused multiply-adds, math/fma.ts), else 0. */
+/** 1 when compiled with relaxed SIMD (fused multiply-adds, math/relaxed.ts), else 0. */
 export function hasRelaxedSimd(): i32 {
   return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
 }

@@ -1,6 +1,9 @@
 /**
- * Multiply-add `a·b + c` for the polynomial evaluations of the exp/log primitives and of the KL
- * series (klTerm.ts): the one place that decides between a fused and an unfused multiply-add.
+ * The relaxed-SIMD instructions the kernels use, each with the plain-SIMD / scalar form the other
+ * builds compile instead: the one place that decides between them.
+ *
+ * 1. Multiply-add `a·b + c` for the polynomial evaluations of the exp/log primitives and of the KL
+ *    series (klTerm.ts): fused or not.
  *
  * - The relaxed-SIMD build (`--enable simd,relaxed-simd`, ASC_FEATURE_RELAXED_SIMD) uses
  *   `relaxed_madd`, which the engine lowers to one fused multiply-add (one rounding) where the
@@ -51,4 +54,25 @@
 @inline export function madd<T>(a: T, b: T, c: T): T {
   if (sizeof<T>() == 4) return <T>maddF32(<f32>a, <f32>b, <f32>c);
   return <T>maddF64(<f64>a, <f64>b, <f64>c);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Lane selects on comparison masks. `relaxed_laneselect` is one blend instruction on x86
+// (blendvps / blendvpd) where `v128.bitselect` is three (and, andnot, or). The two agree exactly
+// when every mask lane is all ones or all zeros, which is what a comparison returns — so these
+// helpers take only comparison results (or and/or/not of them) and give the same bits in every
+// build and on every machine.
+
+/** Lanes of `a` where the 32-bit lane of `m` is set, else of `b`; `m` from an f32x4/i32x4 comparison. */
+// @ts-ignore: decorator
+@inline export function select32(a: v128, b: v128, m: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.relaxed_laneselect(a, b, m);
+  return v128.bitselect(a, b, m);
+}
+
+/** Lanes of `a` where the 64-bit lane of `m` is set, else of `b`; `m` from an f64x2/i64x2 comparison. */
+// @ts-ignore: decorator
+@inline export function select64(a: v128, b: v128, m: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i64x2.relaxed_laneselect(a, b, m);
+  return v128.bitselect(a, b, m);
 }
