@@ -7,26 +7,33 @@
 // Terms optionally go to dst (rows·cols, row-major); their sum is returned in f64 (f32 terms are
 // widened before accumulation, so the sum is as accurate as the terms).
 import { at, expS, hsumF64, logS, promoteHigh } from './common';
-import { expF32x4, expF64x2, logF32x4, logF64x2 } from './vmath';
-import { select32, select64 } from './math/relaxed';
+import { expF32x4, expF64x2, logF64x2, xlogxF32x4 } from './vmath';
+import { select64 } from './math/relaxed';
 
+// The term functions are shared with klDivSlices.ts (per-slice sums), so both compute the same
+// values.
+
+/** One term, scalar (T's precision). */
 // @ts-ignore: decorator
-@inline function termS<T>(x: T, t: T, logTarget: bool): T {
+@inline export function termS<T>(x: T, t: T, logTarget: bool): T {
   if (logTarget) return expS<T>(t) * (t - x);
   const a = t == 0 ? <T>0 : t * logS<T>(t);
   return a - t * x;
 }
 
+/**
+ * Four terms. xlogy(t, t) comes from xlogxF32x4 (two selects instead of logf's four plus a zero
+ * test; the same values: t·log t for 0 < t < inf, 0 at ±0, +inf at +inf, NaN below 0 or at NaN).
+ */
 // @ts-ignore: decorator
-@inline function termF32x4(x: v128, t: v128, logTarget: bool): v128 {
+@inline export function termF32x4(x: v128, t: v128, logTarget: bool): v128 {
   if (logTarget) return f32x4.mul(expF32x4(t), f32x4.sub(t, x));
-  const zero = f32x4.splat(0);
-  const a = select32(zero, f32x4.mul(t, logF32x4(t)), f32x4.eq(t, zero));
-  return f32x4.sub(a, f32x4.mul(t, x));
+  return f32x4.sub(xlogxF32x4(t), f32x4.mul(t, x));
 }
 
+/** Two terms (f64). */
 // @ts-ignore: decorator
-@inline function termF64x2(x: v128, t: v128, logTarget: bool): v128 {
+@inline export function termF64x2(x: v128, t: v128, logTarget: bool): v128 {
   if (logTarget) return f64x2.mul(expF64x2(t), f64x2.sub(t, x));
   const zero = f64x2.splat(0);
   const a = select64(zero, f64x2.mul(t, logF64x2(t)), f64x2.eq(t, zero));

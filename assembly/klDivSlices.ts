@@ -6,31 +6,8 @@
 // they are summed, so each slice's KL is as accurate as its terms. No pointwise output: nothing
 // of size R·K·W is materialised. SIMD: f32 rows (4 lanes), f32 columns (4 adjacent slices per
 // vector), f64 rows; the scalar build runs the scalar twin.
-import { at, expS, hsumF64, logS, promoteHigh } from './common';
-import { expF32x4, expF64x2, logF32x4, logF64x2 } from './vmath';
-
-// @ts-ignore: decorator
-@inline function termS<T>(x: T, t: T, logTarget: bool): T {
-  if (logTarget) return expS<T>(t) * (t - x);
-  const a = t == 0 ? <T>0 : t * logS<T>(t);
-  return a - t * x;
-}
-
-// @ts-ignore: decorator
-@inline function termF32x4(x: v128, t: v128, logTarget: bool): v128 {
-  if (logTarget) return f32x4.mul(expF32x4(t), f32x4.sub(t, x));
-  const zero = f32x4.splat(0);
-  const a = v128.bitselect(zero, f32x4.mul(t, logF32x4(t)), f32x4.eq(t, zero));
-  return f32x4.sub(a, f32x4.mul(t, x));
-}
-
-// @ts-ignore: decorator
-@inline function termF64x2(x: v128, t: v128, logTarget: bool): v128 {
-  if (logTarget) return f64x2.mul(expF64x2(t), f64x2.sub(t, x));
-  const zero = f64x2.splat(0);
-  const a = v128.bitselect(zero, f64x2.mul(t, logF64x2(t)), f64x2.eq(t, zero));
-  return f64x2.sub(a, f64x2.mul(t, x));
-}
+import { at, hsumF64, promoteHigh } from './common';
+import { termF32x4, termF64x2, termS } from './klDiv';
 
 /** One slice (any stride), scalar. */
 // @ts-ignore: decorator

@@ -2,7 +2,7 @@
 // and the scalar build compute identical values (the scalar twins are bit-identical to one vector
 // lane). Algorithms, measured accuracy and cost: assembly/math/*.ts — f32 exp ≤ 1.03 ulp
 // (≤ 0.9961 for x ≤ 0), f32 log ≤ 0.84 ulp, both exhaustive over every f32 input; f64 exp/log ≤ 1 ulp.
-import { exp1d, exp2d, expf1, expf1Neg, expf4, expf4Neg, log1d, log2d, logf1, logf4 } from './math/index';
+import { exp1d, exp2d, expf1, expf1Neg, expf4, expf4Neg, log1d, log2d, logf1, logf4, xlogxf4 } from './math/index';
 
 /** e^x for f32 lanes, any x (NaN → NaN, −inf → 0, overflow → +inf). */
 // @ts-ignore: decorator
@@ -20,6 +20,12 @@ import { exp1d, exp2d, expf1, expf1Neg, expf4, expf4Neg, log1d, log2d, logf1, lo
 // @ts-ignore: decorator
 @inline export function logF32x4(x: v128): v128 {
   return logf4(x);
+}
+
+/** t·ln t for f32 lanes with 0·ln 0 = 0 (xlogy(t, t)); see math/logf.ts. */
+// @ts-ignore: decorator
+@inline export function xlogxF32x4(t: v128): v128 {
+  return xlogxf4(t);
 }
 
 /** e^x for f64 lanes. */

@@ -417,6 +417,24 @@ function suite(build: Build): void {
       expect(run.y[run.xs.indexOf(1)]).toBe(0);
       expect(Object.is(run.y[run.xs.indexOf(1)], 0)).toBe(true); // +0, not −0
     });
+    it('xlogxf4 (kl_div\'s xlogy(t, t)): t·logf4(t) bit for bit on 0 < t < inf; +0 at ±0, +inf at +inf, NaN below 0', () => {
+      const mod = build.mod();
+      const n = run.xs.length & ~3;
+      const base = (mod.exports.heapBase() + 15) & ~15;
+      const dst = base + n * 4 + 64;
+      new Uint32Array(mod.memory.buffer, base, n).set(run.inBits.subarray(0, n));
+      mod.exports.xlogxf4Batch(base, dst, n);
+      const out = new Float32Array(mod.memory.buffer.slice(dst, dst + n * 4));
+      let bad = 0;
+      const first: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const x = run.xs[i];
+        const want = x > 0 && x < Infinity ? Math.fround(x * run.y[i]) : x === 0 ? 0 : x === Infinity ? Infinity : NaN;
+        if (!Object.is(out[i], want) && bad++ < 5) first.push(`t=${x}: got ${out[i]}, want ${want}`);
+      }
+      expect(bad, first.join('; ')).toBe(0);
+      expect(run.xs.filter((x) => x < 0).length).toBeGreaterThan(1000);
+    });
     it('special values: x<0 → NaN, ±0 → −inf, +inf → +inf, NaN payload kept', () => {
       expectEvery(run, (i) => {
         const x = run.xs[i];

@@ -5,7 +5,7 @@
 // tail) — in the scalar build it runs the scalar twin, exactly what a kernel's non-SIMD path does —
 // and `<twin>Batch` always runs the scalar twin.
 import {
-  expf4, expf4Neg, expf1, expf1Neg, logf4, logf1, exp2d, exp1d, log2d, log1d,
+  expf4, expf4Neg, expf1, expf1Neg, logf4, logf1, exp2d, exp1d, log2d, log1d, xlogxf4,
 } from '../math/index';
 
 /** First free byte after the static data (the constant tables): test buffers start here. */
@@ -97,6 +97,16 @@ export function logf4Batch(src: usize, dst: usize, n: i32): void {
   for (; i < n; i++) {
     const o = <usize>i << 2;
     store<f32>(dst + o, logf1(load<f32>(src + o)));
+  }
+}
+
+/** xlogxf4 over n elements (SIMD builds only; n a multiple of 4). */
+export function xlogxf4Batch(src: usize, dst: usize, n: i32): void {
+  if (ASC_FEATURE_SIMD) {
+    for (let i = 0; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(dst + o, xlogxf4(v128.load(src + o)));
+    }
   }
 }
 
