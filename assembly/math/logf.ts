@@ -44,10 +44,10 @@
 // @ts-ignore: decorator
 @inline const TWO_P23_BITS: i32 = 0x4b000000; // 2^23
 
-// Vector constants come from a static table (one load each) rather than v128.const, which
-// V8 re-materialises per use; see the note in expf.ts.
 import { maddF32, maddF32x4, select32 } from './relaxed';
 
+// Vector constants come from a static table (one load each) rather than v128.const, which
+// V8 re-materialises per use; see the note in expf.ts.
 const LOGF_K = memory.data<i32>([
   0x3f3504f3, 0x3f3504f3, 0x3f3504f3, 0x3f3504f3, //   0 √½ (bits)
   0x007fffff, 0x007fffff, 0x007fffff, 0x007fffff, //  16 MANT_MASK
