@@ -74,11 +74,14 @@ import { gradRowF64 } from './klDivLogitsGrad';
 
 /**
  * Sweep 3: Σ terms (and the point terms if POINTS), rows with (SPECIAL) or without −inf logits.
- * Terms accumulate in f32 blocks folded into f64, like the sums of sweep 2.
+ * Terms accumulate in f32 blocks folded into f64, like the sums of sweep 2. The numerators of q
+ * and p come from the scratch rows ea, eb, or — RECOMPUTE, the streamed term pass, which has no
+ * scratch — are recomputed as exp((x − mx)·sc), exp((y − my)·sc).
  */
 // @ts-ignore: decorator
-@inline function rowTermsF32<SPECIAL, POINTS, UNIT>(
+@inline function rowTermsF32<SPECIAL, POINTS, UNIT, RECOMPUTE>(
   x: usize, y: usize, n: i32, ea: usize, eb: usize, ix: f32, iy: f32, D: f64, invT: f64, L: f64, pointScale: f32, dst: usize,
+  mx: f32, my: f32, sc: f32,
 ): f64 {
   const vix = f32x4.splat(ix);
   const viy = f32x4.splat(iy);
@@ -86,6 +89,9 @@ import { gradRowF64 } from './klDivLogitsGrad';
   const vinvT = f64x2.splat(invT);
   const vL = f64x2.splat(L);
   const vps = f32x4.splat(pointScale);
+  const vmx = f32x4.splat(mx);
+  const vmy = f32x4.splat(my);
+  const vsc = f32x4.splat(sc);
   let lo = f64x2.splat(0);
   let hi = lo;
   let k = 0;
@@ -97,8 +103,10 @@ import { gradRowF64 } from './klDivLogitsGrad';
       const xv = v128.load(at<f32>(x, k));
       const yv = v128.load(at<f32>(y, k));
       const u = uF32x4<UNIT>(xv, yv, vD, vinvT, vL);
-      const q = f32x4.mul(v128.load(at<f32>(ea, k)), vix);
-      const p = f32x4.mul(v128.load(at<f32>(eb, k)), viy);
+      const a = isReference<RECOMPUTE>() ? expNegF32x4(f32x4.mul(f32x4.sub(xv, vmx), vsc)) : v128.load(at<f32>(ea, k));
+      const b = isReference<RECOMPUTE>() ? expNegF32x4(f32x4.mul(f32x4.sub(yv, vmy), vsc)) : v128.load(at<f32>(eb, k));
+      const q = f32x4.mul(a, vix);
+      const p = f32x4.mul(b, viy);
       const t = isReference<SPECIAL>() ? termF32x4(u, p, q, yv) : termFiniteF32x4(u, p, q);
       acc = f32x4.add(acc, t);
       if (isReference<POINTS>()) v128.store(at<f32>(dst, k), pointF32x4(u, p, yv, vps));
@@ -111,8 +119,10 @@ import { gradRowF64 } from './klDivLogitsGrad';
     const xv = load<f32>(at<f32>(x, k));
     const yv = load<f32>(at<f32>(y, k));
     const u = uS<f32>(xv, yv, D, invT, L);
-    const q = load<f32>(at<f32>(ea, k)) * ix;
-    const p = load<f32>(at<f32>(eb, k)) * iy;
+    const a = isReference<RECOMPUTE>() ? expNegS<f32>((xv - mx) * sc) : load<f32>(at<f32>(ea, k));
+    const b = isReference<RECOMPUTE>() ? expNegS<f32>((yv - my) * sc) : load<f32>(at<f32>(eb, k));
+    const q = a * ix;
+    const p = b * iy;
     total += <f64>termS<f32>(u, p, q, yv);
     if (isReference<POINTS>()) store<f32>(at<f32>(dst, k), pointS<f32>(u, p, yv, pointScale));
   }
@@ -137,13 +147,13 @@ function klRowF32(x: usize, y: usize, n: i32, invT: f64, pointScale: f32, dst: u
   // common case (no −inf, no point terms) also gets a T = 1 variant.
   if (rowSpecial) {
     return dst != 0
-      ? rowTermsF32<string, string, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst)
-      : rowTermsF32<string, i32, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst);
+      ? rowTermsF32<string, string, i32, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst, 0, 0, 0)
+      : rowTermsF32<string, i32, i32, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst, 0, 0, 0);
   }
-  if (dst != 0) return rowTermsF32<i32, string, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst);
+  if (dst != 0) return rowTermsF32<i32, string, i32, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst, 0, 0, 0);
   return unit
-    ? rowTermsF32<i32, i32, string>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst)
-    : rowTermsF32<i32, i32, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst);
+    ? rowTermsF32<i32, i32, string, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst, 0, 0, 0)
+    : rowTermsF32<i32, i32, i32, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst, 0, 0, 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,6 +390,8 @@ export function klTermsChunk_f32(
   x: usize, y: usize, K: i32, W: i32, invT: f64, stateX: usize, stateY: usize, pointScale: f32, dst: usize, acc: usize,
 ): void {
   if (ASC_FEATURE_SIMD) if (W == 1) {
+    // One long row: the row kernel's term sweep with the exponentials recomputed (no scratch) and
+    // the −inf-aware terms (a chunk cannot tell whether its row has −inf logits elsewhere).
     const mx = load<f64>(stateX);
     const my = load<f64>(stateY);
     const sx = load<f64>(stateX, 8);
@@ -388,47 +400,9 @@ export function klTermsChunk_f32(
     const L = logRatio(sx, sy);
     const ix = <f32>(1.0 / sx);
     const iy = <f32>(1.0 / sy);
-    const mxT = <f32>mx;
-    const myT = <f32>my;
-    const sc = <f32>invT;
-    const vmx = f32x4.splat(mxT);
-    const vmy = f32x4.splat(myT);
-    const vsc = f32x4.splat(sc);
-    const vix = f32x4.splat(ix);
-    const viy = f32x4.splat(iy);
-    const vD = f64x2.splat(D);
-    const vinvT = f64x2.splat(invT);
-    const vL = f64x2.splat(L);
-    const vps = f32x4.splat(pointScale);
-    let lo = f64x2.splat(0);
-    let hi = lo;
-    let k = 0;
-    const K4 = K & ~3;
-    while (k < K4) {
-      const end = min<i32>(k + BLOCK, K4);
-      let blk = f32x4.splat(0);
-      for (; k < end; k += 4) {
-        const xv = v128.load(at<f32>(x, k));
-        const yv = v128.load(at<f32>(y, k));
-        const u = uF32x4<i32>(xv, yv, vD, vinvT, vL);
-        const q = f32x4.mul(expNegF32x4(f32x4.mul(f32x4.sub(xv, vmx), vsc)), vix);
-        const p = f32x4.mul(expNegF32x4(f32x4.mul(f32x4.sub(yv, vmy), vsc)), viy);
-        blk = f32x4.add(blk, termF32x4(u, p, q, yv));
-        if (dst != 0) v128.store(at<f32>(dst, k), pointF32x4(u, p, yv, vps));
-      }
-      lo = f64x2.add(lo, f64x2.promote_low_f32x4(blk));
-      hi = f64x2.add(hi, promoteHigh(blk));
-    }
-    let total = hsumF64(f64x2.add(lo, hi));
-    for (; k < K; k++) {
-      const xv = load<f32>(at<f32>(x, k));
-      const yv = load<f32>(at<f32>(y, k));
-      const u = uS<f32>(xv, yv, D, invT, L);
-      const q = expNegS<f32>((xv - mxT) * sc) * ix;
-      const p = expNegS<f32>((yv - myT) * sc) * iy;
-      total += <f64>termS<f32>(u, p, q, yv);
-      if (dst != 0) store<f32>(at<f32>(dst, k), pointS<f32>(u, p, yv, pointScale));
-    }
+    const total = dst != 0
+      ? rowTermsF32<string, string, i32, string>(x, y, K, 0, 0, ix, iy, D, invT, L, pointScale, dst, <f32>mx, <f32>my, <f32>invT)
+      : rowTermsF32<string, i32, i32, string>(x, y, K, 0, 0, ix, iy, D, invT, L, pointScale, dst, <f32>mx, <f32>my, <f32>invT);
     store<f64>(acc, load<f64>(acc) + total);
     return;
   }
