@@ -13,7 +13,7 @@
  *   class of bounds (expf's final t²·q + t stays unfused: fused, it measured 1.0423 ulp). The
  *   accuracy suites run on this build too (test/wasm-math.test.ts).
  * - The SIMD and scalar builds compute `a·b + c` with two roundings, exactly as before this
- *   helper existed (every use below was `add(mul(a, b), c)` or `c + a·b`, and IEEE addition is
+ *   helper existed (every call site was `add(mul(a, b), c)` or `c + a·b`, and IEEE addition is
  *   commutative, so their results are unchanged bit for bit).
  *
  * The scalar twins (`maddF32`, `maddF64`) go through lane 0 of the same vector instruction in the
