@@ -36,6 +36,8 @@ export interface InitOptions {
 const BACKENDS: readonly BackendChoice[] = ['auto', 'wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar', 'js'];
 
 let active: Kernels | null = null;
+/** The resolved options the active backend was loaded with (see `isActive`). */
+let activeKey = '';
 let pending: Promise<unknown> = Promise.resolve();
 
 interface Resolved {
@@ -63,6 +65,20 @@ function checkOptions(fn: string, opts: InitOptions | undefined): Resolved {
     throw new RangeError(`${fn}: option 'windowKiB' must be at least 1 and at most half of maxMemoryMiB, got ${String(windowKiB)}.`);
   }
   return { choice, maxBytes, windowBytes: Math.floor(windowKiB * 1024), wasmBaseUrl: opts?.wasmBaseUrl };
+}
+
+/** What makes two loads equivalent: backend, memory cap, window and (async) the binary's URL. */
+function configKey(name: BackendName, r: Resolved): string {
+  return `${name} ${r.maxBytes} ${r.windowBytes} ${r.wasmBaseUrl === undefined ? '' : String(r.wasmBaseUrl)}`;
+}
+
+/**
+ * Whether the call would load exactly what is active already: then init keeps it (idempotent), so
+ * code that calls `await init()` before every use does not rebuild the WASM memory each time, and
+ * zero-copy tensors stay in the active memory. ('auto' resolves to its first candidate.)
+ */
+function isActive(r: Resolved): boolean {
+  return active !== null && activeKey === configKey(candidates(r.choice)[0]!, r);
 }
 
 /** Candidate concrete backends for a choice, best first. */
@@ -112,7 +128,8 @@ function unsupported(name: BackendName): Error {
 
 /**
  * Loads a backend synchronously and makes it the active one; returns its name.
- * Calling it again replaces the active backend (and its WASM memory). Ops called before any init
+ * Calling it again with the same resolved options keeps the active backend (idempotent); with
+ * other options it replaces the active backend and its WASM memory. Ops called before any init
  * run `initSync()` themselves, so calling it is optional in Node; in browsers prefer `await init()`.
  *
  * @example
@@ -124,10 +141,12 @@ function unsupported(name: BackendName): Error {
  */
 export function initSync(opts?: InitOptions): BackendName {
   const r = checkOptions('initSync', opts);
+  if (isActive(r)) return active!.name;
   let lastError: unknown;
   for (const name of candidates(r.choice)) {
     try {
       active = loadSync(name, r);
+      activeKey = configKey(name, r);
       return active.name;
     } catch (e) {
       lastError = e;
@@ -140,7 +159,8 @@ export function initSync(opts?: InitOptions): BackendName {
  * Loads a backend (compiling the WASM asynchronously, or by streaming compilation from
  * `wasmBaseUrl`) and makes it active; resolves to its name. Calls are serialised: each starts
  * after the previous one settled, so concurrent calls never leave a half-built instance, and the
- * last call wins.
+ * last call wins. A call that resolves to the active backend with the same options keeps it
+ * (idempotent: no new compile, memory or window).
  *
  * @example
  * ```ts
@@ -157,10 +177,12 @@ export function init(opts?: InitOptions): Promise<string> {
     return Promise.reject(e);
   }
   const next = pending.then(async () => {
+    if (isActive(r)) return active!.name;
     let lastError: unknown;
     for (const name of candidates(r.choice)) {
       try {
         active = await loadAsync(name, r);
+        activeKey = configKey(name, r);
         return active.name;
       } catch (e) {
         lastError = e;

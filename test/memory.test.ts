@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Tensor,
   allocTensor,
+  init,
   initSync,
+  memoryStats,
   diagnose,
   klDiv,
   klDivBackward,
@@ -32,6 +34,22 @@ describe.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar'] as const)('zero-
     initSync({ backend: name, maxMemoryMiB: 16, windowKiB: 1024 });
   });
   const rand = seeded(5);
+
+  it('init with the same options keeps the active memory (idempotent); other options replace it', async () => {
+    const t = allocTensor([8]);
+    const live = memoryStats().liveTensorBytes;
+    expect(live).toBeGreaterThanOrEqual(32);
+    expect(initSync({ backend: name, maxMemoryMiB: 16, windowKiB: 1024 })).toBe(name);
+    expect(await init({ backend: name, maxMemoryMiB: 16, windowKiB: 1024 })).toBe(name);
+    expect(memoryStats().liveTensorBytes).toBe(live); // the same memory: t is still counted
+    t.data.fill(2);
+    expect(softmax(t, -1, { out: t }).data[0]).toBeCloseTo(1 / 8, 7); // still zero-copy in place
+    t.free();
+    expect(initSync({ backend: name, maxMemoryMiB: 16, windowKiB: 512 })).toBe(name);
+    expect(memoryStats().windowBytes).toBe(512 * 1024); // a new window: a new memory
+    initSync({ backend: name, maxMemoryMiB: 16, windowKiB: 1024 });
+    expect(memoryStats().windowBytes).toBe(1024 * 1024);
+  });
 
   it('ops on allocTensor inputs and outputs equal the copying path; in-place softmax works', () => {
     const shape = [4, 1000];
