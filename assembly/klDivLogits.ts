@@ -169,7 +169,6 @@ function klColsF32(
   const vsc = f32x4.splat(sc);
   const vinvT = f64x2.splat(invT);
   const vps = f32x4.splat(pointScale);
-  const zero = f32x4.splat(0);
   for (; i + 4 <= W; i += 4) {
     const xi = at<f32>(x, i);
     const yi = at<f32>(y, i);

@@ -9,6 +9,7 @@
  * dim ≠ 0 with `--logits`). Reductions add the blocks' 'sum's (in float64) and divide at the end —
  * 'batchmean' = Σ block sums / A.shape[0], 'mean' = Σ / numel; 'none' writes each block's terms.
  */
+import { CompensatedSum } from '../../compensated.js';
 import { klDiv, klDivLogits } from '../../index.js';
 import { MEAN_WARNING } from '../../reduction.js';
 import { Tensor } from '../../tensor.js';
@@ -47,20 +48,6 @@ function broadcast(where: string, a: TensorSource, b: TensorSource): number[] {
     out.push(da === 1 ? db : da);
   }
   return out;
-}
-
-/** Adds float64 block sums with Neumaier compensation. */
-class CompensatedSum {
-  private s = 0;
-  private c = 0;
-  add(v: number): void {
-    const t = this.s + v;
-    this.c += Math.abs(this.s) >= Math.abs(v) ? this.s - t + v : v - t + this.s;
-    this.s = t;
-  }
-  get value(): number {
-    return Number.isFinite(this.s) ? this.s + this.c : this.s;
-  }
 }
 
 /**
