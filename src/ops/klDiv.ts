@@ -1,4 +1,5 @@
 import type { Kernels } from '../backend/kernels.js';
+import { allocOverwritten } from '../alloc.js';
 import { CompensatedSum } from '../compensated.js';
 import { castData, resultDtype } from '../dtype.js';
 import { argRangeError, argTypeError, describe } from '../errors.js';
@@ -198,7 +199,7 @@ function sameShapePlan(numel: number): BroadcastPlan {
 /** Runs a plan on the active backend. */
 export function runKlDiv(plan: KlDivPlan): Tensor {
   if (plan.kind === 'none') {
-    const out = plan.out?.data ?? new (arrayFor(plan.dtype))(plan.numel);
+    const out = plan.out?.data ?? allocOverwritten(plan.dtype, plan.numel);
     if (plan.numel > 0) klDivOverPlan(kernels(), plan.x, plan.t, plan.broadcast, plan.logTarget, out);
     return finishKlDiv(plan, 0, out);
   }

@@ -1,4 +1,5 @@
 import { sumCompensated } from '../compensated.js';
+import { allocOverwritten } from '../alloc.js';
 import { castData } from '../dtype.js';
 import { argRangeError, argTypeError, describe, shapeStr } from '../errors.js';
 import { MEAN_WARNING } from '../reduction.js';
@@ -55,7 +56,7 @@ export function klDivLogits(inputLogits: TensorLike, targetLogits: TensorLike, o
   const plan = planKlDivLogits(inputLogits, targetLogits, options);
   const { x, y, outer, size, inner, temperature, scale } = plan;
   if (plan.reduction === 'none') {
-    const out = new (arrayFor(plan.dtype))(x.length);
+    const out = allocOverwritten(plan.dtype, x.length);
     if (x.length > 0) kernels().klDivLogits(x, y, outer, size, inner, temperature, scale, null, out);
     return finishKlDivLogits(plan, null, out);
   }

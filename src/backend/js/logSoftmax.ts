@@ -1,4 +1,6 @@
+import { allocOverwritten } from '../../alloc.js';
 import type { FloatArray } from '../../types.js';
+import { dtypeOf } from '../../types.js';
 
 /**
  * log_softmax along the middle axis of `(outer, size, inner)`, in float64, evaluated as
@@ -6,7 +8,7 @@ import type { FloatArray } from '../../types.js';
  * loses precision for large logits).
  */
 export function logSoftmax(x: FloatArray, outArg: FloatArray | null, outer: number, size: number, inner: number): FloatArray {
-  const out = outArg ?? new (x.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(x.length);
+  const out = outArg ?? allocOverwritten(dtypeOf(x), x.length);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * size * inner + i;

@@ -1,11 +1,13 @@
+import { allocOverwritten } from '../../alloc.js';
 import type { FloatArray } from '../../types.js';
+import { dtypeOf } from '../../types.js';
 
 /**
  * softmax along the middle axis of `(outer, size, inner)`, in float64: `exp(x - max) / Σ exp(x - max)`
  * with a Neumaier-compensated sum, rounded once to `out`'s dtype.
  */
 export function softmax(x: FloatArray, outArg: FloatArray | null, outer: number, size: number, inner: number): FloatArray {
-  const out = outArg ?? new (x.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(x.length);
+  const out = outArg ?? allocOverwritten(dtypeOf(x), x.length);
   const e = scratch(size);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {

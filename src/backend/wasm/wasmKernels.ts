@@ -11,6 +11,7 @@
  * - Arrays that already live in WASM memory (allocTensor) are passed by pointer with no copy.
  */
 import { CompensatedSum } from '../../compensated.js';
+import { UNINIT_MIN_BYTES, allocOverwritten } from '../../alloc.js';
 import { type Kernels, SLICE_STATS, STAT } from '../kernels.js';
 import type { BackendName, Dtype, FloatArray } from '../../types.js';
 import { dtypeOf } from '../../types.js';
@@ -157,9 +158,13 @@ export class WasmKernels implements Kernels {
         this.gather(x, 0, size, inner, 0, size * outer, 0, inner, w!);
         fn(w!, w!, outer, size, inner);
       }
-      return this.mem.view(dtype).slice(w! / b, w! / b + outer * slab);
+      const n = outer * slab;
+      if (n * b < UNINIT_MIN_BYTES) return this.mem.view(dtype).slice(w! / b, w! / b + n);
+      const res = allocOverwritten(dtype, n);
+      res.set(this.mem.view(dtype).subarray(w! / b, w! / b + n));
+      return res;
     }
-    const out = outArg ?? new (x.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(x.length);
+    const out = outArg ?? allocOverwritten(dtype, x.length);
     if (this.mem.owns(x) && this.mem.owns(out)) {
       fn(x.byteOffset, out.byteOffset, outer, size, inner);
       return out;
