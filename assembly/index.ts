@@ -15,7 +15,7 @@ export {
   logSumExp_f32, logSumExp_f64, lseUpdate_f32, lseUpdate_f64, lseUpdatePrecise_f32, softmaxApply_f32, softmaxApply_f64,
 } from './lse';
 export { klDiv_f32, klDiv_f64 } from './klDiv';
-export { klDivLogits_f32, klDivLogits_f64, klTermsChunk_f32, klTermsChunk_f64 } from './klDivLogits';
+export { klDivLogits_f32, klDivLogits_f64, klDivLogitsSegment_f32, klDivLogitsSegment_f64, klTermsChunk_f32, klTermsChunk_f64 } from './klDivLogits';
 export {
   klDivLogitsGrad_f32, klDivLogitsGrad_f64, klGradTermsChunk_f32, klGradTermsChunk_f64,
   klGradApplyChunk_f32, klGradApplyChunk_f64,

@@ -16,7 +16,7 @@
 // in a scratch buffer between the sum pass and the term pass (cheaper than recomputing them).
 import { at, demotePair, expNegS, hsumF64, promoteHigh, sliceMaxScalar } from './common';
 import { logRatio, pointF32x4, pointF64x2, pointS, termF32x4, termF64x2, termFiniteF32x4, termS, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
-import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMy, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
+import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
 import { colMaxF32x4, colMaxF64x2 } from './max';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 import { gradRowF64 } from './klDivLogitsGrad';
@@ -53,6 +53,10 @@ import { gradRowF64 } from './klDivLogitsGrad';
   const L = logRatio(sx, sy);
   const ix = <T>(1.0 / sx);
   const iy = <T>(1.0 / sy);
+  rowMxD = <f64>mx;
+  rowMyD = <f64>my;
+  rowSx = sx;
+  rowSy = sy;
   let total: f64 = 0;
   for (let k = 0; k < K; k++) {
     const xv = load<T>(at<T>(x, k * stride));
@@ -129,15 +133,15 @@ import { gradRowF64 } from './klDivLogitsGrad';
   return total;
 }
 
-function klRowF32(x: usize, y: usize, n: i32, invT: f64, pointScale: f32, dst: usize, scratch: usize): f64 {
+function klRowF32<PRECISE = i32>(x: usize, y: usize, n: i32, invT: f64, pointScale: f32, dst: usize, scratch: usize): f64 {
   rowExtremaF32(x, y, n);
   const mx = rowMx;
   const my = rowMy;
   const ea = scratch;
   const eb = at<f32>(scratch, n);
   const unit = invT == 1.0;
-  if (unit) rowExpsF32<string>(x, y, n, mx, my, 1, ea, eb);
-  else rowExpsF32<i32>(x, y, n, mx, my, <f32>invT, ea, eb);
+  if (unit) rowExpsF32<string, PRECISE>(x, y, n, mx, my, 1, ea, eb);
+  else rowExpsF32<i32, PRECISE>(x, y, n, mx, my, <f32>invT, ea, eb);
   if (dst != 0) rowSumsPreciseF32(x, y, n, mx, my, invT);
   const D = <f64>my - <f64>mx;
   const L = logRatio(rowSx, rowSy);
@@ -413,4 +417,41 @@ export function klTermsChunk_f64(
   x: usize, y: usize, K: i32, W: i32, invT: f64, stateX: usize, stateY: usize, pointScale: f64, dst: usize, acc: usize,
 ): void {
   klTermsChunk<f64>(x, y, K, W, invT, stateX, stateY, pointScale, dst, acc);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Segments: a row longer than the window, cut into contiguous segments that each fit. Each call
+// returns the segment's own KL — of p and q renormalised over the segment — and writes its
+// statistics [max x, max y, Σ exp((x − max x)/T), Σ exp((y − max y)/T)] (4 f64) at `stats`. The
+// facade combines the segments by the chain rule of relative entropy (Cover & Thomas, Thm 2.5.3):
+//   KL(p ‖ q) = Σ_c P_c·KL(p_c ‖ q_c) + KL(P ‖ Q),  P_c = Σ_{i∈c} p_i,  Q_c = Σ_{i∈c} q_i,
+// both parts ≥ 0, so a row longer than the window costs two exponentials per element instead of
+// the four of the streamed two-pass form. Segments whose maximum is −inf or not finite are left to
+// the facade (it falls back to the two-pass form for such rows).
+
+/** One f32 row segment of n elements (contiguous); scratch: 2·n f32; stats: 4 f64 (see above). */
+export function klDivLogitsSegment_f32(x: usize, y: usize, n: i32, invT: f64, scratch: usize, stats: usize): f64 {
+  let kl: f64;
+  if (ASC_FEATURE_SIMD) {
+    kl = klRowF32<string>(x, y, n, invT, 0, 0, scratch);
+    rowMxD = <f64>rowMx;
+    rowMyD = <f64>rowMy;
+  } else {
+    kl = klSliceScalar<f32>(x, y, n, 1, invT, 0, 0, scratch);
+  }
+  store<f64>(stats, rowMxD);
+  store<f64>(stats, rowMyD, 8);
+  store<f64>(stats, rowSx, 16);
+  store<f64>(stats, rowSy, 24);
+  return kl;
+}
+
+/** As klDivLogitsSegment_f32 for f64 data (scratch: 2·n f64). */
+export function klDivLogitsSegment_f64(x: usize, y: usize, n: i32, invT: f64, scratch: usize, stats: usize): f64 {
+  const kl = ASC_FEATURE_SIMD ? klRowF64(x, y, n, invT, 0, 0, scratch) : klSliceScalar<f64>(x, y, n, 1, invT, 0, 0, scratch);
+  store<f64>(stats, rowMxD);
+  store<f64>(stats, rowMyD, 8);
+  store<f64>(stats, rowSx, 16);
+  store<f64>(stats, rowSy, 24);
+  return kl;
 }

@@ -61,12 +61,14 @@ export let rowSpecial: bool = false;
 }
 
 // Sweep 2 results. UNIT = `string` compiles the T = 1 variant without the multiply by 1/T (x·1 = x:
-// identical results, fewer instructions; see uF32x4).
+// identical results, fewer instructions; see uF32x4). PRECISE = `string` widens every vector of
+// exponentials to f64 instead of summing blocks in f32: the row segments of a long row need sums
+// whose errors do not vary between segments (see klDivLogitsSegment_f32).
 export let rowSx: f64 = 0;
 export let rowSy: f64 = 0;
 
 // @ts-ignore: decorator
-@inline export function rowExpsF32<UNIT>(x: usize, y: usize, n: i32, mx: f32, my: f32, sc: f32, ea: usize, eb: usize): void {
+@inline export function rowExpsF32<UNIT, PRECISE = i32>(x: usize, y: usize, n: i32, mx: f32, my: f32, sc: f32, ea: usize, eb: usize): void {
   const vmx = f32x4.splat(mx);
   const vmy = f32x4.splat(my);
   const vsc = f32x4.splat(sc);
@@ -91,9 +93,17 @@ export let rowSy: f64 = 0;
       const b = expNegF32x4(dy);
       v128.store(at<f32>(ea, k), a);
       v128.store(at<f32>(eb, k), b);
-      bx = f32x4.add(bx, a);
-      by = f32x4.add(by, b);
+      if (isReference<PRECISE>()) {
+        lx = f64x2.add(lx, f64x2.promote_low_f32x4(a));
+        hx = f64x2.add(hx, promoteHigh(a));
+        ly = f64x2.add(ly, f64x2.promote_low_f32x4(b));
+        hy = f64x2.add(hy, promoteHigh(b));
+      } else {
+        bx = f32x4.add(bx, a);
+        by = f32x4.add(by, b);
+      }
     }
+    if (isReference<PRECISE>()) continue;
     lx = f64x2.add(lx, f64x2.promote_low_f32x4(bx));
     hx = f64x2.add(hx, promoteHigh(bx));
     ly = f64x2.add(ly, f64x2.promote_low_f32x4(by));

@@ -19,11 +19,11 @@ export interface InitOptions {
   maxMemoryMiB?: number;
   /**
    * Size of the scratch window inputs are streamed through, in KiB (default 8192, at most a quarter
-   * of the cap by default). Slices longer than the window still work, streamed with an online
-   * log-sum-exp, but the softmax-type ops then compute each exponential twice: a fused
-   * `klDivLogits` row needs 16 bytes per float32 element in the window (x, y and both
-   * exponentials), so rows above 512 K classes run about half as fast as they would with a larger
-   * window (raise `maxMemoryMiB` with it; the window may be at most half the cap).
+   * of the cap by default). Slices longer than the window still work. `klDivLogits` reductions cut
+   * such rows into segments and combine them by the chain rule of relative entropy, at the speed of
+   * an in-window row. Softmax-type slices, `'none'` terms and gradients are streamed with an online
+   * log-sum-exp and compute each exponential twice, so they run about half as fast as with a window
+   * that holds the slice (raise `maxMemoryMiB` with it; the window may be at most half the cap).
    */
   windowKiB?: number;
   /**

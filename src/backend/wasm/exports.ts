@@ -23,6 +23,9 @@ export interface KernelExports {
   klDiv_f64(x: number, xRow: number, xCol: number, t: number, tRow: number, tCol: number, rows: number, cols: number, logTarget: number, dst: number): number;
   klDivLogits_f32(x: number, y: number, R: number, K: number, W: number, invT: number, pointScale: number, dst: number, perSlice: number, scratch: number): number;
   klDivLogits_f64(x: number, y: number, R: number, K: number, W: number, invT: number, pointScale: number, dst: number, perSlice: number, scratch: number): number;
+  /** One contiguous segment of a row longer than the window: its own KL, and [max x, max y, Σx, Σy] (4 f64) at stats. */
+  klDivLogitsSegment_f32(x: number, y: number, n: number, invT: number, scratch: number, stats: number): number;
+  klDivLogitsSegment_f64(x: number, y: number, n: number, invT: number, scratch: number, stats: number): number;
   klTermsChunk_f32(x: number, y: number, K: number, W: number, invT: number, stateX: number, stateY: number, pointScale: number, dst: number, acc: number): void;
   klTermsChunk_f64(x: number, y: number, K: number, W: number, invT: number, stateX: number, stateY: number, pointScale: number, dst: number, acc: number): void;
   klDivLogitsGrad_f32(x: number, y: number, R: number, K: number, W: number, invT: number, pointScale: number, gradScale: number, gradOut: number, sliceScale: number, dst: number, perSlice: number, gx: number, gy: number, scratch: number): number;
