@@ -52,12 +52,35 @@ const SMALL = 32;
  */
 const SEGMENT = 1 << 16;
 
+/** The kernels of one element type, looked up once: a template-string property lookup on every call cost ~0.1 µs. */
+function kernelsFor(k: KernelExports, s: '_f32' | '_f64') {
+  return {
+    softmax: k[`softmax${s}`],
+    logSoftmax: k[`logSoftmax${s}`],
+    logSumExp: k[`logSumExp${s}`],
+    lseUpdate: k[`lseUpdate${s}`],
+    softmaxApply: k[`softmaxApply${s}`],
+    klDivLogits: k[`klDivLogits${s}`],
+    klTermsChunk: k[`klTermsChunk${s}`],
+    klDivGrad: k[`klDivGrad${s}`],
+    klDivSlices: k[`klDivSlices${s}`],
+    sliceStats: k[`sliceStats${s}`],
+    klDivLogitsGrad: k[`klDivLogitsGrad${s}`],
+    klGradTermsChunk: k[`klGradTermsChunk${s}`],
+    klGradApplyChunk: k[`klGradApplyChunk${s}`],
+  };
+}
+
 export class WasmKernels implements Kernels {
+  private readonly kf: Record<Dtype, ReturnType<typeof kernelsFor>>;
+
   constructor(
     readonly name: BackendName,
     private readonly k: KernelExports,
     readonly mem: WasmMemory,
-  ) {}
+  ) {
+    this.kf = { float32: kernelsFor(k, '_f32'), float64: kernelsFor(k, '_f64') };
+  }
 
   /** Carves the window into consecutive 16-byte-aligned regions of the given byte sizes. */
   private carve(...bytes: number[]): number[] {
@@ -76,10 +99,6 @@ export class WasmKernels implements Kernels {
   /** Usable window bytes for `regions` regions (each may lose up to 15 bytes to alignment). */
   private room(regions: number): number {
     return this.mem.windowBytes - regions * ALIGN;
-  }
-
-  private suffix(dtype: Dtype): '_f32' | '_f64' {
-    return dtype === 'float64' ? '_f64' : '_f32';
   }
 
   // -------------------------------------------------------------------------------------------
@@ -151,7 +170,16 @@ export class WasmKernels implements Kernels {
   private sliceOp(kind: SliceKind, x: FloatArray, outArg: FloatArray | null, outer: number, size: number, inner: number): FloatArray {
     const dtype = dtypeOf(x);
     const b = x.BYTES_PER_ELEMENT;
-    const fn = this.k[`${kind}${this.suffix(dtype)}`];
+    const fn = this.kf[dtype][kind];
+    const n = x.length;
+    if (n <= SMALL && outArg === null && !this.mem.owns(x)) {
+      // Small call: stage, compute in place at the start of the window, copy out.
+      const V = this.mem.view(dtype);
+      const e = this.mem.window / b;
+      copyInto(V, e, x, 0, n);
+      fn(this.mem.window, this.mem.window, outer, size, inner);
+      return V.slice(e, e + n);
+    }
     if (outArg !== null && this.mem.owns(x) && this.mem.owns(outArg)) {
       fn(x.byteOffset, outArg.byteOffset, outer, size, inner);
       return outArg;
@@ -204,8 +232,8 @@ export class WasmKernels implements Kernels {
       return out;
     }
     // A single column is longer than the window: stream it with the online log-sum-exp.
-    const update = this.k[`lseUpdate${this.suffix(dtype)}`];
-    const apply = this.k[`softmaxApply${this.suffix(dtype)}`];
+    const update = this.kf[dtype].lseUpdate;
+    const apply = this.kf[dtype].softmaxApply;
     const cols = Math.min(inner, 16);
     const stateBytes = 16 * cols;
     const kc = Math.max(1, Math.floor((this.room(2) - stateBytes) / (cols * b)));
@@ -231,7 +259,18 @@ export class WasmKernels implements Kernels {
   logSumExp(x: FloatArray, out: FloatArray, outer: number, size: number, inner: number): void {
     const dtype = dtypeOf(x);
     const b = x.BYTES_PER_ELEMENT;
-    const fn = this.k[`logSumExp${this.suffix(dtype)}`];
+    const fn = this.kf[dtype].logSumExp;
+    const n = x.length;
+    if (n <= SMALL && !this.mem.owns(x)) {
+      // Small call: input and result behind each other at the start of the window.
+      const V = this.mem.view(dtype);
+      const e = this.mem.window / b;
+      const d = alignUp(n * b);
+      copyInto(V, e, x, 0, n);
+      fn(this.mem.window, this.mem.window + d, outer, size, inner);
+      copyInto(out, 0, V, e + d / b, outer * inner);
+      return;
+    }
     if (this.mem.owns(x) && this.mem.owns(out)) {
       fn(x.byteOffset, out.byteOffset, outer, size, inner);
       return;
@@ -263,7 +302,7 @@ export class WasmKernels implements Kernels {
       }
       return;
     }
-    const update = this.k[`lseUpdate${this.suffix(dtype)}`];
+    const update = this.kf[dtype].lseUpdate;
     const cols = Math.min(inner, 16);
     const stateBytes = 16 * cols;
     const kc = Math.max(1, Math.floor((this.room(2) - stateBytes) / (cols * b)));
@@ -305,9 +344,9 @@ export class WasmKernels implements Kernels {
     const fn = f64 ? this.k.klDiv_f64 : this.k.klDiv_f32;
     const lt = logTarget ? 1 : 0;
     const n = rows * cols;
-    if (n <= SMALL && inCol === 1 && tCol === 1 && inRow === cols && tRow === cols && !this.mem.owns(input)) {
-      // Small contiguous call (the common [B, C] case): stage both operands behind each other,
-      // one kernel call, no allocation.
+    if (n <= SMALL && inCol === 1 && tCol === 1 && (rows === 1 || (inRow === cols && tRow === cols)) && !this.mem.owns(input)) {
+      // Small contiguous call (the common [B, C] case, which the op layer passes as one row of
+      // B·C elements): stage both operands behind each other, one kernel call, no allocation.
       const V = f64 ? this.mem.f64() : this.mem.f32();
       const e = this.mem.window / input.BYTES_PER_ELEMENT;
       copyInto(V, e, input, inOff, n);
@@ -442,8 +481,7 @@ export class WasmKernels implements Kernels {
     }
     const dtype = dtypeOf(x);
     const b = x.BYTES_PER_ELEMENT;
-    const sfx = this.suffix(dtype);
-    const fn = this.k[`klDivLogits${sfx}`];
+    const fn = this.kf[dtype].klDivLogits;
     const total = new CompensatedSum();
     const F64 = () => this.mem.f64();
     const pw = pointwise ? 1 : 0;
@@ -504,8 +542,8 @@ export class WasmKernels implements Kernels {
     // Columns longer than the window: online log-sum-exp of x/T and y/T (pass A), then the terms
     // with the exponentials recomputed (pass B).
     // Pointwise terms need exact sums (f64 exponentials; see assembly/klRows.ts).
-    const update = pointwise && dtype === 'float32' ? this.k.lseUpdatePrecise_f32 : this.k[`lseUpdate${sfx}`];
-    const terms = this.k[`klTermsChunk${sfx}`];
+    const update = pointwise && dtype === 'float32' ? this.k.lseUpdatePrecise_f32 : this.kf[dtype].lseUpdate;
+    const terms = this.kf[dtype].klTermsChunk;
     const cols = Math.min(inner, 16);
     const fixedBytes = 2 * 16 * cols + 8 * cols;
     const kc = Math.max(1, Math.floor((this.room(6) - fixedBytes) / (cols * b * (2 + pw))));
@@ -616,7 +654,7 @@ export class WasmKernels implements Kernels {
   ): void {
     const dtype = dtypeOf(input);
     const b = input.BYTES_PER_ELEMENT;
-    const fn = this.k[`klDivGrad${this.suffix(dtype)}`];
+    const fn = this.kf[dtype].klDivGrad;
     const lt = logTarget ? 1 : 0;
     const owned = (a: FloatArray | null): boolean => a === null || this.mem.owns(a);
     const ptr = (a: FloatArray | null, off: number): number => (a === null ? 0 : a.byteOffset + off * b);
@@ -760,7 +798,7 @@ export class WasmKernels implements Kernels {
   }
 
   klDivSlices(input: FloatArray, target: FloatArray, outer: number, size: number, inner: number, logTarget: boolean, out: Float64Array): void {
-    const fn = this.k[`klDivSlices${this.suffix(dtypeOf(input))}`];
+    const fn = this.kf[dtypeOf(input)].klDivSlices;
     const lt = logTarget ? 1 : 0;
     this.sliceReduce(
       [input, target], outer, size, inner, 1, out,
@@ -772,7 +810,7 @@ export class WasmKernels implements Kernels {
   }
 
   sliceStats(x: FloatArray, outer: number, size: number, inner: number, withLse: boolean, out: Float64Array): void {
-    const fn = this.k[`sliceStats${this.suffix(dtypeOf(x))}`];
+    const fn = this.kf[dtypeOf(x)].sliceStats;
     const lse = withLse ? 1 : 0;
     this.sliceReduce([x], outer, size, inner, SLICE_STATS, out, ([p], R, K, W, o) => fn(p!, R, K, W, lse, o), combineStats);
   }
@@ -798,8 +836,7 @@ export class WasmKernels implements Kernels {
   ): number {
     const dtype = dtypeOf(x);
     const b = x.BYTES_PER_ELEMENT;
-    const sfx = this.suffix(dtype);
-    const fn = this.k[`klDivLogitsGrad${sfx}`];
+    const fn = this.kf[dtype].klDivLogitsGrad;
     const invT = 1 / temperature;
     const total = new CompensatedSum();
     const F64 = () => this.mem.f64();
@@ -878,9 +915,9 @@ export class WasmKernels implements Kernels {
     // the input gradient or the 'none' sums (pass B), then the gradients that need the whole
     // slice's sums (pass C: 'none' gradInput, and gradTarget), exponentials recomputed per pass.
     // Pointwise outputs ('none' loss or upstream gradient) need exact sums (assembly/klRows.ts).
-    const update = (pointwise || gradOut) && dtype === 'float32' ? this.k.lseUpdatePrecise_f32 : this.k[`lseUpdate${sfx}`];
-    const terms = this.k[`klGradTermsChunk${sfx}`];
-    const apply = this.k[`klGradApplyChunk${sfx}`];
+    const update = (pointwise || gradOut) && dtype === 'float32' ? this.k.lseUpdatePrecise_f32 : this.kf[dtype].lseUpdate;
+    const terms = this.kf[dtype].klGradTermsChunk;
+    const apply = this.kf[dtype].klGradApplyChunk;
     const cols = Math.min(inner, 16);
     const fixedBytes = 2 * 16 * cols + 4 * 8 * cols;
     const kc = Math.max(1, Math.floor((this.room(12) - fixedBytes) / (cols * b * nElem)));
