@@ -9,7 +9,7 @@
  * workload's) before any timing. `activate` (untimed) switches a shared global backend;
  * `afterCheck` runs after the checked first call and throws if that call left something behind.
  */
-import { KLWASM_BACKENDS, makeKlwasmPeer } from './klwasm.mjs';
+import { KLWASM_BACKENDS, makeKlwasmPeer, makeKlwasmZeroCopyPeer } from './klwasm.mjs';
 import naiveJs from './naive-js.mjs';
 import { makeTfjsPeer } from './tfjs.mjs';
 import ortNode from './onnxruntime.mjs';
@@ -22,6 +22,7 @@ export const BASELINES = { naive: 'naive-js', ort: 'ort-node-1t' };
 export function allPeers(profile) {
   return [
     ...KLWASM_BACKENDS.map((b) => makeKlwasmPeer(b)),
+    makeKlwasmZeroCopyPeer('wasm-relaxed-simd'),
     naiveJs,
     ortNode,
     makeTfjsPeer('wasm'),

@@ -8,6 +8,7 @@ import { cellKey, indexCells, peersFor } from './model.mjs';
 
 export const PEER_COLORS = {
   'klwasm-wasm-relaxed-simd': '#880e4f',
+  'klwasm-wasm-relaxed-simd-zc': '#4a0072',
   'klwasm-wasm-simd': '#c2185b',
   'klwasm-wasm-scalar': '#f06292',
   'klwasm-js': '#ff9800',
