@@ -7,7 +7,7 @@
 import { at, expNegS, hsumF64, promoteHigh, sliceHasNaN, sliceMaxScalar } from './common';
 import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
 import { exp1d } from './math/index';
-import { sumExpRowF32 } from './rowsum';
+import { sumExpRowF32, sumExpRowF64 } from './rowsum';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 
 /**
@@ -39,21 +39,7 @@ function lseRowF32(src: usize, n: i32): f64 {
 function lseRowF64(src: usize, n: i32): f64 {
   const m = rowMaxF64(src, n);
   if (!isFinite<f64>(m)) return lseFinish(m, sliceHasNaN<f64>(src, n, 1) ? NaN : 0);
-  let s: f64 = 0;
-  let k = 0;
-  if (ASC_FEATURE_SIMD) {
-    const vm = f64x2.splat(m);
-    let a0 = f64x2.splat(0);
-    let a1 = a0;
-    for (; k + 4 <= n; k += 4) {
-      const q = at<f64>(src, k);
-      a0 = f64x2.add(a0, expNegF64x2(f64x2.sub(v128.load(q), vm)));
-      a1 = f64x2.add(a1, expNegF64x2(f64x2.sub(v128.load(q, 16), vm)));
-    }
-    s = hsumF64(f64x2.add(a0, a1));
-  }
-  for (; k < n; k++) s += expNegS<f64>(load<f64>(at<f64>(src, k)) - m);
-  return lseFinish(m, s);
+  return lseFinish(m, sumExpRowF64<i32>(src, n, m, 1));
 }
 
 /** dst[r·W + i] = logsumexp over k of src[(r·K + k)·W + i], f32. K ≥ 1. */
@@ -177,6 +163,11 @@ export function lseUpdate_f32(src: usize, K: i32, W: i32, scale: f64, state: usi
     }
     let s = load<f64>(state, 8);
     if (m1 > m0) s *= Math.exp((m0 - m1) * scale);
+    if (scale == 1) {
+      // logsumexp / softmax: the in-window kernels' row sum (2-way unrolled, blocked).
+      store<f64>(state, s + sumExpRowF32(src, 0, K, <f32>m1, false), 8);
+      return;
+    }
     const vm = f32x4.splat(<f32>m1);
     const vs = f32x4.splat(<f32>scale);
     let a0 = f64x2.splat(0);
@@ -199,6 +190,21 @@ export function lseUpdate_f32(src: usize, K: i32, W: i32, scale: f64, state: usi
 
 /** As lseUpdate_f32 for f64 data. */
 export function lseUpdate_f64(src: usize, K: i32, W: i32, scale: f64, state: usize): void {
+  if (ASC_FEATURE_SIMD) if (W == 1) {
+    const cm = rowMaxF64(src, K);
+    const m0 = load<f64>(state);
+    const m1 = max<f64>(m0, cm);
+    store<f64>(state, m1);
+    if (!isFinite<f64>(m1)) {
+      if (sliceHasNaN<f64>(src, K, 1)) store<f64>(state, NaN, 8);
+      return;
+    }
+    let s = load<f64>(state, 8);
+    if (m1 > m0) s *= Math.exp((m0 - m1) * scale);
+    s += scale == 1 ? sumExpRowF64<i32>(src, K, m1, 1) : sumExpRowF64<string>(src, K, m1, scale);
+    store<f64>(state, s, 8);
+    return;
+  }
   for (let i = 0; i < W; i++) lseUpdateSlice<f64>(at<f64>(src, i), K, W, scale, at<f64>(state, i), at<f64>(state, W + i));
 }
 
@@ -251,6 +257,29 @@ export function softmaxApply_f32(src: usize, dst: usize, K: i32, W: i32, state: 
 
 /** As softmaxApply_f32 for f64 data. */
 export function softmaxApply_f64(src: usize, dst: usize, K: i32, W: i32, state: usize, mode: i32): void {
+  if (ASC_FEATURE_SIMD) if (W == 1) {
+    const m = load<f64>(state);
+    const s = load<f64>(state, 8);
+    if (!isFinite<f64>(m)) {
+      for (let k = 0; k < K; k++) store<f64>(at<f64>(dst, k), NaN);
+      return;
+    }
+    const inv = 1.0 / s;
+    const ls = Math.log(s);
+    const vm = f64x2.splat(m);
+    const vi = f64x2.splat(inv);
+    const vl = f64x2.splat(ls);
+    let k = 0;
+    for (; k + 2 <= K; k += 2) {
+      const d = f64x2.sub(v128.load(at<f64>(src, k)), vm);
+      v128.store(at<f64>(dst, k), mode == 0 ? f64x2.mul(expNegF64x2(d), vi) : f64x2.sub(d, vl));
+    }
+    for (; k < K; k++) {
+      const x = load<f64>(at<f64>(src, k));
+      store<f64>(at<f64>(dst, k), mode == 0 ? expNegS<f64>(x - m) * inv : x - m - ls);
+    }
+    return;
+  }
   for (let i = 0; i < W; i++) {
     const m = load<f64>(at<f64>(state, i));
     const s = load<f64>(at<f64>(state, W + i));

@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   Tensor,
+  allocTensor,
   diagnose,
   initSync,
   klDiv,
@@ -194,16 +195,43 @@ describe.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar'] as const)('strea
     compare(name, () => grads(klDivBackward(G2, col, t, { reduction: 'none', gradTarget: false })), 2e-6, 1e-5);
   });
 
-  it('special values survive chunking (NaN, +inf and all -inf slices)', () => {
+  it.each(['float32', 'float64'] as const)('special values survive chunking (NaN, +inf and all -inf slices), %s', (dtype) => {
     const K = 3000;
-    const data = randn(rand, 4 * K, 2);
+    const data = randn(rand, 5 * K, 2, dtype);
     data[5] = NaN; // slice 0
     data[K + 17] = Infinity; // slice 1
     data.fill(-Infinity, 2 * K, 3 * K); // slice 2
-    const x = { data, shape: [4, K] };
-    compare(name, () => softmax(x, -1), 2e-6, 1e-7);
-    compare(name, () => logSoftmax(x, -1), 2e-6, 1e-6);
-    compare(name, () => logSumExp(x, -1), 2e-6, 1e-6);
-    compare(name, () => klDivLogits(x, { data: data.map((v) => v * 0.5), shape: [4, K] }, { reduction: 'none' }), 1e-5, 1e-9);
+    data[4 * K + 2999] = Infinity; // slice 4: +inf in the last chunk, after finite chunks
+    data[4 * K + 2000] = NaN; //           and a NaN before it
+    const x = { data, shape: [5, K] };
+    const tol = dtype === 'float32' ? [2e-6, 1e-6] : [1e-12, 1e-12];
+    compare(name, () => softmax(x, -1), tol[0]!, tol[1]!);
+    compare(name, () => logSoftmax(x, -1), tol[0]!, tol[1]!);
+    compare(name, () => logSumExp(x, -1), tol[0]!, tol[1]!);
+    compare(name, () => klDivLogits(x, { data: data.map((v) => v * 0.5), shape: [5, K] }, { reduction: 'none' }), 1e-5, 1e-9);
+    compare(name, () => klDivLogits(x, { data: data.map((v) => v * 0.5), shape: [5, K] }, { reduction: 'perSlice', temperature: 2 }), 1e-5, 1e-9);
+  });
+
+  it.each(['float32', 'float64'] as const)('zero-copy input longer than the window, result in a JS array (logSumExp, softmax), %s', (dtype) => {
+    const shape = [2, 6000];
+    const src = randn(rand, 12000, 3, dtype);
+    src[7000] = -Infinity;
+    const run = (op: (t: Tensor) => Tensor) => () => {
+      const t = allocTensor(shape, dtype);
+      t.data.set(src);
+      try {
+        return new Tensor(Float64Array.from(op(t).data));
+      } finally {
+        t.free();
+      }
+    };
+    const tol = dtype === 'float32' ? [2e-6, 1e-6] : [1e-12, 1e-12];
+    for (const op of [(t: Tensor) => logSumExp(t, -1), (t: Tensor) => softmax(t, -1), (t: Tensor) => logSoftmax(t, -1)]) {
+      initSync({ backend: name, windowKiB: 4, maxMemoryMiB: 1 });
+      const got = run(op)();
+      initSync({ backend: 'js' });
+      const want = op(new Tensor(src, shape));
+      expect(closeMismatch(got.data, want.data, tol[0]!, tol[1]!)).toBeNull();
+    }
   });
 });

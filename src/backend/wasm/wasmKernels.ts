@@ -275,6 +275,13 @@ export class WasmKernels implements Kernels {
       fn(x.byteOffset, out.byteOffset, outer, size, inner);
       return;
     }
+    if (this.mem.owns(x) && outer * inner * b <= this.room(1)) {
+      // Zero-copy input, result in a JS array: run in place, the result through the window.
+      const [d] = this.carve(outer * inner * b);
+      fn(x.byteOffset, d!, outer, size, inner);
+      copyInto(out, 0, this.mem.view(dtype), d! / b, outer * inner);
+      return;
+    }
     const slab = size * inner;
     const cap = Math.floor(this.room(2) / b);
     const V = () => this.mem.view(dtype);
