@@ -146,43 +146,53 @@ export function logSumExp_f64(src: usize, dst: usize, R: i32, K: i32, W: i32): v
   store<f64>(sPtr, s);
 }
 
+/** Σ exp((x − m)·scale) over a contiguous f32 row: the in-window row sum when scale = 1. */
+// @ts-ignore: decorator
+@inline function sumExpRowScaledF32(src: usize, K: i32, m: f32, scale: f64): f64 {
+  if (scale == 1) return sumExpRowF32(src, 0, K, m, false);
+  const vm = f32x4.splat(m);
+  const vs = f32x4.splat(<f32>scale);
+  let a0 = f64x2.splat(0);
+  let a1 = a0;
+  let k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const e = expNegF32x4(f32x4.mul(f32x4.sub(v128.load(at<f32>(src, k)), vm), vs));
+    a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e));
+    a1 = f64x2.add(a1, promoteHigh(e));
+  }
+  let s = hsumF64(f64x2.add(a0, a1));
+  const sc = <f32>scale;
+  for (; k < K; k++) s += <f64>expNegS<f32>((load<f32>(at<f32>(src, k)) - m) * sc);
+  return s;
+}
+
+/** One chunk of a single streamed row (W = 1, contiguous) into the (m, s) state, vectorised. */
+// @ts-ignore: decorator
+@inline function lseRowUpdate<T>(src: usize, K: i32, scale: f64, state: usize): void {
+  const cm = sizeof<T>() == 4 ? <f64>rowMaxF32(src, K) : rowMaxF64(src, K);
+  const m0 = load<f64>(state);
+  const m1 = max<f64>(m0, cm);
+  store<f64>(state, m1);
+  if (!isFinite<f64>(m1)) {
+    // The vector max skips NaN: record one in s, which lseFinish / the apply pass check.
+    if (sliceHasNaN<T>(src, K, 1)) store<f64>(state, NaN, 8);
+    return;
+  }
+  let s = load<f64>(state, 8);
+  if (m1 > m0) s *= Math.exp((m0 - m1) * scale);
+  if (sizeof<T>() == 4) s += sumExpRowScaledF32(src, K, <f32>m1, scale);
+  else s += scale == 1 ? sumExpRowF64<i32>(src, K, m1, 1) : sumExpRowF64<string>(src, K, m1, scale);
+  store<f64>(state, s, 8);
+}
+
 /**
  * Folds one chunk (K rows × W columns, row stride W) into the running per-column (m, s) state,
- * f32 data. Used only for slices longer than the streaming window, so it favours simplicity.
+ * f32 data. Used only for slices longer than the streaming window; a single row (W = 1) is
+ * vectorised, columns go slice by slice.
  */
 export function lseUpdate_f32(src: usize, K: i32, W: i32, scale: f64, state: usize): void {
   if (ASC_FEATURE_SIMD) if (W == 1) {
-    const cm = <f64>rowMaxF32(src, K);
-    const m0 = load<f64>(state);
-    const m1 = max<f64>(m0, cm);
-    store<f64>(state, m1);
-    if (!isFinite<f64>(m1)) {
-      // The vector max skips NaN: record one in s, which lseFinish / the apply pass check.
-      if (sliceHasNaN<f32>(src, K, 1)) store<f64>(state, NaN, 8);
-      return;
-    }
-    let s = load<f64>(state, 8);
-    if (m1 > m0) s *= Math.exp((m0 - m1) * scale);
-    if (scale == 1) {
-      // logsumexp / softmax: the in-window kernels' row sum (2-way unrolled, blocked).
-      store<f64>(state, s + sumExpRowF32(src, 0, K, <f32>m1, false), 8);
-      return;
-    }
-    const vm = f32x4.splat(<f32>m1);
-    const vs = f32x4.splat(<f32>scale);
-    let a0 = f64x2.splat(0);
-    let a1 = a0;
-    let k = 0;
-    for (; k + 4 <= K; k += 4) {
-      const e = expNegF32x4(f32x4.mul(f32x4.sub(v128.load(at<f32>(src, k)), vm), vs));
-      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e));
-      a1 = f64x2.add(a1, promoteHigh(e));
-    }
-    s += hsumF64(f64x2.add(a0, a1));
-    const mT = <f32>m1;
-    const sc = <f32>scale;
-    for (; k < K; k++) s += <f64>expNegS<f32>((load<f32>(at<f32>(src, k)) - mT) * sc);
-    store<f64>(state, s, 8);
+    lseRowUpdate<f32>(src, K, scale, state);
     return;
   }
   for (let i = 0; i < W; i++) lseUpdateSlice<f32>(at<f32>(src, i), K, W, scale, at<f64>(state, i), at<f64>(state, W + i));
@@ -191,18 +201,7 @@ export function lseUpdate_f32(src: usize, K: i32, W: i32, scale: f64, state: usi
 /** As lseUpdate_f32 for f64 data. */
 export function lseUpdate_f64(src: usize, K: i32, W: i32, scale: f64, state: usize): void {
   if (ASC_FEATURE_SIMD) if (W == 1) {
-    const cm = rowMaxF64(src, K);
-    const m0 = load<f64>(state);
-    const m1 = max<f64>(m0, cm);
-    store<f64>(state, m1);
-    if (!isFinite<f64>(m1)) {
-      if (sliceHasNaN<f64>(src, K, 1)) store<f64>(state, NaN, 8);
-      return;
-    }
-    let s = load<f64>(state, 8);
-    if (m1 > m0) s *= Math.exp((m0 - m1) * scale);
-    s += scale == 1 ? sumExpRowF64<i32>(src, K, m1, 1) : sumExpRowF64<string>(src, K, m1, scale);
-    store<f64>(state, s, 8);
+    lseRowUpdate<f64>(src, K, scale, state);
     return;
   }
   for (let i = 0; i < W; i++) lseUpdateSlice<f64>(at<f64>(src, i), K, W, scale, at<f64>(state, i), at<f64>(state, W + i));

@@ -31,6 +31,21 @@ function klwasmVersion() {
   }
 }
 
+/**
+ * A peer's init result from trying to load `backendName`: `load` resolves to null on success or to
+ * the reason it loaded something else; a throw means the backend is not available in this build.
+ */
+async function tryBackend(backendName, load) {
+  try {
+    const reason = await load();
+    if (reason !== null) return { available: false, reason };
+  } catch (e) {
+    const msg = String(e?.message ?? e).replace(/^klwasm: /, '');
+    return { available: false, reason: /not available/i.test(msg) ? msg : `not available in this build: ${msg}` };
+  }
+  return { available: true, versions: { klwasm: klwasmVersion(), backend: backendName } };
+}
+
 /** @param {'wasm-relaxed-simd'|'wasm-simd'|'wasm-scalar'|'js'} backendName */
 export function makeKlwasmPeer(backendName) {
   let api;
@@ -45,15 +60,12 @@ export function makeKlwasmPeer(backendName) {
     method: `klwasm ${klwasmVersion()} from dist/esm, backend '${backendName}' (initSync before each peer's samples); inputs { data, shape } typed arrays; W2 = fused klDivLogits (dim -1, T = 1, 'sum'); results read as .item() / .data`,
     async init() {
       api = await loadKlwasm();
-      try {
+      return tryBackend(backendName, async () => {
         const got = await api.init({ backend: backendName });
-        if (got !== backendName) return { available: false, reason: `init({ backend: '${backendName}' }) gave '${got}'` };
+        if (got !== backendName) return `init({ backend: '${backendName}' }) gave '${got}'`;
         activate();
-      } catch (e) {
-        const msg = String(e?.message ?? e).replace(/^klwasm: /, '');
-        return { available: false, reason: /not available/i.test(msg) ? msg : `not available in this build: ${msg}` };
-      }
-      return { available: true, versions: { klwasm: klwasmVersion(), backend: backendName } };
+        return null;
+      });
     },
     supports() {
       return true;
@@ -101,14 +113,10 @@ export function makeKlwasmZeroCopyPeer(backendName) {
     method: `klwasm ${klwasmVersion()} from dist/esm, backend '${backendName}' with maxMemoryMiB ${ZC_MAX_MEMORY_MIB}; inputs are allocTensor tensors filled before timing (re-staged, untimed, whenever another peer switched the backend); W3 writes into a reused allocTensor \`out\`; W1/W2/W4 as the typed-array peer`,
     async init() {
       api = await loadKlwasm();
-      try {
+      return tryBackend(backendName, async () => {
         const got = api.initSync(options);
-        if (got !== backendName) return { available: false, reason: `initSync({ backend: '${backendName}' }) gave '${got}'` };
-      } catch (e) {
-        const msg = String(e?.message ?? e).replace(/^klwasm: /, '');
-        return { available: false, reason: /not available/i.test(msg) ? msg : `not available in this build: ${msg}` };
-      }
-      return { available: true, versions: { klwasm: klwasmVersion(), backend: backendName } };
+        return got === backendName ? null : `initSync({ backend: '${backendName}' }) gave '${got}'`;
+      });
     },
     supports() {
       return true;
