@@ -6,9 +6,9 @@ import { argRangeError, argTypeError, describe } from '../errors.js';
 import { resolveKlReduction } from '../reduction.js';
 import { kernels } from '../runtime.js';
 import { type BroadcastPlan, broadcastPlan, broadcastShapes } from '../shape.js';
-import { Tensor, tensorOf, numelOf } from '../tensor.js';
+import { Tensor, numelOf, scalarOf, tensorOf } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
-import { type Dtype, type FloatArray, type Reduction, arrayFor } from '../types.js';
+import type { Dtype, FloatArray, Reduction } from '../types.js';
 import { type ValidateOption, validateKlDivArgs } from './diagnose.js';
 import { checkOut, overlaps } from './out.js';
 
@@ -214,5 +214,5 @@ export function finishKlDiv(plan: KlDivPlan, sum: number, pointwise: FloatArray 
     return plan.out ?? tensorOf(out, plan.outShape);
   }
   const value = (plan.kind === 'mean' ? sum / plan.numel : sum) / plan.divisor;
-  return tensorOf(arrayFor(plan.dtype).of(value), []);
+  return scalarOf(plan.dtype, value);
 }

@@ -5,9 +5,9 @@ import { argRangeError, argTypeError, describe, shapeStr } from '../errors.js';
 import { MEAN_WARNING } from '../reduction.js';
 import { kernels } from '../runtime.js';
 import { normalizeDim, sliceLayout } from '../shape.js';
-import { Tensor, tensorOf } from '../tensor.js';
+import { Tensor, scalarOf, tensorOf } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
-import { type Dtype, type FloatArray, type Reduction, arrayFor } from '../types.js';
+import type { Dtype, FloatArray, Reduction } from '../types.js';
 import { warn } from '../warnings.js';
 import { type KlDivLogitsReduction, checkLogitsReduction } from './klDivLogitsGrad.js';
 
@@ -141,7 +141,6 @@ export function planKlDivLogits(inputLogits: TensorLike, targetLogits: TensorLik
  */
 export function finishKlDivLogits(plan: KlDivLogitsPlan, perSlice: Float64Array | null, pointwise: FloatArray | null): Tensor {
   const { dtype, shape, dim, scale, reduction } = plan;
-  const Ctor = arrayFor(dtype);
   if (reduction === 'none') return tensorOf(pointwise!, shape.slice());
   if (reduction === 'perSlice') {
     // One KL per distribution, scaled by T².
@@ -150,5 +149,5 @@ export function finishKlDivLogits(plan: KlDivLogitsPlan, perSlice: Float64Array 
   let value = sumCompensated(perSlice!) * scale;
   if (reduction === 'mean') value /= plan.x.length;
   else if (reduction === 'batchmean' && shape.length > 0) value /= shape[0]!;
-  return tensorOf(Ctor.of(value), []);
+  return scalarOf(dtype, value);
 }
