@@ -52,6 +52,9 @@ const SMALL = 32;
  */
 const SEGMENT = 1 << 16;
 
+/** Staging block of klDivLogits over several slabs: small enough to still be in L2 when the kernel reads it. */
+const STAGE_BYTES = 1 << 20;
+
 /** The kernels of one element type, looked up once: a template-string property lookup on every call cost ~0.1 µs. */
 function kernelsFor(k: KernelExports, s: '_f32' | '_f64') {
   return {
@@ -512,7 +515,7 @@ export class WasmKernels implements Kernels {
       return total.value;
     }
     if (perSlab <= avail) {
-      const per = Math.floor(avail / perSlab);
+      const per = Math.max(1, Math.min(Math.floor(avail / perSlab), Math.floor(STAGE_BYTES / perSlab)));
       const nMax = Math.min(per, outer);
       const [scratch, xw, yw, dw, ps] = this.carve(scratchBytes, nMax * slab * b, nMax * slab * b, pw * nMax * slab * b, nMax * inner * 8);
       for (let o = 0; o < outer; o += nMax) {
