@@ -32,9 +32,9 @@ export class WasmTensor extends Tensor {
 
   override get data(): FloatArray {
     if (this.freed) throw new Error('WasmTensor: this tensor was freed; allocate a new one with allocTensor().');
-    if (this._data.buffer !== this.mem.memory.buffer) {
+    if (this._data.buffer !== this.mem.buffer) {
       // (A detached view reports length 0, so the length comes from the shape.)
-      this._data = new (arrayFor(this.dtype))(this.mem.memory.buffer, this.pointer, numelOf(this.shape));
+      this._data = new (arrayFor(this.dtype))(this.mem.buffer, this.pointer, numelOf(this.shape));
     }
     return this._data;
   }

@@ -94,9 +94,20 @@ export class WasmMemory {
     return this.memory.buffer.byteLength;
   }
 
+  /**
+   * The memory's current ArrayBuffer, cached: only `alloc` grows the memory and it re-derives the
+   * cache (reading `WebAssembly.Memory#buffer` costs a builtin call per access).
+   */
+  get buffer(): ArrayBuffer {
+    return this.buf!;
+  }
+
   /** Whether `arr` is a view into this memory (then its byteOffset is a kernel pointer). */
   owns(arr: ArrayBufferView): boolean {
-    return arr.buffer === this.buf;
+    // Nothing of ours starts at address 0 (the kernels' static data is there), so byteOffset 0
+    // answers without reading `.buffer`, which for a small on-heap typed array (a fresh result of
+    // a few elements) makes V8 materialise an ArrayBuffer: ~0.15 µs, a fifth of a small call.
+    return arr.byteOffset !== 0 && arr.buffer === this.buf;
   }
 
   /**

@@ -264,7 +264,8 @@ export class WasmKernels implements Kernels {
     const b = x.BYTES_PER_ELEMENT;
     const fn = this.kf[dtype].logSumExp;
     const n = x.length;
-    if (n <= SMALL && !this.mem.owns(x)) {
+    const xOwned = this.mem.owns(x);
+    if (n <= SMALL && !xOwned) {
       // Small call: input and result behind each other at the start of the window.
       const V = this.mem.view(dtype);
       const e = this.mem.window / b;
@@ -274,11 +275,11 @@ export class WasmKernels implements Kernels {
       copyInto(out, 0, V, e + d / b, outer * inner);
       return;
     }
-    if (this.mem.owns(x) && this.mem.owns(out)) {
+    if (xOwned && this.mem.owns(out)) {
       fn(x.byteOffset, out.byteOffset, outer, size, inner);
       return;
     }
-    if (this.mem.owns(x) && outer * inner * b <= this.room(1)) {
+    if (xOwned && outer * inner * b <= this.room(1)) {
       // Zero-copy input, result in a JS array: run in place, the result through the window.
       const [d] = this.carve(outer * inner * b);
       fn(x.byteOffset, d!, outer, size, inner);
