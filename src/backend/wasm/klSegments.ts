@@ -10,6 +10,14 @@
  * in-window kernel's. The segment-level part works in float64 from each segment's statistics
  * (m = max, s = Σ exp((v − m)/T)), in the log domain so that a segment whose mass underflows still
  * gets the finite `P·u − P + Q` term the element-level kernel gives.
+ *
+ * Accuracy: the segment-level u_c = log(P_c/Q_c) comes from sums of exponentials, not from exact
+ * logit differences as the element-level u does, so its rounding ε (≈1e-8 for float32 data,
+ * ≈1e-16 for float64) adds up to ≈ε²/2 to KL(P ‖ Q) when the distributions are equal up to
+ * rounding: an absolute floor near 1e-16 (float32) and 1e-31 (float64), below which the in-window
+ * kernel stays relatively accurate and this form does not (measured at T = 40 on a float32 row
+ * whose true KL is 2.24e-16: in-window 2.240e-16, segments 2.394e-16). Above the floor both agree
+ * with the float64 reference to the tested 5e-7 (float32) and 1e-11 (float64).
  */
 
 /** Per segment, as the kernel writes them: [max x, max y, Σx, Σy]. */
