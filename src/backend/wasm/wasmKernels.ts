@@ -52,7 +52,12 @@ const SMALL = 32;
  */
 const SEGMENT = 1 << 16;
 
-/** Staging block of klDivLogits over several slabs: small enough to still be in L2 when the kernel reads it. */
+/**
+ * Staging block of klDivLogits over several slabs and of klDiv (rows, or column chunks of longer
+ * rows): small enough to still be in L2 when the kernel reads it. (klDiv is a plain sum, so
+ * chunking a row costs nothing; the softmax-type ops keep whole-window blocks, because a slice
+ * that does not fit a block has to stream in two passes.)
+ */
 const STAGE_BYTES = 1 << 20;
 
 /** The kernels of one element type, looked up once: a template-string property lookup on every call cost ~0.1 µs. */
@@ -383,7 +388,7 @@ export class WasmKernels implements Kernels {
     const tRowElems = tCol === 0 ? 1 : cols;
     const perRow = (inRow === 0 ? 0 : xRowElems) + (tRow === 0 ? 0 : tRowElems) + (out ? cols : 0);
     const fixed = (inRow === 0 ? xRowElems : 0) + (tRow === 0 ? tRowElems : 0);
-    const cap = Math.floor(this.room(3) / b);
+    const cap = Math.floor(Math.min(this.room(3), STAGE_BYTES) / b);
     if (fixed + perRow <= cap) {
       const per = perRow === 0 ? rows : Math.max(1, Math.floor((cap - fixed) / perRow));
       const nMax = Math.min(per, rows);
