@@ -114,6 +114,36 @@ describe('Chromium, unbundled ESM build', () => {
     expect(auto.backend).toBe('js');
   });
 
+  it('klDivLogits rows longer than the window (chain-rule segments) match the js backend in the page', async () => {
+    // [2, 25000] float32 with a 64 KiB window: each row is cut into ~4 K-element segments.
+    const got = await page.evaluate(() => {
+      // The page's own module instance (a dynamic import here would be rewritten by vitest).
+      const k = (window as unknown as { klwasmTest: { klwasm: unknown } }).klwasmTest.klwasm as {
+        initSync: (o: object) => string;
+        klDivLogits: (x: object, y: object, o: object) => { data: Float32Array };
+      };
+      const N = 25_000;
+      const x = new Float32Array(2 * N);
+      const y = new Float32Array(2 * N);
+      for (let i = 0; i < 2 * N; i++) {
+        x[i] = 3 * Math.sin(i * 0.37);
+        y[i] = x[i]! + Math.cos(i * 0.11);
+      }
+      const out: Record<string, number[]> = {};
+      for (const b of ['js', 'wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar']) {
+        const used = k.initSync(b === 'js' ? { backend: b } : { backend: b, windowKiB: 64, maxMemoryMiB: 4 });
+        out[used] = Array.from(k.klDivLogits({ data: x, shape: [2, N] }, { data: y, shape: [2, N] }, { reduction: 'perSlice', temperature: 1.5 }).data);
+      }
+      k.initSync({ backend: 'auto' });
+      return out;
+    });
+    expect(Object.keys(got).sort()).toEqual(['js', 'wasm-relaxed-simd', 'wasm-scalar', 'wasm-simd']);
+    const want = got.js!;
+    for (const b of ['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar']) {
+      got[b]!.forEach((v, i) => expect(Math.abs(v - want[i]!), `${b} row ${i}`).toBeLessThanOrEqual(5e-7 * want[i]!));
+    }
+  });
+
   it('no console errors or uncaught exceptions in the page', () => {
     // The 404s above are logged by Chromium as failed resource loads; nothing else may be.
     expect(errors.filter((e) => !/Failed to load resource: the server responded with a status of 404/.test(e))).toEqual([]);
