@@ -73,4 +73,22 @@ describe.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar', 'js'] as const)(
     expectOwnBuffer(b.got.data);
     expect(closeMismatch(b.got.data, b.want.data, 1e-5, 1e-9)).toBeNull();
   });
+
+  it("special rows (NaN, +inf, all −inf, −inf targets) still write every element of a large result", () => {
+    const xs = x.slice();
+    const ys = y.slice();
+    xs[17] = NaN; // row 0
+    xs.fill(-Infinity, 300_000, 600_000); // row 1: all −inf input logits
+    ys[600_000 + 5] = Infinity; // row 2: +inf target logit
+    for (let i = 600_100; i < 900_000; i += 7) ys[i] = -Infinity; // row 2: −inf targets too
+    for (const op of [
+      () => softmax({ data: xs, shape }, -1),
+      () => logSoftmax({ data: xs, shape }, -1),
+      () => klDivLogits({ data: xs, shape }, { data: ys, shape }, { reduction: 'none' }),
+      () => klDiv(logSoftmax({ data: xs, shape }, -1), softmax({ data: ys, shape }, -1), { reduction: 'none' }),
+    ]) {
+      const { got, want } = both(op);
+      expect(closeMismatch(got.data, want.data, 1e-5, 1e-6)).toBeNull();
+    }
+  });
 });
