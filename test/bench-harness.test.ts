@@ -404,3 +404,25 @@ describe('report writers', () => {
     expect(fmt.fmtRatio(null)).toBe('—');
   });
 });
+
+describe('bench/ab.mjs (A/B of two builds)', () => {
+  it('runs a build against itself: every workload reported, identical answers, ratios near 1', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const dist = new URL('../dist/esm/index.js', import.meta.url).pathname;
+    const out = execFileSync(process.execPath, [new URL('../bench/ab.mjs', import.meta.url).pathname, '--base', dist, '--shape', '4,1000', '--rounds', '2'], {
+      encoding: 'utf8',
+    });
+    const lines = out.trim().split('\n').slice(1);
+    expect(lines.map((l) => l.split(' ')[0])).toEqual(['w1', 'w2', 'w3', 'w4']);
+    for (const l of lines) {
+      expect(l).toMatch(/^w\d \[4,1000\]: base \d+, new \d+ Melem\/s, new ÷ base \d+\.\d\d \(identical answers\)$/);
+    }
+  });
+
+  it('refuses a call without --base, naming the option', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, [new URL('../bench/ab.mjs', import.meta.url).pathname], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--base PATH/);
+  });
+});

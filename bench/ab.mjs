@@ -1,0 +1,102 @@
+/**
+ * Interleaved A/B of two klwasm builds in one process: the tool behind the "A/B" figures in the
+ * CHANGELOG. Whole-suite runs on this 2-vCPU VM move by 30–40 % between minutes (the host has two
+ * speed levels), so a change is judged by alternating the old and new build round by round
+ * (order flipped every round) and comparing medians, never by two separate bench runs.
+ *
+ *   git worktree add /tmp/base HEAD~1 && (cd /tmp/base && ln -s "$PWD/node_modules" . && npm run build)
+ *   node bench/ab.mjs --base /tmp/base/dist/esm/index.js --workload w2 --shape 64,50257
+ *
+ * Options: --base PATH (required; the new build is this checkout's dist/esm), --backend NAME
+ * (default wasm-simd), --workload w1|w2|w3|w4 (default all), --shape B,N (repeatable; default
+ * 8,32000 and 64,50257), --dtype float32|float64, --rounds N (default 12). Data: the bench's own
+ * datasets (bench/data.mjs). Prints Melem/s medians, the new ÷ base ratio and whether the two
+ * builds gave bit-identical answers.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { makeDataset } from './data.mjs';
+
+// Relaxed SIMD is behind a flag on Node 20 (default from Node 22); set before any module compiles.
+if (Number(process.versions.node.split('.')[0]) < 22) setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+function parseArgs(argv) {
+  const o = { base: null, backend: 'wasm-simd', workloads: ['w1', 'w2', 'w3', 'w4'], shapes: [], dtype: 'float32', rounds: 12 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--base') o.base = v();
+    else if (a === '--backend') o.backend = v();
+    else if (a === '--workload') o.workloads = [v()];
+    else if (a === '--shape') o.shapes.push(v().split(',').map(Number));
+    else if (a === '--dtype') o.dtype = v();
+    else if (a === '--rounds') o.rounds = Number(v());
+    else throw new Error(`unknown option ${a} (see the comment at the top of bench/ab.mjs)`);
+  }
+  if (!o.base) throw new Error('--base PATH (the other build\'s dist/esm/index.js) is required');
+  if (o.shapes.length === 0) o.shapes = [[8, 32000], [64, 50257]];
+  if (o.shapes.some((s) => s.length !== 2 || s.some((d) => !Number.isSafeInteger(d) || d < 1))) throw new Error('--shape takes B,N');
+  if (!['float32', 'float64'].includes(o.dtype)) throw new Error('--dtype is float32 or float64');
+  if (!(o.rounds >= 2)) throw new Error('--rounds needs at least 2');
+  return o;
+}
+
+/** The timed call of one workload, as bench/peers/klwasm.mjs drives it (typed-array inputs). */
+function call(api, workload, ds) {
+  const shape = ds.shape;
+  switch (workload) {
+    case 'w1':
+      return () => api.klDiv({ data: ds.logq, shape }, { data: ds.p, shape }, { reduction: 'sum' }).item();
+    case 'w2':
+      return () => api.klDivLogits({ data: ds.x, shape }, { data: ds.y, shape }, { reduction: 'sum' }).item();
+    case 'w3':
+      return () => api.logSoftmax({ data: ds.x, shape }, -1).data;
+    case 'w4':
+      return () => api.logSumExp({ data: ds.x, shape }, -1).data;
+  }
+  throw new Error(`unknown workload ${workload}`);
+}
+
+const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+const same = (a, b) => (typeof a === 'number' ? Object.is(a, b) : a.length === b.length && a.every((v, i) => Object.is(v, b[i])));
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const base = await import(pathToFileURL(resolve(o.base)).href);
+  const next = await import(new URL('../dist/esm/index.js', import.meta.url).href);
+  console.log(`A/B ${o.backend} ${o.dtype}, ${o.rounds} rounds: base ${o.base} vs this checkout's dist/esm`);
+  for (const shape of o.shapes) {
+    const ds = makeDataset(shape, o.dtype);
+    for (const workload of o.workloads) {
+      const builds = [
+        { name: 'base', api: base, rates: [] },
+        { name: 'new', api: next, rates: [] },
+      ];
+      const answers = {};
+      // Enough calls per round for ~0.1 s at 300 Melem/s, at least 3.
+      const reps = Math.max(3, Math.round(3e7 / ds.numel));
+      for (let r = 0; r < o.rounds; r++) {
+        for (const b of r % 2 ? builds : [...builds].reverse()) {
+          b.api.initSync({ backend: o.backend });
+          const f = call(b.api, workload, ds);
+          answers[b.name] = f(); // warm, and the answer to compare
+          const t0 = performance.now();
+          for (let i = 0; i < reps; i++) f();
+          b.rates.push((ds.numel * reps) / (performance.now() - t0) / 1e3);
+        }
+      }
+      const [mb, mn] = builds.map((b) => median(b.rates));
+      const ident = same(answers.base, answers.new) ? 'identical answers' : 'answers differ';
+      console.log(`${workload} [${shape}]: base ${mb.toFixed(0)}, new ${mn.toFixed(0)} Melem/s, new ÷ base ${(mn / mb).toFixed(2)} (${ident})`);
+    }
+  }
+}
+
+main().catch((e) => {
+  console.error(`bench/ab.mjs: ${e.message}`);
+  process.exit(2);
+});
