@@ -10,7 +10,7 @@
  *   at the configured cap whatever the input size.
  * - Arrays that already live in WASM memory (allocTensor) are passed by pointer with no copy.
  */
-import { CompensatedSum } from '../../compensated.js';
+import { CompensatedSum, sumCompensated } from '../../compensated.js';
 import { UNINIT_MIN_BYTES, allocOverwritten } from '../../alloc.js';
 import { SEGMENT_STATS, combineSegments } from './klSegments.js';
 import { type Kernels, SLICE_STATS, STAT } from '../kernels.js';
@@ -592,8 +592,8 @@ export class WasmKernels implements Kernels {
    * Rows longer than the window, reductions only: each row cut into segments of at most
    * SEGMENT elements that the row kernel handles on its own, combined by the chain rule
    * (klSegments.ts). Two exponentials per element, like an in-window row, where the streamed
-   * two-pass form needs four. Returns null (nothing written) if some row has a segment whose
-   * maximum is not finite; the caller then uses the two-pass form for the whole call.
+   * two-pass form needs four. Returns null if some row has a segment whose maximum is not finite;
+   * the caller then uses the two-pass form for the whole call, which rewrites every perSlice entry.
    */
   private klDivLogitsSegmented(
     x: FloatArray,
@@ -615,7 +615,8 @@ export class WasmKernels implements Kernels {
     const [scratch, st, xw, yw] = this.carve(2 * seg * b, SEGMENT_STATS * 8, owned ? 0 : seg * b, owned ? 0 : seg * b);
     const kl = new Float64Array(count);
     const stats = new Float64Array(count * SEGMENT_STATS);
-    const rows = new Float64Array(outer);
+    // Per-row KLs go straight to perSlice (the op layer passes one for every reduction).
+    const rows = perSlice ?? new Float64Array(outer);
     for (let o = 0; o < outer; o++) {
       for (let c = 0; c < count; c++) {
         const k = c * seg;
@@ -638,10 +639,7 @@ export class WasmKernels implements Kernels {
       if (v === null) return null;
       rows[o] = v;
     }
-    if (perSlice) perSlice.set(rows);
-    const total = new CompensatedSum();
-    for (let o = 0; o < outer; o++) total.add(rows[o]!);
-    return total.value;
+    return sumCompensated(rows.subarray(0, outer));
   }
 
   // -------------------------------------------------------------------------------------------
