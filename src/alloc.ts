@@ -3,7 +3,7 @@ import { arrayFor } from './types.js';
 
 /**
  * Results of at least this many bytes skip zero-filling where the host can (Node's
- * `Buffer.allocUnsafeSlow`). Measured on Node 20 (bench/alloc.bench.mjs): a fresh zero-filled
+ * `Buffer.allocUnsafeSlow`). Measured on Node 20 (`node bench/alloc.bench.mjs`): a fresh zero-filled
  * 12.9 MB Float32Array plus the copy of the result into it took 1.7–4 ms, the uninitialised one
  * 1.0–2.8 ms, about a fifth of a log_softmax call of that size; below about 1 MiB the two are
  * within noise.
