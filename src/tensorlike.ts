@@ -181,11 +181,39 @@ function checkShapeLike(op: string, arg: string, stride: unknown, ndim: number):
 }
 
 /**
+ * The commonest argument, a plain `{ data: Float32Array | Float64Array, shape: number[] }` without
+ * `dtype`, `stride` or `dataSync`, with the same checks as the general path below but fewer steps
+ * (in a call on a few elements this conversion was a sixth of the time). Returns null for every
+ * other form, and for a shape it would reject, so that the general path reports the error.
+ */
+function plainTensorOf(value: unknown, op: string, arg: string): Tensor | null {
+  if (value === null || typeof value !== 'object') return null;
+  const obj = value as { data?: unknown; shape?: unknown; dtype?: unknown; stride?: unknown; dataSync?: unknown };
+  const data = obj.data;
+  const shape = obj.shape;
+  if (!(data instanceof Float32Array || data instanceof Float64Array) || !Array.isArray(shape)) return null;
+  if (obj.dtype !== undefined || obj.stride !== undefined || obj.dataSync !== undefined) return null;
+  const dims = new Array<number>(shape.length);
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = shape[i];
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) return null;
+    dims[i] = d;
+    n *= d;
+  }
+  if (data.length !== n) return null;
+  if (data.byteLength === 0) checkNotDetached(op, arg, data);
+  return tensorOf(data, dims);
+}
+
+/**
  * Converts any accepted tensor form to a row-major `Tensor`, sharing memory where the input already
  * is a row-major float array of the right type. `op` and `arg` name the call in error messages.
  */
 export function toTensor(value: unknown, op: string, arg: string): Tensor {
   if (value instanceof Tensor) return value;
+  const fast = plainTensorOf(value, op, arg);
+  if (fast !== null) return fast;
   if (typeof value === 'number') return tensorOf(Float32Array.of(value), []);
   if (value instanceof Float32Array || value instanceof Float64Array) {
     checkNotDetached(op, arg, value);

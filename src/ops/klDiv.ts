@@ -162,7 +162,7 @@ export function planKlDivResolved(
   outTensor?: Tensor,
 ): KlDivPlan {
   const dtype = resultDtype(x, t);
-  const same = x.shape.length === t.shape.length && x.shape.every((d, i) => d === t.shape[i]);
+  const same = sameShape(x.shape, t.shape);
   // PyTorch evaluates t * input first, so "tensor a" in its message is the target.
   const outShape = same ? x.shape.slice() : broadcastShapes(OP, t.shape, 'target', x.shape, 'input');
   const xd = castData(x.data, dtype);
@@ -190,6 +190,12 @@ export function planKlDivResolved(
     logTarget,
     out,
   };
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameShapePlan(numel: number): BroadcastPlan {

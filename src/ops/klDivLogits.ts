@@ -69,11 +69,17 @@ export function klDivLogits(inputLogits: TensorLike, targetLogits: TensorLike, o
 }
 
 let scratch = new Float64Array(64);
+let scratchView = scratch.subarray(0, 0);
 
-/** A reused float64 array view of exactly `n` elements (contents undefined). */
+/**
+ * A reused float64 array view of exactly `n` elements (contents undefined). The view is kept for
+ * the next call of the same size: creating a subarray costs about as much as a small kernel call.
+ */
 function sliceScratch(n: number): Float64Array {
+  if (scratchView.length === n) return scratchView;
   if (scratch.length < n) scratch = new Float64Array(Math.max(n, scratch.length * 2));
-  return scratch.subarray(0, n);
+  scratchView = scratch.subarray(0, n);
+  return scratchView;
 }
 
 /** A validated klDivLogits call: operands in the result dtype and the slice layout (shared with the worker pool). */

@@ -12,7 +12,8 @@ function resolveDims(dim: unknown, ndim: number): number[] {
   if (dim === undefined || dim === null) {
     throw argTypeError(OP, 'dim', 'is required', 'Pass the dimension(s) to reduce, e.g. -1 or [0, 1] (as torch.logsumexp in PyTorch 1.13)');
   }
-  const list = typeof dim === 'number' ? [dim] : Array.isArray(dim) ? dim : null;
+  if (typeof dim === 'number') return [normalizeDim(OP, 'dim', dim, ndim)];
+  const list = Array.isArray(dim) ? dim : null;
   if (list === null) {
     throw argTypeError(OP, 'dim', `is ${describe(dim)}`, 'Pass an integer or an array of integers');
   }
@@ -70,13 +71,12 @@ export function planLogSumExp(input: TensorLike, dim: number | readonly number[]
     throw argTypeError(OP, 'keepdim', `is ${describe(keepdim)}`, 'Pass true or false');
   }
   const dims = x.ndim === 0 ? resolveDims(dim, 0).slice(0, 0) : resolveDims(dim, x.ndim);
-  const reduced = new Set(dims);
   const shape = x.shape;
   const outShape: number[] = [];
   let keptNumel = 1;
   let size = 1;
   for (let d = 0; d < shape.length; d++) {
-    if (reduced.has(d)) {
+    if (dims.includes(d)) {
       size *= shape[d]!;
       if (keepdim) outShape.push(1);
     } else {
@@ -100,7 +100,7 @@ export function planLogSumExp(input: TensorLike, dim: number | readonly number[]
     return { x: x.data, dtype: x.dtype, outShape, outer, size, inner };
   }
   // Non-adjacent dims: gather into [kept..., reduced...] order, then reduce contiguous rows.
-  const order = [...shape.keys()].filter((d) => !reduced.has(d)).concat(dims);
+  const order = [...shape.keys()].filter((d) => !dims.includes(d)).concat(dims);
   return { x: permute(x.data, shape, order), dtype: x.dtype, outShape, outer: keptNumel, size, inner: 1 };
 }
 
