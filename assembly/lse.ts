@@ -9,6 +9,7 @@ import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
 import { exp1d } from './math/index';
 import { sumExpRowF32, sumExpRowF64 } from './rowsum';
 import { expNegF32x4, expNegF64x2 } from './vmath';
+import { GROUP, SHORT_ROW, TILE, tileIn } from './shortRows';
 
 /**
  * Final value from a slice's max m and s = Σ exp(x − m). Where m is ±inf the result is m (any
@@ -42,84 +43,115 @@ function lseRowF64(src: usize, n: i32): f64 {
   return lseFinish(m, sumExpRowF64<i32>(src, n, m, 1));
 }
 
-/** dst[r·W + i] = logsumexp over k of src[(r·K + k)·W + i], f32. K ≥ 1. */
+/**
+ * dst[i] = logsumexp over k of s[k·W + i] for the W columns of one slab, f32: 4 columns per
+ * vector, then the scalar remainder.
+ */
+function lseColsF32(s: usize, d: usize, K: i32, W: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= W; i += 4) {
+      const p = at<f32>(s, i);
+      const vm = colMaxF32x4(p, K, W);
+      // Masked max: finite lanes keep m, infinite/NaN lanes are finished below.
+      const fin = f32x4.lt(f32x4.abs(vm), f32x4.splat(Infinity));
+      const mm = v128.and(vm, fin);
+      let lo = f64x2.splat(0);
+      let hi = lo;
+      let nan = f32x4.splat(0); // lanes that saw a NaN (the pmax max skips them)
+      for (let k = 0; k < K; k++) {
+        const v = v128.load(at<f32>(p, k * W));
+        nan = v128.or(nan, f32x4.ne(v, v));
+        const e = expNegF32x4(f32x4.sub(v, mm));
+        lo = f64x2.add(lo, f64x2.promote_low_f32x4(e));
+        hi = f64x2.add(hi, promoteHigh(e));
+      }
+      // Infinite-max lanes: the sums are meaningless (x − 0 > 0 is outside expNeg's domain);
+      // pass NaN only where the lane saw a NaN.
+      const nanS = f64x2.splat(NaN);
+      const zeroS = f64x2.splat(0);
+      const nlo = i64x2.extend_low_i32x4_s(nan);
+      const nhi = i64x2.extend_high_i32x4_s(nan);
+      const flo = i64x2.extend_low_i32x4_s(fin);
+      const fhi = i64x2.extend_high_i32x4_s(fin);
+      lo = v128.bitselect(lo, v128.bitselect(nanS, zeroS, nlo), flo);
+      hi = v128.bitselect(hi, v128.bitselect(nanS, zeroS, nhi), fhi);
+      const q = at<f32>(d, i);
+      store<f32>(q, <f32>lseFinish(<f64>f32x4.extract_lane(vm, 0), f64x2.extract_lane(lo, 0)));
+      store<f32>(q, <f32>lseFinish(<f64>f32x4.extract_lane(vm, 1), f64x2.extract_lane(lo, 1)), 4);
+      store<f32>(q, <f32>lseFinish(<f64>f32x4.extract_lane(vm, 2), f64x2.extract_lane(hi, 0)), 8);
+      store<f32>(q, <f32>lseFinish(<f64>f32x4.extract_lane(vm, 3), f64x2.extract_lane(hi, 1)), 12);
+    }
+  }
+  for (; i < W; i++) store<f32>(at<f32>(d, i), <f32>lseSliceScalar<f32>(at<f32>(s, i), K, W));
+}
+
+/** As lseColsF32 for f64 data (2 columns per vector). */
+function lseColsF64(s: usize, d: usize, K: i32, W: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 2 <= W; i += 2) {
+      const p = at<f64>(s, i);
+      const vm = colMaxF64x2(p, K, W);
+      const fin = f64x2.lt(f64x2.abs(vm), f64x2.splat(Infinity));
+      const mm = v128.and(vm, fin);
+      let acc = f64x2.splat(0);
+      let nan = f64x2.splat(0);
+      for (let k = 0; k < K; k++) {
+        const v = v128.load(at<f64>(p, k * W));
+        nan = v128.or(nan, f64x2.ne(v, v));
+        acc = f64x2.add(acc, expNegF64x2(f64x2.sub(v, mm)));
+      }
+      acc = v128.bitselect(acc, v128.bitselect(f64x2.splat(NaN), f64x2.splat(0), nan), fin);
+      const q = at<f64>(d, i);
+      store<f64>(q, lseFinish(f64x2.extract_lane(vm, 0), f64x2.extract_lane(acc, 0)));
+      store<f64>(q, lseFinish(f64x2.extract_lane(vm, 1), f64x2.extract_lane(acc, 1)), 8);
+    }
+  }
+  for (; i < W; i++) store<f64>(at<f64>(d, i), lseSliceScalar<f64>(at<f64>(s, i), K, W));
+}
+
+/**
+ * dst[r·W + i] = logsumexp over k of src[(r·K + k)·W + i], f32. K ≥ 1. SIMD build: short rows
+ * (W = 1, K ≤ SHORT_ROW) four at a time through the column code (shortRows.ts), other rows
+ * vectorised along the row, columns four at a time.
+ */
 export function logSumExp_f32(src: usize, dst: usize, R: i32, K: i32, W: i32): void {
-  for (let r = 0; r < R; r++) {
+  let r = 0;
+  if (ASC_FEATURE_SIMD) if (W == 1 && K <= SHORT_ROW) {
+    for (; r + GROUP <= R; r += GROUP) {
+      tileIn<f32>(at<f32>(src, r * K), K);
+      lseColsF32(TILE, at<f32>(dst, r), K, GROUP);
+    }
+  }
+  for (; r < R; r++) {
     const s = at<f32>(src, r * K * W);
     const d = at<f32>(dst, r * W);
     if (ASC_FEATURE_SIMD) if (W == 1) {
       store<f32>(d, <f32>lseRowF32(s, K));
       continue;
     }
-    let i = 0;
-    if (ASC_FEATURE_SIMD) {
-      for (; i + 4 <= W; i += 4) {
-        const p = at<f32>(s, i);
-        const vm = colMaxF32x4(p, K, W);
-        // Masked max: finite lanes keep m, infinite/NaN lanes are finished below.
-        const fin = f32x4.lt(f32x4.abs(vm), f32x4.splat(Infinity));
-        const mm = v128.and(vm, fin);
-        let lo = f64x2.splat(0);
-        let hi = lo;
-        let nan = f32x4.splat(0); // lanes that saw a NaN (the pmax max skips them)
-        for (let k = 0; k < K; k++) {
-          const v = v128.load(at<f32>(p, k * W));
-          nan = v128.or(nan, f32x4.ne(v, v));
-          const e = expNegF32x4(f32x4.sub(v, mm));
-          lo = f64x2.add(lo, f64x2.promote_low_f32x4(e));
-          hi = f64x2.add(hi, promoteHigh(e));
-        }
-        // Infinite-max lanes: the sums are meaningless (x − 0 > 0 is outside expNeg's domain);
-        // pass NaN only where the lane saw a NaN.
-        const nanS = f64x2.splat(NaN);
-        const zeroS = f64x2.splat(0);
-        const nlo = i64x2.extend_low_i32x4_s(nan);
-        const nhi = i64x2.extend_high_i32x4_s(nan);
-        const flo = i64x2.extend_low_i32x4_s(fin);
-        const fhi = i64x2.extend_high_i32x4_s(fin);
-        lo = v128.bitselect(lo, v128.bitselect(nanS, zeroS, nlo), flo);
-        hi = v128.bitselect(hi, v128.bitselect(nanS, zeroS, nhi), fhi);
-        const q = at<f32>(d, i);
-        store<f32>(q, <f32>lseFinish(<f64>f32x4.extract_lane(vm, 0), f64x2.extract_lane(lo, 0)));
-        store<f32>(q, <f32>lseFinish(<f64>f32x4.extract_lane(vm, 1), f64x2.extract_lane(lo, 1)), 4);
-        store<f32>(q, <f32>lseFinish(<f64>f32x4.extract_lane(vm, 2), f64x2.extract_lane(hi, 0)), 8);
-        store<f32>(q, <f32>lseFinish(<f64>f32x4.extract_lane(vm, 3), f64x2.extract_lane(hi, 1)), 12);
-      }
-    }
-    for (; i < W; i++) store<f32>(at<f32>(d, i), <f32>lseSliceScalar<f32>(at<f32>(s, i), K, W));
+    lseColsF32(s, d, K, W);
   }
 }
 
 /** As logSumExp_f32 for f64 data. */
 export function logSumExp_f64(src: usize, dst: usize, R: i32, K: i32, W: i32): void {
-  for (let r = 0; r < R; r++) {
+  let r = 0;
+  if (ASC_FEATURE_SIMD) if (W == 1 && K <= SHORT_ROW) {
+    for (; r + GROUP <= R; r += GROUP) {
+      tileIn<f64>(at<f64>(src, r * K), K);
+      lseColsF64(TILE, at<f64>(dst, r), K, GROUP);
+    }
+  }
+  for (; r < R; r++) {
     const s = at<f64>(src, r * K * W);
     const d = at<f64>(dst, r * W);
     if (ASC_FEATURE_SIMD) if (W == 1) {
       store<f64>(d, lseRowF64(s, K));
       continue;
     }
-    let i = 0;
-    if (ASC_FEATURE_SIMD) {
-      for (; i + 2 <= W; i += 2) {
-        const p = at<f64>(s, i);
-        const vm = colMaxF64x2(p, K, W);
-        const fin = f64x2.lt(f64x2.abs(vm), f64x2.splat(Infinity));
-        const mm = v128.and(vm, fin);
-        let acc = f64x2.splat(0);
-        let nan = f64x2.splat(0);
-        for (let k = 0; k < K; k++) {
-          const v = v128.load(at<f64>(p, k * W));
-          nan = v128.or(nan, f64x2.ne(v, v));
-          acc = f64x2.add(acc, expNegF64x2(f64x2.sub(v, mm)));
-        }
-        acc = v128.bitselect(acc, v128.bitselect(f64x2.splat(NaN), f64x2.splat(0), nan), fin);
-        const q = at<f64>(d, i);
-        store<f64>(q, lseFinish(f64x2.extract_lane(vm, 0), f64x2.extract_lane(acc, 0)));
-        store<f64>(q, lseFinish(f64x2.extract_lane(vm, 1), f64x2.extract_lane(acc, 1)), 8);
-      }
-    }
-    for (; i < W; i++) store<f64>(at<f64>(d, i), lseSliceScalar<f64>(at<f64>(s, i), K, W));
+    lseColsF64(s, d, K, W);
   }
 }
 

@@ -8,6 +8,7 @@ import { at, demotePair, expNegS, hsumF64, logS, promoteHigh, sliceMaxScalar } f
 import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
 import { sumExpRowF32 } from './rowsum';
 import { expNegF32x4, expNegF64x2 } from './vmath';
+import { GROUP, SHORT_ROW, TILE, tileIn, tileOut } from './shortRows';
 
 // ---------------------------------------------------------------------------------------------
 // Scalar slice routines (any stride): the scalar build, and column tails of the SIMD build.
@@ -245,11 +246,24 @@ function softmaxColsF64(src: usize, dst: usize, K: i32, W: i32, log: bool): void
 
 /**
  * The slices of R slabs for element type T; LOG selects log_softmax at compile time. SIMD build:
- * row kernel (W = 1) or 4/2-column kernels; scalar build: one slice at a time.
+ * short rows (W = 1, K ≤ SHORT_ROW) four at a time through the column kernels, other rows with the
+ * row kernel, columns with the 4/2-column kernels; scalar build: one slice at a time.
  */
 // @ts-ignore: decorator
 @inline function sliceKernel<T>(src: usize, dst: usize, R: i32, K: i32, W: i32, LOG: bool): void {
-  for (let r = 0; r < R; r++) {
+  let r = 0;
+  if (ASC_FEATURE_SIMD) if (W == 1 && K <= SHORT_ROW) {
+    // Short rows, GROUP at a time through the column code, in place in the tile (shortRows.ts).
+    for (; r + GROUP <= R; r += GROUP) {
+      tileIn<T>(at<T>(src, r * K), K);
+      if (sizeof<T>() == 4) {
+        if (LOG) logSoftmaxColsF32(TILE, TILE, K, GROUP);
+        else softmaxColsF32(TILE, TILE, K, GROUP);
+      } else softmaxColsF64(TILE, TILE, K, GROUP, LOG);
+      tileOut<T>(at<T>(dst, r * K), K);
+    }
+  }
+  for (; r < R; r++) {
     const s = at<T>(src, r * K * W);
     const d = at<T>(dst, r * K * W);
     if (!ASC_FEATURE_SIMD) {
