@@ -20,6 +20,7 @@ import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowSpec
 import { colMaxF32x4, colMaxF64x2 } from './max';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 import { gradRowF64 } from './klDivLogitsGrad';
+import { GROUP, KL_SHORT_ROW, tileD, tileScratch, tileX, tileY, tileIn, tileOut } from './shortRows';
 
 // ---------------------------------------------------------------------------------------------
 // Scalar slice (any stride): scalar build, SIMD column tails, f64 column groups.
@@ -300,13 +301,32 @@ function klColsF64(
 // ---------------------------------------------------------------------------------------------
 // Exported kernels.
 
-/** The slices of R slabs: one row kernel (W = 1) or column kernel per slab; scalar build: slices. */
+/**
+ * The slices of R slabs: short rows (W = 1, K ≤ KL_SHORT_ROW) four at a time through the column
+ * kernels, other rows with the row kernel, columns with the column kernel; scalar build: slices.
+ */
 // @ts-ignore: decorator
 @inline function klDivLogitsAll<T>(
   x: usize, y: usize, R: i32, K: i32, W: i32, invT: f64, pointScale: T, dst: usize, perSlice: usize, scratch: usize,
 ): f64 {
   let total: f64 = 0;
-  for (let r = 0; r < R; r++) {
+  let r = 0;
+  if (ASC_FEATURE_SIMD) if (W == 1 && K <= KL_SHORT_ROW) {
+    // Short rows, GROUP at a time through the column kernels (shortRows.ts). perSlice is already
+    // in the tile's lane order (one f64 per row); point terms go through their own tile.
+    for (; r + GROUP <= R; r += GROUP) {
+      const o = r * K;
+      tileIn<T>(tileX(), at<T>(x, o), K);
+      tileIn<T>(tileY(), at<T>(y, o), K);
+      const td = dst != 0 ? tileD() : 0;
+      const ps = perSlice != 0 ? at<f64>(perSlice, r) : 0;
+      total += sizeof<T>() == 4
+        ? klColsF32(tileX(), tileY(), K, GROUP, invT, <f32>pointScale, td, ps, tileScratch())
+        : klColsF64(tileX(), tileY(), K, GROUP, invT, <f64>pointScale, td, ps, tileScratch());
+      if (dst != 0) tileOut<T>(tileD(), at<T>(dst, o), K);
+    }
+  }
+  for (; r < R; r++) {
     const o = r * K * W;
     const xr = at<T>(x, o);
     const yr = at<T>(y, o);

@@ -29,6 +29,7 @@ import { colMaxF32x4, rowMaxF32, rowMaxF64 } from './max';
 import { logRatio, pointF32x4, pointF64x2, pointS, termF32x4, termF64x2, termFiniteF32x4, termS, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
 import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowPrepF64, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
 import { expNegF32x4, expNegF64x2 } from './vmath';
+import { GROUP, KL_SHORT_ROW, tileD, tileG, tileGx, tileGy, tileScratch, tileX, tileY, tileIn, tileOut } from './shortRows';
 
 // Compile-time variants: M = u8 (reduced) | u16 ('none' with G) | u32 (loss only: no gradient
 // is written; klDivLogits.ts uses it for f64 rows); GT = u8 (no gradTarget) | u16.
@@ -500,7 +501,38 @@ export function gradRowF64<M, GT>(
   sliceScale: usize, dst: usize, perSlice: usize, gx: usize, gy: usize, scratch: usize,
 ): f64 {
   let total: f64 = 0;
-  for (let r = 0; r < R; r++) {
+  let r = 0;
+  if (ASC_FEATURE_SIMD) if (W == 1 && K <= KL_SHORT_ROW) {
+    // Short rows through the tiles, as klDivLogits.ts does (so the two losses stay bit-identical):
+    // f32 with the column kernel, f64 lane by lane with the slice kernel (as its column path).
+    for (; r + GROUP <= R; r += GROUP) {
+      const o = r * K;
+      tileIn<T>(tileX(), at<T>(x, o), K);
+      tileIn<T>(tileY(), at<T>(y, o), K);
+      if (isNone<M>()) tileIn<T>(tileG(), at<T>(G, o), K);
+      const td = dst != 0 ? tileD() : 0;
+      const tgy = gy != 0 ? tileGy() : 0;
+      const ps = perSlice != 0 ? at<f64>(perSlice, r) : 0;
+      const ss = sliceScale != 0 ? at<f64>(sliceScale, r) : 0;
+      if (sizeof<T>() == 4) {
+        total += gradColsF32<M, GT>(tileX(), tileY(), tileG(), K, GROUP, invT, <f32>pointScale, gradScale, ss, td, ps, tileGx(), tgy, tileScratch());
+      } else {
+        for (let i = 0; i < GROUP; i++) {
+          const s = ss != 0 ? gradScale * load<f64>(at<f64>(ss, i)) : gradScale;
+          const kl = gradSliceScalar<T, M, GT>(
+            at<T>(tileX(), i), at<T>(tileY(), i), at<T>(tileG(), i), K, GROUP, invT, pointScale, s,
+            td != 0 ? at<T>(td, i) : 0, at<T>(tileGx(), i), at<T>(tgy, i), tileScratch(),
+          );
+          if (ps != 0) store<f64>(at<f64>(ps, i), kl);
+          total += kl;
+        }
+      }
+      if (dst != 0) tileOut<T>(tileD(), at<T>(dst, o), K);
+      if (gx != 0) tileOut<T>(tileGx(), at<T>(gx, o), K);
+      if (gy != 0) tileOut<T>(tileGy(), at<T>(gy, o), K);
+    }
+  }
+  for (; r < R; r++) {
     const o = r * K * W;
     const xr = at<T>(x, o);
     const yr = at<T>(y, o);

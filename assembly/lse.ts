@@ -9,7 +9,7 @@ import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
 import { exp1d } from './math/index';
 import { sumExpRowF32, sumExpRowF64 } from './rowsum';
 import { expNegF32x4, expNegF64x2 } from './vmath';
-import { GROUP, SHORT_ROW, TILE, tileIn } from './shortRows';
+import { GROUP, SHORT_ROW, tileSoftmax, tileIn } from './shortRows';
 
 /**
  * Final value from a slice's max m and s = Σ exp(x − m). Where m is ±inf the result is m (any
@@ -120,8 +120,8 @@ export function logSumExp_f32(src: usize, dst: usize, R: i32, K: i32, W: i32): v
   let r = 0;
   if (ASC_FEATURE_SIMD) if (W == 1 && K <= SHORT_ROW) {
     for (; r + GROUP <= R; r += GROUP) {
-      tileIn<f32>(at<f32>(src, r * K), K);
-      lseColsF32(TILE, at<f32>(dst, r), K, GROUP);
+      tileIn<f32>(tileSoftmax(), at<f32>(src, r * K), K);
+      lseColsF32(tileSoftmax(), at<f32>(dst, r), K, GROUP);
     }
   }
   for (; r < R; r++) {
@@ -140,8 +140,8 @@ export function logSumExp_f64(src: usize, dst: usize, R: i32, K: i32, W: i32): v
   let r = 0;
   if (ASC_FEATURE_SIMD) if (W == 1 && K <= SHORT_ROW) {
     for (; r + GROUP <= R; r += GROUP) {
-      tileIn<f64>(at<f64>(src, r * K), K);
-      lseColsF64(TILE, at<f64>(dst, r), K, GROUP);
+      tileIn<f64>(tileSoftmax(), at<f64>(src, r * K), K);
+      lseColsF64(tileSoftmax(), at<f64>(dst, r), K, GROUP);
     }
   }
   for (; r < R; r++) {

@@ -8,7 +8,7 @@ import { at, demotePair, expNegS, hsumF64, logS, promoteHigh, sliceMaxScalar } f
 import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
 import { sumExpRowF32 } from './rowsum';
 import { expNegF32x4, expNegF64x2 } from './vmath';
-import { GROUP, SHORT_ROW, TILE, tileIn, tileOut } from './shortRows';
+import { GROUP, SHORT_ROW, tileSoftmax, tileIn, tileOut } from './shortRows';
 
 // ---------------------------------------------------------------------------------------------
 // Scalar slice routines (any stride): the scalar build, and column tails of the SIMD build.
@@ -255,12 +255,12 @@ function softmaxColsF64(src: usize, dst: usize, K: i32, W: i32, log: bool): void
   if (ASC_FEATURE_SIMD) if (W == 1 && K <= SHORT_ROW) {
     // Short rows, GROUP at a time through the column code, in place in the tile (shortRows.ts).
     for (; r + GROUP <= R; r += GROUP) {
-      tileIn<T>(at<T>(src, r * K), K);
+      tileIn<T>(tileSoftmax(), at<T>(src, r * K), K);
       if (sizeof<T>() == 4) {
-        if (LOG) logSoftmaxColsF32(TILE, TILE, K, GROUP);
-        else softmaxColsF32(TILE, TILE, K, GROUP);
-      } else softmaxColsF64(TILE, TILE, K, GROUP, LOG);
-      tileOut<T>(at<T>(dst, r * K), K);
+        if (LOG) logSoftmaxColsF32(tileSoftmax(), tileSoftmax(), K, GROUP);
+        else softmaxColsF32(tileSoftmax(), tileSoftmax(), K, GROUP);
+      } else softmaxColsF64(tileSoftmax(), tileSoftmax(), K, GROUP, LOG);
+      tileOut<T>(tileSoftmax(), at<T>(dst, r * K), K);
     }
   }
   for (; r < R; r++) {

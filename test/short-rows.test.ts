@@ -1,17 +1,20 @@
 /**
- * Short rows (dim −1 of at most 16 elements, inner = 1): the SIMD kernels take four rows at a time
- * through a static tile, transposed, and run their column code with one row per lane
- * (assembly/shortRows.ts). Checked three ways on every WASM backend:
+ * Short rows (dim −1, inner = 1; at most 16 elements for softmax, logSoftmax and logSumExp, at most
+ * 12 for the fused KL): the SIMD kernels take four rows at a time through static tiles, transposed,
+ * and run their column code with one row per lane (assembly/shortRows.ts). Checked on every WASM
+ * backend:
  * - against the float64 js backend (an independent implementation), including special rows;
  * - bit for bit against the same data laid out as columns (reduced over dim 0 of the transposed
  *   tensor), which runs the column code directly. The row kernel sums in another order, so on this
  *   data it differs in the last bits ([12, 16] fails this check with the tile path switched off);
  *   rows in a trailing group of fewer than four take the row kernel, so every R here is a
  *   multiple of four;
- * - in place (`out` = the input, zero-copy) and through the staged path for many rows.
+ * - in place (`out` = the input, zero-copy) and through the staged path for many rows;
+ * - klDivLogits (every reduction) and klDivLogitsWithGrad (loss and both gradients) against the js
+ *   backend, and the two losses bit-identical per slice (both kernels use the tiles).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Tensor, allocTensor, initSync, logSoftmax, logSumExp, setWarningHandler, softmax } from '../src/index.js';
+import { type Tensor, allocTensor, initSync, klDivLogits, klDivLogitsWithGrad, logSoftmax, logSumExp, setWarningHandler, softmax } from '../src/index.js';
 import { WASM_BACKENDS, useBackend } from './helpers/backends.js';
 import { closeMismatch } from './helpers/golden.js';
 import { seeded } from './helpers/random.js';
@@ -99,6 +102,28 @@ describe.each(WASM_BACKENDS)('short rows on %s', (backend) => {
       }
     });
 
+    it(`${dtype}: the result does not depend on the window size (blocks start on whole groups of rows)`, () => {
+      const R = 4099;
+      const K = 12;
+      const x = { data: rows(dtype, R, K, 99), shape: [R, K] };
+      const y = { data: rows(dtype, R, K, 98).map((v) => v * 0.9), shape: [R, K] };
+      const all = () => [
+        softmax(x, -1).data,
+        logSoftmax(x, -1).data,
+        logSumExp(x, -1).data,
+        klDivLogits(x, y, { reduction: 'perSlice' }).data,
+      ];
+      useBackend(backend);
+      const wide = all();
+      // 4 KiB: blocks of 18 to 85 rows would fit (by op and dtype); each is cut to a multiple of
+      // 4. (A window too small for 4 rows per block, such as 1 KiB for float64 klDivLogits, takes
+      // every row through the row kernel, which differs from the tiles in the last bits.)
+      initSync({ backend, windowKiB: 4 });
+      const narrow = all();
+      initSync({ backend });
+      for (let i = 0; i < wide.length; i++) expect(sameBits(narrow[i]!, wide[i]!), `output ${i}`).toBeNull();
+    });
+
     it(`${dtype}: many short rows through the staged path and in place on zero-copy tensors`, () => {
       for (const [R, K] of [[4099, 5], [1000, 3], [257, 16]] as const) {
         const x = { data: rows(dtype, R, K, R + K), shape: [R, K] };
@@ -117,6 +142,58 @@ describe.each(WASM_BACKENDS)('short rows on %s', (backend) => {
             expect(closeMismatch(z.data, want.data, rtol, atol), `${op} [${R}, ${K}] in place`).toBeNull();
           }
           z.free();
+        }
+      }
+    });
+  }
+});
+
+/** Student and teacher logits of R rows of K: random pairs, then rows with special values. */
+function logitPairs(dtype: Dtype, R: number, K: number, seed: number) {
+  const rand = seeded(seed);
+  const x = make(dtype, R * K, () => 4 * (rand() + rand() - 1));
+  const y = make(dtype, R * K, (i) => x[i]! + 0.5 * (rand() - 0.5));
+  const row = (r: number, f: (k: number, i: number) => void): void => {
+    if (r < R) for (let k = 0; k < K; k++) f(k, r * K + k);
+  };
+  row(1, (k, i) => { if (k === 0) y[i] = -Infinity; }); // a class the teacher rules out
+  row(2, (_k, i) => { y[i] = x[i]!; }); // identical row: exactly 0
+  row(3, (k, i) => { if (k === K - 1) x[i] = -Infinity; }); // student rules out a teacher class: +inf
+  row(5, (k, i) => { if (k === 1) x[i] = NaN; });
+  row(6, (k, i) => { x[i] = 1e30 * (k + 1); y[i] = 1e30 * (k + 1) + k; });
+  return { x, y };
+}
+
+describe.each(WASM_BACKENDS)('short rows of the fused KL on %s', (backend) => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    const rtol = dtype === 'float32' ? 5e-7 : 1e-12;
+    // Gradients are differences q − p: their float32 error is absolute (a few ulp of T·q), not
+    // relative, where the distributions are close.
+    const [grtol, gatol] = dtype === 'float32' ? [1e-6, 1e-6] : [1e-12, 1e-13];
+
+    it(`${dtype}: klDivLogits and klDivLogitsWithGrad match the js backend; the losses are bit-identical per slice`, () => {
+      for (const R of [4, 7, 8, 13]) {
+        for (const K of [1, 2, 3, 5, 8, 12, 13]) {
+          const { x, y } = logitPairs(dtype, R, K, 31 * R + K);
+          const X = { data: x, shape: [R, K] };
+          const Y = { data: y, shape: [R, K] };
+          for (const temperature of [1, 2.5]) {
+            const where = `[${R}, ${K}] T = ${temperature}`;
+            useBackend('js');
+            const wantSlices = klDivLogits(X, Y, { temperature, reduction: 'perSlice' });
+            const wantNone = klDivLogits(X, Y, { temperature, reduction: 'none' });
+            const wantGrad = klDivLogitsWithGrad(X, Y, { temperature, reduction: 'sum', gradTarget: true });
+            useBackend(backend);
+            const slices = klDivLogits(X, Y, { temperature, reduction: 'perSlice' });
+            expect(closeMismatch(slices.data, wantSlices.data, rtol, 1e-12), `perSlice ${where}`).toBeNull();
+            expect(slices.data[2]).toBe(0);
+            expect(closeMismatch(klDivLogits(X, Y, { temperature, reduction: 'none' }).data, wantNone.data, 1e-5, 1e-9), `none ${where}`).toBeNull();
+            const grad = klDivLogitsWithGrad(X, Y, { temperature, reduction: 'perSlice', gradTarget: true });
+            expect(sameBits(grad.loss.data, slices.data), `loss of klDivLogitsWithGrad vs klDivLogits ${where}`).toBeNull();
+            const sum = klDivLogitsWithGrad(X, Y, { temperature, reduction: 'sum', gradTarget: true });
+            expect(closeMismatch(sum.gradInput.data, wantGrad.gradInput.data, grtol, gatol), `gradInput ${where}`).toBeNull();
+            expect(closeMismatch(sum.gradTarget!.data, wantGrad.gradTarget!.data, grtol, gatol), `gradTarget ${where}`).toBeNull();
+          }
         }
       }
     });

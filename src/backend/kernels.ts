@@ -184,3 +184,13 @@ export const STAT = {
   /** Σ exp(x − max) over the non-NaN entries (0 when max is infinite or withLse is false). */
   expSum: 9,
 } as const;
+
+/**
+ * The SIMD kernels take short rows (dim −1, inner = 1) this many at a time, transposed into one
+ * row per lane (assembly/shortRows.ts), and the rows of a trailing partial group one by one. The
+ * two paths round differently in the last bits, so callers that split rows into blocks (the
+ * staging window, the worker pool) start every block on a multiple of ROW_GROUP: the same rows
+ * are then grouped together however the work is split (as long as a block can hold ROW_GROUP
+ * rows: a window of a few KiB too small for that takes every row one by one).
+ */
+export const ROW_GROUP = 4;

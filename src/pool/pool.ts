@@ -10,6 +10,7 @@
  * or fixed-size-chunk (klDiv) partial sums in index order, so the answer does not depend on the
  * number of threads (klDivLogits reductions are bitwise equal to the single-thread path too).
  */
+import { ROW_GROUP } from '../backend/kernels.js';
 import { CompensatedSum } from '../compensated.js';
 import { type KlDivOptions, finishKlDiv, planKlDiv, runKlDiv } from '../ops/klDiv.js';
 import { type KlDivLogitsOptions, finishKlDivLogits, planKlDivLogits } from '../ops/klDivLogits.js';
@@ -90,11 +91,20 @@ function sharedArray(dtype: 'float32' | 'float64', n: number): FloatArray {
   return new Ctor(new SharedArrayBuffer(n * (dtype === 'float64' ? 8 : 4)));
 }
 
-/** Splits [0, n) into at most `parts` contiguous, nearly equal ranges. */
-function ranges(n: number, parts: number): [number, number][] {
+/**
+ * Splits [0, n) into at most `parts` contiguous, nearly equal ranges that start on multiples of
+ * `align` (the kernels' short-row group, so every worker groups the same rows as one thread would;
+ * empty ranges are dropped).
+ */
+function ranges(n: number, parts: number, align = 1): [number, number][] {
   const k = Math.max(1, Math.min(n, parts));
+  const cut = (i: number): number => (i === k ? n : Math.min(n, Math.floor((i * n) / k / align) * align));
   const out: [number, number][] = [];
-  for (let i = 0; i < k; i++) out.push([Math.floor((i * n) / k), Math.floor(((i + 1) * n) / k)]);
+  for (let i = 0; i < k; i++) {
+    const a = cut(i);
+    const b = cut(i + 1);
+    if (b > a) out.push([a, b]);
+  }
   return out;
 }
 
@@ -237,7 +247,7 @@ export class KlwasmPool {
 
   private slabRanges(outer: number, slab: number): [number, number][] {
     const bySize = Math.max(1, Math.floor((outer * slab) / MIN_TASK));
-    return ranges(outer, Math.min(this.threads * 4, bySize));
+    return ranges(outer, Math.min(this.threads * 4, bySize), ROW_GROUP);
   }
 
   private rejectOut(op: string, options: object | undefined): void {

@@ -1,7 +1,7 @@
 /**
  * The one WebAssembly.Memory the facade owns, shared by the kernel instance:
  *
- *     [0, heapBase)                 kernel static data (constants)
+ *     [0, heapBase)                 kernel static data (constants) and the kernels' short-row tiles
  *     [window, window + windowBytes) scratch window: every call stages its inputs, outputs and
  *                                   temporaries here; reused, never freed, so a warm call
  *                                   allocates nothing

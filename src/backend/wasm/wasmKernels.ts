@@ -13,7 +13,7 @@
 import { CompensatedSum, sumCompensated } from '../../compensated.js';
 import { UNINIT_MIN_BYTES, allocOverwritten } from '../../alloc.js';
 import { SEGMENT_STATS, combineSegments } from './klSegments.js';
-import { type Kernels, SLICE_STATS, STAT } from '../kernels.js';
+import { type Kernels, ROW_GROUP, SLICE_STATS, STAT } from '../kernels.js';
 import type { BackendName, Dtype, FloatArray } from '../../types.js';
 import { dtypeOf } from '../../types.js';
 import type { KernelExports } from './exports.js';
@@ -35,6 +35,15 @@ function copyInto(dst: FloatArray, d: number, src: FloatArray, s: number, n: num
 }
 
 type SliceKind = 'softmax' | 'logSoftmax';
+
+/**
+ * Rows per staged block, rounded down to a multiple of ROW_GROUP when there are more: blocks then
+ * start on multiples of it, so the kernels group the same short rows whatever the window size and
+ * results do not depend on it.
+ */
+function wholeGroups(rows: number): number {
+  return rows > ROW_GROUP ? rows - (rows % ROW_GROUP) : rows;
+}
 
 /**
  * Element count under which calls take the small-call fast paths: operands staged behind each
@@ -215,7 +224,7 @@ export class WasmKernels implements Kernels {
       return out;
     }
     if (slab <= cap) {
-      const per = Math.floor(cap / slab);
+      const per = wholeGroups(Math.floor(cap / slab));
       const [w] = this.carve(per * slab * b);
       for (let o = 0; o < outer; o += per) {
         const n = Math.min(per, outer - o);
@@ -295,7 +304,7 @@ export class WasmKernels implements Kernels {
     const cap = Math.floor(this.room(2) / b);
     const V = () => this.mem.view(dtype);
     if (slab + inner <= cap) {
-      const per = Math.floor(cap / (slab + inner));
+      const per = wholeGroups(Math.floor(cap / (slab + inner)));
       const [w, d] = this.carve(per * slab * b, per * inner * b);
       for (let o = 0; o < outer; o += per) {
         const n = Math.min(per, outer - o);
@@ -510,7 +519,7 @@ export class WasmKernels implements Kernels {
     const perSlab = slab * b * (2 + pw) + inner * 8;
     const avail = this.room(5) - scratchBytes;
     if (zeroCopy && avail >= inner * 8) {
-      const per = Math.max(1, Math.floor(avail / (inner * 8)));
+      const per = wholeGroups(Math.max(1, Math.floor(avail / (inner * 8))));
       const [scratch, ps] = this.carve(scratchBytes, Math.min(per, outer) * inner * 8);
       for (let o = 0; o < outer; o += per) {
         const n = Math.min(per, outer - o);
@@ -521,7 +530,7 @@ export class WasmKernels implements Kernels {
       return total.value;
     }
     if (perSlab <= avail) {
-      const per = Math.max(1, Math.min(Math.floor(avail / perSlab), Math.floor(STAGE_BYTES / perSlab)));
+      const per = wholeGroups(Math.max(1, Math.min(Math.floor(avail / perSlab), Math.floor(STAGE_BYTES / perSlab))));
       const nMax = Math.min(per, outer);
       const [scratch, xw, yw, dw, ps] = this.carve(scratchBytes, nMax * slab * b, nMax * slab * b, pw * nMax * slab * b, nMax * inner * 8);
       for (let o = 0; o < outer; o += nMax) {
@@ -868,7 +877,7 @@ export class WasmKernels implements Kernels {
     const avail = this.room(9) - scratchBytes;
 
     if (zeroCopy && avail >= inner * perSliceBytes) {
-      const per = Math.max(1, Math.floor(avail / (inner * perSliceBytes)));
+      const per = wholeGroups(Math.max(1, Math.floor(avail / (inner * perSliceBytes))));
       const nMax = Math.min(per, outer);
       const [scratch, ps, sw] = this.carve(scratchBytes, nMax * inner * 8, ss ? nMax * inner * 8 : 0);
       for (let o = 0; o < outer; o += nMax) {
@@ -882,7 +891,7 @@ export class WasmKernels implements Kernels {
     }
     const perSlab = slab * b * nElem + inner * perSliceBytes;
     if (perSlab <= avail) {
-      const nMax = Math.min(outer, Math.floor(avail / perSlab));
+      const nMax = Math.min(outer, wholeGroups(Math.floor(avail / perSlab)));
       const e = nMax * slab * b;
       const [scratch, xw, yw, gw, dw, iw, ow, ps, sw] = this.carve(
         scratchBytes, e, e, gradOut ? e : 0, pointwise ? e : 0, e, gradTarget ? e : 0, nMax * inner * 8, ss ? nMax * inner * 8 : 0,
