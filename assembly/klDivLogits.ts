@@ -20,7 +20,7 @@ import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowSpec
 import { colMaxF32x4, colMaxF64x2 } from './max';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 import { gradRowF64 } from './klDivLogitsGrad';
-import { GROUP, KL_SHORT_ROW, tileD, tileScratch, tileX, tileY, tileIn, tileOut } from './shortRows';
+import { GROUP, KL_SHORT_ROW, tileD, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
 
 // ---------------------------------------------------------------------------------------------
 // Scalar slice (any stride): scalar build, SIMD column tails, f64 column groups.
@@ -315,15 +315,13 @@ function klColsF64(
     // Short rows, GROUP at a time through the column kernels (shortRows.ts). perSlice is already
     // in the tile's lane order (one f64 per row); point terms go through their own tile.
     for (; r + GROUP <= R; r += GROUP) {
-      const o = r * K;
-      tileIn<T>(tileX(), at<T>(x, o), K);
-      tileIn<T>(tileY(), at<T>(y, o), K);
+      tileInLogits<T>(x, y, r, K);
       const td = dst != 0 ? tileD() : 0;
       const ps = perSlice != 0 ? at<f64>(perSlice, r) : 0;
       total += sizeof<T>() == 4
         ? klColsF32(tileX(), tileY(), K, GROUP, invT, <f32>pointScale, td, ps, tileScratch())
         : klColsF64(tileX(), tileY(), K, GROUP, invT, <f64>pointScale, td, ps, tileScratch());
-      if (dst != 0) tileOut<T>(tileD(), at<T>(dst, o), K);
+      if (dst != 0) tileOut<T>(tileD(), at<T>(dst, r * K), K);
     }
   }
   for (; r < R; r++) {

@@ -29,7 +29,7 @@ import { colMaxF32x4, rowMaxF32, rowMaxF64 } from './max';
 import { logRatio, pointF32x4, pointF64x2, pointS, termF32x4, termF64x2, termFiniteF32x4, termS, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
 import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowPrepF64, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
 import { expNegF32x4, expNegF64x2 } from './vmath';
-import { GROUP, KL_SHORT_ROW, tileD, tileG, tileGx, tileGy, tileScratch, tileX, tileY, tileIn, tileOut } from './shortRows';
+import { GROUP, KL_SHORT_ROW, tileD, tileG, tileGx, tileGy, tileIn, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
 
 // Compile-time variants: M = u8 (reduced) | u16 ('none' with G) | u32 (loss only: no gradient
 // is written; klDivLogits.ts uses it for f64 rows); GT = u8 (no gradTarget) | u16.
@@ -507,8 +507,7 @@ export function gradRowF64<M, GT>(
     // f32 with the column kernel, f64 lane by lane with the slice kernel (as its column path).
     for (; r + GROUP <= R; r += GROUP) {
       const o = r * K;
-      tileIn<T>(tileX(), at<T>(x, o), K);
-      tileIn<T>(tileY(), at<T>(y, o), K);
+      tileInLogits<T>(x, y, r, K);
       if (isNone<M>()) tileIn<T>(tileG(), at<T>(G, o), K);
       const td = dst != 0 ? tileD() : 0;
       const tgy = gy != 0 ? tileGy() : 0;

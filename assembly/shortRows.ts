@@ -89,3 +89,10 @@ export const GROUP: i32 = 4;
     store<T>(at<T>(dst, 3 * K + k), load<T>(at<T>(q, 3)));
   }
 }
+
+/** The fused KL kernels' inputs: rows r … r + GROUP − 1 of x and y (rows of K) into tileX, tileY. */
+// @ts-ignore: decorator
+@inline export function tileInLogits<T>(x: usize, y: usize, r: i32, K: i32): void {
+  tileIn<T>(tileX(), at<T>(x, r * K), K);
+  tileIn<T>(tileY(), at<T>(y, r * K), K);
+}
