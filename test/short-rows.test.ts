@@ -122,6 +122,16 @@ describe.each(WASM_BACKENDS)('short rows on %s', (backend) => {
       const narrow = all();
       initSync({ backend });
       for (let i = 0; i < wide.length; i++) expect(sameBits(narrow[i]!, wide[i]!), `output ${i}`).toBeNull();
+      // Longer rows that still fit the window (with klDivLogits' scratch: 96 KiB per float64 row),
+      // two per block at 256 KiB: whole rows per kernel call, however many per block.
+      const lx = { data: rows(dtype, 40, 3000, 97), shape: [40, 3000] };
+      const ly = { data: rows(dtype, 40, 3000, 96).map((v) => v * 0.9), shape: [40, 3000] };
+      const long = () => [softmax(lx, -1).data, logSoftmax(lx, -1).data, logSumExp(lx, -1).data, klDivLogits(lx, ly, { reduction: 'perSlice' }).data];
+      const longWide = long();
+      initSync({ backend, windowKiB: 256 });
+      const longNarrow = long();
+      initSync({ backend });
+      for (let i = 0; i < longWide.length; i++) expect(sameBits(longNarrow[i]!, longWide[i]!), `[40, 3000] output ${i}`).toBeNull();
     });
 
     it(`${dtype}: many short rows through the staged path and in place on zero-copy tensors`, () => {
