@@ -520,7 +520,7 @@ export function gradRowF64<M, GT>(
           const s = ss != 0 ? gradScale * load<f64>(at<f64>(ss, i)) : gradScale;
           const kl = gradSliceScalar<T, M, GT>(
             at<T>(tileX(), i), at<T>(tileY(), i), at<T>(tileG(), i), K, GROUP, invT, pointScale, s,
-            td != 0 ? at<T>(td, i) : 0, at<T>(tileGx(), i), at<T>(tgy, i), tileScratch(),
+            td != 0 ? at<T>(td, i) : 0, at<T>(tileGx(), i), tgy != 0 ? at<T>(tgy, i) : 0, tileScratch(),
           );
           if (ps != 0) store<f64>(at<f64>(ps, i), kl);
           total += kl;
