@@ -32,6 +32,25 @@ export async function timeOnce(fn) {
   return [performance.now() - t0, r];
 }
 
+/**
+ * Mean ms per call over ≥ 2 ms of back-to-back calls (at least one). The batch size of a fast
+ * entry comes from this, not from one call: a single call that met a GC pause or a tier-up could
+ * read 100× too slow, and then the batches came out tiny, the per-sample timer overhead showed in
+ * sub-µs cells, and a round held so many samples that spreading them overflowed the stack.
+ */
+async function msPerCall(fn) {
+  const t0 = performance.now();
+  let calls = 0;
+  let t = t0;
+  do {
+    const r = fn();
+    if (r && typeof r.then === 'function') await r;
+    calls++;
+    t = performance.now();
+  } while (t - t0 < 2 && calls < 1e6);
+  return (t - t0) / calls;
+}
+
 let sink;
 
 /** A closure running `fn` K times (the tinybench task). */
@@ -64,10 +83,11 @@ export async function measureCell(entries, profile, onProgress = () => {}) {
     // compilation. For 'once' entries this call is the measurement.
     if (e.activate) await e.activate();
     const [ms] = await timeOnce(e.fn);
-    const est = Math.min(ms, e.firstCallMs ?? ms);
+    let est = Math.min(ms, e.firstCallMs ?? ms);
     let mode = 'fast';
     if (est >= profile.onceCallMs) mode = 'once';
     else if (est >= profile.slowCallMs) mode = 'slow';
+    if (mode === 'fast') est = Math.min(est, await msPerCall(e.fn));
     const K = mode === 'fast' ? Math.max(1, Math.ceil((profile.minSampleUs / 1000) / Math.max(est, 1e-6))) : 1;
     plans.push({ e, mode, K, rounds: [], samples: [], onceMs: ms });
   }
@@ -93,8 +113,7 @@ export async function measureCell(entries, profile, onProgress = () => {}) {
       const task = bench.tasks[0];
       const res = task.result;
       if (res.state !== 'completed') throw res.error ?? new Error(`${p.e.key}: tinybench state ${res.state}`);
-      const perCall = (res.latency.samples ?? []).map((ms) => ms / p.K);
-      p.samples.push(...perCall);
+      for (const ms of res.latency.samples ?? []) p.samples.push(ms / p.K);
       p.rounds.push(res.latency.p50 / p.K);
       onProgress(p.e.key, round);
     }
