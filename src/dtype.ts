@@ -12,8 +12,12 @@ export function resultDtype(a: Tensor, b: Tensor): Dtype {
   return a.dtype === 'float64' || b.dtype === 'float64' ? 'float64' : 'float32';
 }
 
-/** `data` as an array of `dtype` (the same array if it already is one; otherwise a converted copy). */
+/**
+ * `data` as an array of `dtype` (the same array if it already is one; otherwise a converted copy,
+ * made by the typed-array constructor: `TypedArray.from` walks the source with an iterator and
+ * took a tenth of a klDivPerSlice call over 1000 slices).
+ */
 export function castData(data: FloatArray, dtype: Dtype): FloatArray {
   const Ctor = arrayFor(dtype);
-  return data instanceof Ctor ? data : Ctor.from(data);
+  return data instanceof Ctor ? data : new Ctor(data);
 }

@@ -1,3 +1,4 @@
+import { castData } from '../dtype.js';
 import { contiguousStrides, numelOf } from '../tensor.js';
 import { type Dtype, type FloatArray, arrayFor } from '../types.js';
 
@@ -10,7 +11,7 @@ import { type Dtype, type FloatArray, arrayFor } from '../types.js';
 export function sumToShape(src: FloatArray, from: readonly number[], to: readonly number[], dtype: Dtype): FloatArray {
   const Ctor = arrayFor(dtype);
   const n = numelOf(to);
-  if (n === src.length) return src instanceof Ctor ? src : Ctor.from(src);
+  if (n === src.length) return castData(src, dtype);
   // Strides of `to` over the dims of `from` (0 where `to` is broadcast).
   const own = contiguousStrides(to);
   const lead = from.length - to.length;
