@@ -8,6 +8,7 @@
 // widened before accumulation, so the sum is as accurate as the terms).
 import { at, expS, hsumF64, logS, promoteHigh } from './common';
 import { expF32x4, expF64x2, logF64x2, xlogxF32x4 } from './vmath';
+import { xlogxf4Normal, xlogxNormalCheck, XLOGX_NORMAL_LIMIT } from './math/index';
 import { select64 } from './math/relaxed';
 
 // The term functions are shared with klDivSlices.ts (per-slice sums), so both compute the same
@@ -40,6 +41,60 @@ import { select64 } from './math/relaxed';
   return f64x2.sub(a, f64x2.mul(t, x));
 }
 
+/**
+ * Four log_target = 0 terms for targets that are ±0 or positive, normal and finite (`nonzero` =
+ * `t ≠ 0`); other lanes give garbage, so the caller folds `xlogxNormalCheck` over the same
+ * targets and, if it fails, recomputes with termF32x4. Every lane it is exact for has
+ * termF32x4's bits (see xlogxf4Normal).
+ */
+// @ts-ignore: decorator
+@inline export function termNormalF32x4(x: v128, t: v128, nonzero: v128): v128 {
+  return f32x4.sub(xlogxf4Normal(t, nonzero), f32x4.mul(t, x));
+}
+
+/** Whether a `xlogxNormalCheck` accumulator saw a target outside termNormalF32x4's domain. */
+// @ts-ignore: decorator
+@inline export function normalCheckFailed(check: v128): bool {
+  return v128.any_true(i32x4.ge_u(check, i32x4.splat(XLOGX_NORMAL_LIMIT)));
+}
+
+/** Set by klRowVecF32 with `fast`: a target lane was outside termNormalF32x4's domain. */
+let klFastFailed: bool = false;
+
+/**
+ * The SIMD part of one f32 row: Σ of the terms of elements [0, cols & ~3), also stored to `dp`
+ * when dst ≠ 0. `fast` (log_target = 0 only) uses termNormalF32x4 and sets klFastFailed when
+ * that was not exact for some lane, for the caller to redo the row with `fast` = false.
+ */
+// @ts-ignore: decorator
+@inline function klRowVecF32(
+  xp: usize, xCol: i32, tp: usize, tCol: i32, cols: i32, logTarget: bool, dst: usize, dp: usize, fast: bool,
+): f64 {
+  let a0 = f64x2.splat(0);
+  let a1 = a0;
+  let check = a0;
+  const zero = a0;
+  const xs = v128.load_splat<f32>(xp);
+  const ts = v128.load_splat<f32>(tp);
+  for (let k = 0; k + 4 <= cols; k += 4) {
+    const xv = xCol != 0 ? v128.load(at<f32>(xp, k)) : xs;
+    const tv = tCol != 0 ? v128.load(at<f32>(tp, k)) : ts;
+    let v: v128;
+    if (fast) {
+      const nonzero = f32x4.ne(tv, zero);
+      check = xlogxNormalCheck(check, tv, nonzero);
+      v = termNormalF32x4(xv, tv, nonzero);
+    } else {
+      v = termF32x4(xv, tv, logTarget);
+    }
+    if (dst != 0) v128.store(at<f32>(dp, k), v);
+    a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
+    a1 = f64x2.add(a1, promoteHigh(v));
+  }
+  if (fast) klFastFailed = normalCheckFailed(check);
+  return hsumF64(f64x2.add(a0, a1));
+}
+
 // @ts-ignore: decorator
 @inline function klBlockF32(
   x: usize, xRow: i32, xCol: i32, t: usize, tRow: i32, tCol: i32,
@@ -52,19 +107,14 @@ import { select64 } from './math/relaxed';
     const dp = at<f32>(dst, r * cols);
     let k = 0;
     if (ASC_FEATURE_SIMD) {
-      let a0 = f64x2.splat(0);
-      let a1 = a0;
-      const xs = v128.load_splat<f32>(xp);
-      const ts = v128.load_splat<f32>(tp);
-      for (; k + 4 <= cols; k += 4) {
-        const xv = xCol != 0 ? v128.load(at<f32>(xp, k)) : xs;
-        const tv = tCol != 0 ? v128.load(at<f32>(tp, k)) : ts;
-        const v = termF32x4(xv, tv, logTarget);
-        if (dst != 0) v128.store(at<f32>(dp, k), v);
-        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
-        a1 = f64x2.add(a1, promoteHigh(v));
-      }
-      total += hsumF64(f64x2.add(a0, a1));
+      // log_target = 0: the fast term first; a row with a target outside (0, inf) ∪ {±0} normal
+      // (rare: subnormal, negative, infinite or NaN) is redone with the general term, which
+      // gives the fast term's bits on every other lane, so the result does not depend on which
+      // path a row took.
+      let s = klRowVecF32(xp, xCol, tp, tCol, cols, logTarget, dst, dp, !logTarget);
+      if (!logTarget && klFastFailed) s = klRowVecF32(xp, xCol, tp, tCol, cols, logTarget, dst, dp, false);
+      total += s;
+      k = cols & ~3;
     }
     for (; k < cols; k++) {
       const v = termS<f32>(load<f32>(at<f32>(xp, k * xCol)), load<f32>(at<f32>(tp, k * tCol)), logTarget);

@@ -7,7 +7,8 @@
 // of size R·K·W is materialised. SIMD: f32 rows (4 lanes), f32 columns (4 adjacent slices per
 // vector), f64 rows; the scalar build runs the scalar twin.
 import { at, hsumF64, promoteHigh } from './common';
-import { termF32x4, termF64x2, termS } from './klDiv';
+import { normalCheckFailed, termF32x4, termF64x2, termNormalF32x4, termS } from './klDiv';
+import { xlogxNormalCheck } from './math/index';
 
 /** One slice (any stride), scalar. */
 // @ts-ignore: decorator
@@ -15,6 +16,65 @@ import { termF32x4, termF64x2, termS } from './klDiv';
   let s: f64 = 0;
   for (let k = 0; k < K; k++) s += <f64>termS<T>(load<T>(at<T>(x, k * stride)), load<T>(at<T>(t, k * stride)), logTarget);
   return s;
+}
+
+/** Set by rowVecF32 with `fast`: a target lane was outside termNormalF32x4's domain. */
+let sliceFastFailed: bool = false;
+
+/** Σ of the terms of elements [0, K & ~3) of one contiguous f32 slice (see klRowVecF32 in klDiv.ts for `fast`). */
+// @ts-ignore: decorator
+@inline function rowVecF32(xr: usize, tr: usize, K: i32, logTarget: bool, fast: bool): f64 {
+  let a0 = f64x2.splat(0);
+  let a1 = a0;
+  let check = a0;
+  const zero = a0;
+  for (let k = 0; k + 4 <= K; k += 4) {
+    const xv = v128.load(at<f32>(xr, k));
+    const tv = v128.load(at<f32>(tr, k));
+    let v: v128;
+    if (fast) {
+      const nonzero = f32x4.ne(tv, zero);
+      check = xlogxNormalCheck(check, tv, nonzero);
+      v = termNormalF32x4(xv, tv, nonzero);
+    } else {
+      v = termF32x4(xv, tv, logTarget);
+    }
+    a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
+    a1 = f64x2.add(a1, promoteHigh(v));
+  }
+  if (fast) sliceFastFailed = normalCheckFailed(check);
+  return hsumF64(f64x2.add(a0, a1));
+}
+
+/**
+ * Four adjacent slices (columns i…i+3 of stride W) into dr[0..3] (f64). With `fast`, returns
+ * false, without storing, when a target was outside termNormalF32x4's domain; the caller then
+ * calls again without `fast`.
+ */
+// @ts-ignore: decorator
+@inline function colsVecF32(xc: usize, tc: usize, K: i32, W: i32, logTarget: bool, dr: usize, fast: bool): bool {
+  let a0 = f64x2.splat(0);
+  let a1 = a0;
+  let check = a0;
+  const zero = a0;
+  for (let k = 0; k < K; k++) {
+    const xv = v128.load(at<f32>(xc, k * W));
+    const tv = v128.load(at<f32>(tc, k * W));
+    let v: v128;
+    if (fast) {
+      const nonzero = f32x4.ne(tv, zero);
+      check = xlogxNormalCheck(check, tv, nonzero);
+      v = termNormalF32x4(xv, tv, nonzero);
+    } else {
+      v = termF32x4(xv, tv, logTarget);
+    }
+    a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
+    a1 = f64x2.add(a1, promoteHigh(v));
+  }
+  if (fast && normalCheckFailed(check)) return false;
+  v128.store(dr, a0);
+  v128.store(dr, a1, 16);
+  return true;
 }
 
 // @ts-ignore: decorator
@@ -27,29 +87,18 @@ import { termF32x4, termF64x2, termS } from './klDiv';
     let i = 0;
     if (ASC_FEATURE_SIMD) {
       if (W == 1) {
-        let a0 = f64x2.splat(0);
-        let a1 = a0;
-        let k = 0;
-        for (; k + 4 <= K; k += 4) {
-          const v = termF32x4(v128.load(at<f32>(xr, k)), v128.load(at<f32>(tr, k)), logTarget);
-          a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
-          a1 = f64x2.add(a1, promoteHigh(v));
-        }
-        let s = hsumF64(f64x2.add(a0, a1));
-        for (; k < K; k++) s += <f64>termS<f32>(load<f32>(at<f32>(xr, k)), load<f32>(at<f32>(tr, k)), logTarget);
+        // log_target = 0: the fast term first, redone with the general one if a target was
+        // outside its domain (as klDiv.ts; the same bits either way).
+        let s = rowVecF32(xr, tr, K, logTarget, !logTarget);
+        if (!logTarget && sliceFastFailed) s = rowVecF32(xr, tr, K, logTarget, false);
+        for (let k = K & ~3; k < K; k++) s += <f64>termS<f32>(load<f32>(at<f32>(xr, k)), load<f32>(at<f32>(tr, k)), logTarget);
         store<f64>(dr, s);
         continue;
       }
       for (; i + 4 <= W; i += 4) {
-        let a0 = f64x2.splat(0);
-        let a1 = a0;
-        for (let k = 0; k < K; k++) {
-          const v = termF32x4(v128.load(at<f32>(xr, k * W + i)), v128.load(at<f32>(tr, k * W + i)), logTarget);
-          a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
-          a1 = f64x2.add(a1, promoteHigh(v));
+        if (logTarget || !colsVecF32(xr + (<usize>i << 2), tr + (<usize>i << 2), K, W, logTarget, dr + (<usize>i << 3), true)) {
+          colsVecF32(xr + (<usize>i << 2), tr + (<usize>i << 2), K, W, logTarget, dr + (<usize>i << 3), false);
         }
-        v128.store(at<f64>(dr, i), a0);
-        v128.store(at<f64>(dr, i + 2), a1);
       }
     }
     for (; i < W; i++) store<f64>(at<f64>(dr, i), sliceScalar<f32>(at<f32>(xr, i), at<f32>(tr, i), K, W, logTarget));

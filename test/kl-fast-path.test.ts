@@ -1,0 +1,146 @@
+/**
+ * The SIMD kl_div kernels (log_target = False) compute a vector of terms with a fast log that is
+ * exact only for targets that are ±0 or positive, normal and finite, and redo the row (or group
+ * of four slices) with the general term when a target falls outside (assembly/klDiv.ts,
+ * klDivSlices.ts). These tests pin what that must not change: a term's bits do not depend on the
+ * other targets in its row, 0·log 0 is +0, and sums and per-slice sums agree with the terms.
+ * Run on every backend (the js and scalar backends have no fast path and must agree all the same).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { klDiv, klDivPerSlice } from '../src/index.js';
+import { ALL_BACKENDS, useBackend } from './helpers/backends.js';
+import { seeded } from './helpers/random.js';
+
+const N = 37; // nine vectors of four and a scalar tail of one
+
+/** Targets in (0.001, 0.05) with exact zeros at 3 and 10; log-probabilities in (-8, -0.1), x = 0.25 ≥ 0 at 3. */
+function row(seed: number): { x: Float32Array; t: Float32Array } {
+  const rnd = seeded(seed);
+  const x = new Float32Array(N);
+  const t = new Float32Array(N);
+  for (let i = 0; i < N; i++) {
+    x[i] = -0.1 - 7.9 * rnd();
+    t[i] = 0.001 + 0.049 * rnd();
+  }
+  t[3] = 0;
+  t[10] = -0;
+  x[3] = 0.25;
+  return { x, t };
+}
+
+// Targets outside the fast log's domain (subnormals, negatives, ±inf, NaN) and the zeros it
+// takes itself.
+const SPECIALS: [string, number][] = [
+  ['+0', 0],
+  ['-0', -0],
+  ['subnormal 1e-40', 1e-40],
+  ['smallest subnormal', 1.4e-45],
+  ['smallest normal', 1.1754943508222875e-38],
+  ['negative', -0.25],
+  ['+inf', Infinity],
+  ['-inf', -Infinity],
+  ['NaN', NaN],
+  ['largest finite', 3.4028234663852886e38],
+];
+
+function sameBits(a: ArrayLike<number>, b: ArrayLike<number>, skip: number, what: string): void {
+  for (let i = 0; i < a.length; i++) {
+    if (i === skip) continue;
+    expect(Object.is(a[i], b[i]), `${what}: element ${i}: ${a[i]} vs ${b[i]}`).toBe(true);
+  }
+}
+
+describe.each(ALL_BACKENDS)('kl_div terms do not depend on the rest of the row on %s', (name) => {
+  beforeAll(() => useBackend(name));
+
+  it.each(SPECIALS)('target %s at a vector lane or the tail', (_label, s) => {
+    const { x, t } = row(11);
+    const base = klDiv(x, t, { reduction: 'none' }).data;
+    // 0·log 0 = +0 and 0·x = +0 for x = 0.25, so the term is +0, not −0 (PyTorch's xlogy).
+    expect(Object.is(base[3], 0), `t = +0, x = 0.25 gives ${Object.is(base[3], -0) ? '-0' : base[3]}`).toBe(true);
+    expect(Object.is(base[10], 0)).toBe(true);
+    for (const p of [0, 5, 18, 35, 36]) {
+      const tp = t.slice();
+      tp[p] = s;
+      const got = klDiv(x, tp, { reduction: 'none' }).data;
+      sameBits(got, base, p, `special at ${p}`);
+      // The special term itself equals the same term computed alone (the scalar path).
+      const alone = klDiv(x.subarray(p, p + 1), tp.subarray(p, p + 1), { reduction: 'none' }).data[0]!;
+      expect(Object.is(got[p], alone), `term at ${p}: ${got[p]} vs alone ${alone}`).toBe(true);
+      // 'sum' is the sum of the same terms (accumulated in float64, in a different order here).
+      // The js backend sums float64 terms and rounds only its 'none' output, hence the float32
+      // tolerance (relative to Σ|term|).
+      let ref = 0;
+      let mag = 0;
+      for (const v of got) {
+        ref += v;
+        mag += Math.abs(v);
+      }
+      const sum = klDiv(x, tp, { reduction: 'sum' }).item();
+      if (Number.isNaN(ref)) expect(sum).toBeNaN();
+      else if (!Number.isFinite(ref)) expect(sum).toBe(ref);
+      else expect(Math.abs(sum - ref)).toBeLessThanOrEqual(1.3e-6 * mag);
+    }
+  });
+
+  it('rows of a batch are independent: one special row leaves the others bit-identical', () => {
+    const rows = 6;
+    const x = new Float32Array(rows * N);
+    const t = new Float32Array(rows * N);
+    for (let r = 0; r < rows; r++) {
+      const one = row(100 + r);
+      x.set(one.x, r * N);
+      t.set(one.t, r * N);
+    }
+    const base = klDiv({ data: x, shape: [rows, N] }, { data: t, shape: [rows, N] }, { reduction: 'none' }).data;
+    const baseSlices = klDivPerSlice({ data: x, shape: [rows, N] }, { data: t, shape: [rows, N] }).data;
+    for (const [label, s] of SPECIALS) {
+      const tp = t.slice();
+      tp[2 * N + 7] = s;
+      const got = klDiv({ data: x, shape: [rows, N] }, { data: tp, shape: [rows, N] }, { reduction: 'none' }).data;
+      sameBits(got, base, 2 * N + 7, `${label} in row 2`);
+      const slices = klDivPerSlice({ data: x, shape: [rows, N] }, { data: tp, shape: [rows, N] }).data;
+      sameBits(slices, baseSlices, 2, `${label}: per-slice sums`);
+      let ref = 0;
+      for (let i = 2 * N; i < 3 * N; i++) ref += got[i]!;
+      if (Number.isNaN(ref)) expect(slices[2], label).toBeNaN();
+      else if (!Number.isFinite(ref)) expect(slices[2], label).toBe(ref);
+      else expect(Math.abs(slices[2]! - ref), label).toBeLessThanOrEqual(1e-6 * Math.abs(ref) + 1e-12);
+    }
+  });
+
+  it('per-slice sums along dim 0 (four slices per vector): a special slice leaves its neighbours alone', () => {
+    // [N, 9]: slices are columns; 0–3 and 4–7 share vectors, 8 is scalar.
+    const W = 9;
+    const x = new Float32Array(N * W);
+    const t = new Float32Array(N * W);
+    for (let c = 0; c < W; c++) {
+      const one = row(200 + c);
+      for (let k = 0; k < N; k++) {
+        x[k * W + c] = one.x[k]!;
+        t[k * W + c] = one.t[k]!;
+      }
+    }
+    const base = klDivPerSlice({ data: x, shape: [N, W] }, { data: t, shape: [N, W] }, { dim: 0 }).data;
+    const terms = klDiv({ data: x, shape: [N, W] }, { data: t, shape: [N, W] }, { reduction: 'none' }).data;
+    for (let c = 0; c < W; c++) {
+      let ref = 0;
+      for (let k = 0; k < N; k++) ref += terms[k * W + c]!;
+      expect(Math.abs(base[c]! - ref)).toBeLessThanOrEqual(1e-6 * Math.abs(ref) + 1e-12);
+    }
+    for (const [label, s] of SPECIALS) {
+      for (const c of [1, 8]) {
+        const tp = t.slice();
+        tp[20 * W + c] = s;
+        const got = klDivPerSlice({ data: x, shape: [N, W] }, { data: tp, shape: [N, W] }, { dim: 0 }).data;
+        sameBits(got, base, c, `${label} in slice ${c}`);
+        const pt = klDiv({ data: x, shape: [N, W] }, { data: tp, shape: [N, W] }, { reduction: 'none' }).data;
+        let ref = 0;
+        for (let k = 0; k < N; k++) ref += pt[k * W + c]!;
+        if (Number.isNaN(ref)) expect(got[c], label).toBeNaN();
+        else if (!Number.isFinite(ref)) expect(got[c], label).toBe(ref);
+        else expect(Math.abs(got[c]! - ref), label).toBeLessThanOrEqual(1e-6 * Math.abs(ref) + 1e-12);
+      }
+    }
+  });
+});
