@@ -5,7 +5,9 @@
 //   log_target = 1: exp(t)·(t − x).
 // Column strides are 0 (operand broadcast along the row) or 1; row strides are any element count.
 // Terms optionally go to dst (rows·cols, row-major); their sum is returned in f64 (f32 terms are
-// widened before accumulation, so the sum is as accurate as the terms).
+// widened before accumulation, so the sum is as accurate as the terms). The f32 SIMD loop for
+// log_target = 0 tries a fast t·log t first and falls back to the general term where a target
+// needs it (klTermsF32); the results are the same bits either way.
 import { at, expS, hsumF64, logS, promoteHigh } from './common';
 import { expF32x4, expF64x2, logF64x2, xlogxF32x4 } from './vmath';
 import { xlogxf4Normal, xlogxNormalCheck, XLOGX_NORMAL_LIMIT } from './math/index';
@@ -58,42 +60,95 @@ import { select64 } from './math/relaxed';
   return v128.any_true(i32x4.ge_u(check, i32x4.splat(XLOGX_NORMAL_LIMIT)));
 }
 
-/** Set by klRowVecF32 with `fast`: a target lane was outside termNormalF32x4's domain. */
-let klFastFailed: bool = false;
-
 /**
- * The SIMD part of one f32 row: Σ of the terms of elements [0, cols & ~3), also stored to `dp`
- * when dst ≠ 0. `fast` (log_target = 0 only) uses termNormalF32x4 and sets klFastFailed when
- * that was not exact for some lane, for the caller to redo the row with `fast` = false.
+ * n vectors of four terms in one precision path: x, t (and dst, if ≠ 0) advance by xInc, tInc and
+ * dInc bytes per vector, and an increment of 0 broadcasts the element at the pointer. The terms go
+ * to dst and are added, widened to f64, to (a0, a1) (terms 0–1 and 2–3 of each vector), which
+ * the loop reads from and writes back to `acc` (32 bytes). Returns the number of vectors done: n,
+ * except with `fast` (log_target = 0 only; termNormalF32x4 in blocks of FAST_BLOCK vectors), which
+ * stops at the first block with a target outside termNormalF32x4's domain and returns the index
+ * of its first vector, with `acc` as it was before that block; the caller redoes the run from
+ * there without `fast` (the same bits on every lane both compute exactly; see klTermsF32).
  */
 // @ts-ignore: decorator
-@inline function klRowVecF32(
-  xp: usize, xCol: i32, tp: usize, tCol: i32, cols: i32, logTarget: bool, dst: usize, dp: usize, fast: bool,
-): f64 {
-  let a0 = f64x2.splat(0);
-  let a1 = a0;
-  let check = a0;
-  const zero = a0;
-  const xs = v128.load_splat<f32>(xp);
-  const ts = v128.load_splat<f32>(tp);
-  for (let k = 0; k + 4 <= cols; k += 4) {
-    const xv = xCol != 0 ? v128.load(at<f32>(xp, k)) : xs;
-    const tv = tCol != 0 ? v128.load(at<f32>(tp, k)) : ts;
-    let v: v128;
-    if (fast) {
-      const nonzero = f32x4.ne(tv, zero);
-      check = xlogxNormalCheck(check, tv, nonzero);
-      v = termNormalF32x4(xv, tv, nonzero);
-    } else {
-      v = termF32x4(xv, tv, logTarget);
+@inline function termsLoopF32(
+  x: usize, xInc: usize, t: usize, tInc: usize, n: i32, dst: usize, dInc: usize, acc: usize,
+  logTarget: bool, fast: bool,
+): i32 {
+  let a0 = v128.load(acc);
+  let a1 = v128.load(acc, 16);
+  const zero = f64x2.splat(0);
+  const xs = v128.load_splat<f32>(x);
+  const ts = v128.load_splat<f32>(t);
+  let i = 0;
+  let xq = x;
+  let tq = t;
+  let dq = dst;
+  while (i < n) {
+    const stop = fast ? min(i + FAST_BLOCK, n) : n;
+    let check = zero;
+    const b0 = a0;
+    const b1 = a1;
+    for (let j = i; j < stop; j++) {
+      const xv = xInc != 0 ? v128.load(xq) : xs;
+      const tv = tInc != 0 ? v128.load(tq) : ts;
+      let v: v128;
+      if (fast) {
+        const nonzero = f32x4.ne(tv, zero);
+        check = xlogxNormalCheck(check, tv, nonzero);
+        v = termNormalF32x4(xv, tv, nonzero);
+      } else {
+        v = termF32x4(xv, tv, logTarget);
+      }
+      if (dst != 0) v128.store(dq, v);
+      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
+      a1 = f64x2.add(a1, promoteHigh(v));
+      xq += xInc;
+      tq += tInc;
+      dq += dInc;
     }
-    if (dst != 0) v128.store(at<f32>(dp, k), v);
-    a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
-    a1 = f64x2.add(a1, promoteHigh(v));
+    if (fast && normalCheckFailed(check)) {
+      v128.store(acc, b0);
+      v128.store(acc, b1, 16);
+      return i;
+    }
+    i = stop;
   }
-  if (fast) klFastFailed = normalCheckFailed(check);
-  return hsumF64(f64x2.add(a0, a1));
+  v128.store(acc, a0);
+  v128.store(acc, a1, 16);
+  return n;
 }
+
+/**
+ * Vectors per block of the fast path: a block with a target outside termNormalF32x4's domain is
+ * done twice, and the rest of its run takes the general term (a row of subnormal targets then
+ * costs what it did before the fast path, plus at most one block).
+ */
+// @ts-ignore: decorator
+@inline const FAST_BLOCK: i32 = 64;
+
+/**
+ * The SIMD part of log_target = 0 terms (see termsLoopF32 for the layout): blocks with the fast
+ * term while their targets allow it, then the general term for the rest. Not inlined: the row
+ * kernel and both layouts of klDivSlices.ts call this one copy.
+ */
+export function klTermsF32(x: usize, xInc: usize, t: usize, tInc: usize, n: i32, dst: usize, dInc: usize, acc: usize): void {
+  const done = termsLoopF32(x, xInc, t, tInc, n, dst, dInc, acc, false, true);
+  if (done < n) {
+    const o = <usize>done;
+    termsLoopF32(
+      x + o * xInc, xInc, t + o * tInc, tInc, n - done, dst != 0 ? dst + o * dInc : 0, dInc, acc, false, false,
+    );
+  }
+}
+
+/** As klTermsF32 for log_target = 1 (e^t·(t − x); no fast path). */
+export function klTermsExpF32(x: usize, xInc: usize, t: usize, tInc: usize, n: i32, dst: usize, dInc: usize, acc: usize): void {
+  termsLoopF32(x, xInc, t, tInc, n, dst, dInc, acc, true, false);
+}
+
+/** 32-byte accumulator for klTermsF32 (two f64x2). */
+export const KL_ACC: usize = memory.data(32, 16);
 
 // @ts-ignore: decorator
 @inline function klBlockF32(
@@ -101,20 +156,23 @@ let klFastFailed: bool = false;
   rows: i32, cols: i32, logTarget: bool, dst: usize,
 ): f64 {
   let total: f64 = 0;
+  const inc: usize = 16;
   for (let r = 0; r < rows; r++) {
     const xp = at<f32>(x, r * xRow);
     const tp = at<f32>(t, r * tRow);
     const dp = at<f32>(dst, r * cols);
     let k = 0;
     if (ASC_FEATURE_SIMD) {
-      // log_target = 0: the fast term first; a row with a target outside (0, inf) ∪ {±0} normal
-      // (rare: subnormal, negative, infinite or NaN) is redone with the general term, which
-      // gives the fast term's bits on every other lane, so the result does not depend on which
-      // path a row took.
-      let s = klRowVecF32(xp, xCol, tp, tCol, cols, logTarget, dst, dp, !logTarget);
-      if (!logTarget && klFastFailed) s = klRowVecF32(xp, xCol, tp, tCol, cols, logTarget, dst, dp, false);
-      total += s;
-      k = cols & ~3;
+      v128.store(KL_ACC, f64x2.splat(0));
+      v128.store(KL_ACC, f64x2.splat(0), 16);
+      const nv = cols >> 2;
+      const xInc = xCol != 0 ? inc : 0;
+      const tInc = tCol != 0 ? inc : 0;
+      const d = dst != 0 ? dp : 0;
+      if (logTarget) klTermsExpF32(xp, xInc, tp, tInc, nv, d, inc, KL_ACC);
+      else klTermsF32(xp, xInc, tp, tInc, nv, d, inc, KL_ACC);
+      total += hsumF64(f64x2.add(v128.load(KL_ACC), v128.load(KL_ACC, 16)));
+      k = nv << 2;
     }
     for (; k < cols; k++) {
       const v = termS<f32>(load<f32>(at<f32>(xp, k * xCol)), load<f32>(at<f32>(tp, k * tCol)), logTarget);

@@ -6,9 +6,8 @@
 // they are summed, so each slice's KL is as accurate as its terms. No pointwise output: nothing
 // of size R·K·W is materialised. SIMD: f32 rows (4 lanes), f32 columns (4 adjacent slices per
 // vector), f64 rows; the scalar build runs the scalar twin.
-import { at, hsumF64, promoteHigh } from './common';
-import { normalCheckFailed, termF32x4, termF64x2, termNormalF32x4, termS } from './klDiv';
-import { xlogxNormalCheck } from './math/index';
+import { at, hsumF64 } from './common';
+import { KL_ACC, klTermsExpF32, klTermsF32, termF64x2, termS } from './klDiv';
 
 /** One slice (any stride), scalar. */
 // @ts-ignore: decorator
@@ -18,63 +17,13 @@ import { xlogxNormalCheck } from './math/index';
   return s;
 }
 
-/** Set by rowVecF32 with `fast`: a target lane was outside termNormalF32x4's domain. */
-let sliceFastFailed: bool = false;
-
-/** Σ of the terms of elements [0, K & ~3) of one contiguous f32 slice (see klRowVecF32 in klDiv.ts for `fast`). */
+/** Zeroes klDiv.ts's accumulator and runs its SIMD term loop (log_target = 0 with the fast path). */
 // @ts-ignore: decorator
-@inline function rowVecF32(xr: usize, tr: usize, K: i32, logTarget: bool, fast: bool): f64 {
-  let a0 = f64x2.splat(0);
-  let a1 = a0;
-  let check = a0;
-  const zero = a0;
-  for (let k = 0; k + 4 <= K; k += 4) {
-    const xv = v128.load(at<f32>(xr, k));
-    const tv = v128.load(at<f32>(tr, k));
-    let v: v128;
-    if (fast) {
-      const nonzero = f32x4.ne(tv, zero);
-      check = xlogxNormalCheck(check, tv, nonzero);
-      v = termNormalF32x4(xv, tv, nonzero);
-    } else {
-      v = termF32x4(xv, tv, logTarget);
-    }
-    a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
-    a1 = f64x2.add(a1, promoteHigh(v));
-  }
-  if (fast) sliceFastFailed = normalCheckFailed(check);
-  return hsumF64(f64x2.add(a0, a1));
-}
-
-/**
- * Four adjacent slices (columns i…i+3 of stride W) into dr[0..3] (f64). With `fast`, returns
- * false, without storing, when a target was outside termNormalF32x4's domain; the caller then
- * calls again without `fast`.
- */
-// @ts-ignore: decorator
-@inline function colsVecF32(xc: usize, tc: usize, K: i32, W: i32, logTarget: bool, dr: usize, fast: bool): bool {
-  let a0 = f64x2.splat(0);
-  let a1 = a0;
-  let check = a0;
-  const zero = a0;
-  for (let k = 0; k < K; k++) {
-    const xv = v128.load(at<f32>(xc, k * W));
-    const tv = v128.load(at<f32>(tc, k * W));
-    let v: v128;
-    if (fast) {
-      const nonzero = f32x4.ne(tv, zero);
-      check = xlogxNormalCheck(check, tv, nonzero);
-      v = termNormalF32x4(xv, tv, nonzero);
-    } else {
-      v = termF32x4(xv, tv, logTarget);
-    }
-    a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
-    a1 = f64x2.add(a1, promoteHigh(v));
-  }
-  if (fast && normalCheckFailed(check)) return false;
-  v128.store(dr, a0);
-  v128.store(dr, a1, 16);
-  return true;
+@inline function termsF32(x: usize, xInc: usize, t: usize, tInc: usize, n: i32, logTarget: bool): void {
+  v128.store(KL_ACC, f64x2.splat(0));
+  v128.store(KL_ACC, f64x2.splat(0), 16);
+  if (logTarget) klTermsExpF32(x, xInc, t, tInc, n, 0, 0, KL_ACC);
+  else klTermsF32(x, xInc, t, tInc, n, 0, 0, KL_ACC);
 }
 
 // @ts-ignore: decorator
@@ -87,18 +36,18 @@ let sliceFastFailed: bool = false;
     let i = 0;
     if (ASC_FEATURE_SIMD) {
       if (W == 1) {
-        // log_target = 0: the fast term first, redone with the general one if a target was
-        // outside its domain (as klDiv.ts; the same bits either way).
-        let s = rowVecF32(xr, tr, K, logTarget, !logTarget);
-        if (!logTarget && sliceFastFailed) s = rowVecF32(xr, tr, K, logTarget, false);
+        termsF32(xr, 16, tr, 16, K >> 2, logTarget);
+        let s = hsumF64(f64x2.add(v128.load(KL_ACC), v128.load(KL_ACC, 16)));
         for (let k = K & ~3; k < K; k++) s += <f64>termS<f32>(load<f32>(at<f32>(xr, k)), load<f32>(at<f32>(tr, k)), logTarget);
         store<f64>(dr, s);
         continue;
       }
+      // Four adjacent slices per vector: lanes 0–1 of the result in the first accumulator, 2–3 in
+      // the second.
       for (; i + 4 <= W; i += 4) {
-        if (logTarget || !colsVecF32(xr + (<usize>i << 2), tr + (<usize>i << 2), K, W, logTarget, dr + (<usize>i << 3), true)) {
-          colsVecF32(xr + (<usize>i << 2), tr + (<usize>i << 2), K, W, logTarget, dr + (<usize>i << 3), false);
-        }
+        termsF32(at<f32>(xr, i), <usize>W << 2, at<f32>(tr, i), <usize>W << 2, K, logTarget);
+        v128.store(at<f64>(dr, i), v128.load(KL_ACC));
+        v128.store(at<f64>(dr, i + 2), v128.load(KL_ACC, 16));
       }
     }
     for (; i < W; i++) store<f64>(at<f64>(dr, i), sliceScalar<f32>(at<f32>(xr, i), at<f32>(tr, i), K, W, logTarget));
