@@ -78,6 +78,39 @@ describe.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar'] as const)('zero-
     for (const t of [a, b, none]) t.free();
   });
 
+  it('small klDivLogits calls on allocTensor inputs (kernel on the tensors themselves) equal the copying path', () => {
+    const cases: [number[], number, 'float32' | 'float64'][] = [
+      [[4, 5], -1, 'float32'],
+      [[4, 5], 0, 'float32'],
+      [[2, 3, 4], 1, 'float32'],
+      [[1, 7], -1, 'float32'],
+      [[4, 5], -1, 'float64'],
+      [[3, 2, 5], 0, 'float64'],
+    ];
+    for (const [shape, dim, dtype] of cases) {
+      const n = shape.reduce((p, q) => p * q, 1);
+      const a = allocTensor(shape, dtype);
+      const b = allocTensor(shape, dtype);
+      for (let i = 0; i < n; i++) {
+        a.data[i] = 6 * (rand() - 0.5);
+        b.data[i] = a.data[i]! + (i % 5 === 0 ? 0 : 0.7 * (rand() - 0.5));
+      }
+      b.data[1] = -Infinity; // a −inf target logit: the special-row variant of the kernel
+      const Ctor = dtype === 'float64' ? Float64Array : Float32Array;
+      const plainA = { data: Ctor.from(a.data), shape };
+      const plainB = { data: Ctor.from(b.data), shape };
+      for (const reduction of ['sum', 'batchmean', 'mean', 'perSlice', 'none'] as const) {
+        for (const temperature of [1, 2.5]) {
+          const z = klDivLogits(a, b, { dim, reduction, temperature });
+          const c = klDivLogits(plainA, plainB, { dim, reduction, temperature });
+          expect(z.shape, `${dtype} ${shape} dim ${dim} ${reduction} T=${temperature}`).toEqual(c.shape);
+          expect(z.data, `${dtype} ${shape} dim ${dim} ${reduction} T=${temperature}`).toEqual(c.data);
+        }
+      }
+      for (const t of [a, b]) t.free();
+    }
+  });
+
   it('gradient, per-slice and diagnosis ops on allocTensor inputs equal the copying path', () => {
     const shape = [3, 700];
     const a = allocTensor(shape);

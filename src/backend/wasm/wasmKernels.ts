@@ -454,7 +454,8 @@ export class WasmKernels implements Kernels {
   /**
    * Small-call path of klDivLogits: x, y, the point terms, the per-slice sums and the scratch
    * behind each other in the window, one kernel call, no bookkeeping allocations (kept in its own
-   * small method so V8 optimises it on its own). Returns null when it does not fit the window.
+   * small method so V8 optimises it on its own). Operands that are all in WASM memory (zero-copy)
+   * are passed as they are. Returns null when it does not fit the window.
    */
   private klDivLogitsSmall(
     x: FloatArray,
@@ -473,14 +474,22 @@ export class WasmKernels implements Kernels {
     const nb = alignUp(n * b);
     const slices = outer * inner;
     const scratchLen = (inner === 1 ? 2 : f64 ? 4 : 8) * size * b;
-    if (3 * nb + alignUp(slices * 8) + scratchLen > this.mem.windowBytes) return null;
     const w = this.mem.window;
+    const fn = f64 ? this.k.klDivLogits_f64 : this.k.klDivLogits_f32;
+    if (this.mem.owns(x) && this.mem.owns(y) && (pointwise === null || this.mem.owns(pointwise))) {
+      // Zero-copy operands: only the per-slice sums and the scratch go to the window.
+      const ps = w;
+      if (alignUp(slices * 8) + scratchLen > this.mem.windowBytes) return null;
+      const v = fn(x.byteOffset, y.byteOffset, outer, size, inner, invT, pointScale, pointwise ? pointwise.byteOffset : 0, ps, ps + alignUp(slices * 8));
+      if (perSlice) copyInto(perSlice, 0, this.mem.f64(), ps / 8, slices);
+      return v;
+    }
+    if (3 * nb + alignUp(slices * 8) + scratchLen > this.mem.windowBytes) return null;
     const V = f64 ? this.mem.f64() : this.mem.f32();
     copyInto(V, w / b, x, 0, n);
     copyInto(V, (w + nb) / b, y, 0, n);
     const dw = w + 2 * nb;
     const ps = w + 3 * nb;
-    const fn = f64 ? this.k.klDivLogits_f64 : this.k.klDivLogits_f32;
     const v = fn(w, w + nb, outer, size, inner, invT, pointScale, pointwise ? dw : 0, ps, ps + alignUp(slices * 8));
     if (pointwise) copyInto(pointwise, 0, V, dw / b, n);
     if (perSlice) copyInto(perSlice, 0, this.mem.f64(), ps / 8, slices);
@@ -499,8 +508,8 @@ export class WasmKernels implements Kernels {
     pointwise: FloatArray | null,
   ): number {
     const invT = 1 / temperature;
-    // Small calls first: nothing else below is needed for them.
-    if (x.length <= SMALL * 4 && !this.mem.owns(x)) {
+    // Small calls first (typed arrays or zero-copy tensors): nothing else below is needed for them.
+    if (x.length <= SMALL * 4) {
       const v = this.klDivLogitsSmall(x, y, outer, size, inner, invT, pointScale, perSlice, pointwise);
       if (v !== null) return v;
     }
