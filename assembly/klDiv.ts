@@ -10,7 +10,7 @@
 // needs it (klTermsF32); the results are the same bits either way.
 import { at, expS, hsumF64, logS, promoteHigh } from './common';
 import { expF32x4, expF64x2, logF64x2, xlogxF32x4 } from './vmath';
-import { xlogxf4Normal, xlogxNormalCheck, XLOGX_NORMAL_LIMIT } from './math/index';
+import { xlogxf4Normal, xlogxNormal2d, xlogxNormalBad2d, xlogxNormalCheck, XLOGX_NORMAL_LIMIT } from './math/index';
 import { select64 } from './math/relaxed';
 
 // The term functions are shared with klDivSlices.ts (per-slice sums), so both compute the same
@@ -183,29 +183,91 @@ export const KL_ACC: usize = memory.data(32, 16);
   return total;
 }
 
+/**
+ * The f64 twin of termsLoopF32: n vectors of two terms, x, t (and dst) advancing by xInc, tInc
+ * (and dInc) bytes per vector (0: broadcast), summed into the f64x2 at `acc`. `fast`: the same
+ * blocks and return value as termsLoopF32, with xlogxNormal2d.
+ */
+// @ts-ignore: decorator
+@inline function termsLoopF64(
+  x: usize, xInc: usize, t: usize, tInc: usize, n: i32, dst: usize, dInc: usize, acc: usize,
+  logTarget: bool, fast: bool,
+): i32 {
+  let a0 = v128.load(acc);
+  const zero = f64x2.splat(0);
+  const xs = v128.load_splat<f64>(x);
+  const ts = v128.load_splat<f64>(t);
+  let i = 0;
+  let xq = x;
+  let tq = t;
+  let dq = dst;
+  while (i < n) {
+    const stop = fast ? min(i + FAST_BLOCK, n) : n;
+    let bad = zero;
+    const b0 = a0;
+    for (let j = i; j < stop; j++) {
+      const xv = xInc != 0 ? v128.load(xq) : xs;
+      const tv = tInc != 0 ? v128.load(tq) : ts;
+      let v: v128;
+      if (fast) {
+        const nonzero = f64x2.ne(tv, zero);
+        bad = xlogxNormalBad2d(bad, tv, nonzero);
+        v = f64x2.sub(xlogxNormal2d(tv, nonzero), f64x2.mul(tv, xv));
+      } else {
+        v = termF64x2(xv, tv, logTarget);
+      }
+      if (dst != 0) v128.store(dq, v);
+      a0 = f64x2.add(a0, v);
+      xq += xInc;
+      tq += tInc;
+      dq += dInc;
+    }
+    if (fast && v128.any_true(bad)) {
+      v128.store(acc, b0);
+      return i;
+    }
+    i = stop;
+  }
+  v128.store(acc, a0);
+  return n;
+}
+
+/** The f64 twin of klTermsF32 (one f64x2 accumulator at `acc`). */
+export function klTermsF64(x: usize, xInc: usize, t: usize, tInc: usize, n: i32, dst: usize, dInc: usize, acc: usize): void {
+  const done = termsLoopF64(x, xInc, t, tInc, n, dst, dInc, acc, false, true);
+  if (done < n) {
+    const o = <usize>done;
+    termsLoopF64(x + o * xInc, xInc, t + o * tInc, tInc, n - done, dst != 0 ? dst + o * dInc : 0, dInc, acc, false, false);
+  }
+}
+
+/** As klTermsF64 for log_target = 1. */
+export function klTermsExpF64(x: usize, xInc: usize, t: usize, tInc: usize, n: i32, dst: usize, dInc: usize, acc: usize): void {
+  termsLoopF64(x, xInc, t, tInc, n, dst, dInc, acc, true, false);
+}
+
 // @ts-ignore: decorator
 @inline function klBlockF64(
   x: usize, xRow: i32, xCol: i32, t: usize, tRow: i32, tCol: i32,
   rows: i32, cols: i32, logTarget: bool, dst: usize,
 ): f64 {
   let total: f64 = 0;
+  const inc: usize = 16;
   for (let r = 0; r < rows; r++) {
     const xp = at<f64>(x, r * xRow);
     const tp = at<f64>(t, r * tRow);
     const dp = at<f64>(dst, r * cols);
     let k = 0;
     if (ASC_FEATURE_SIMD) {
-      let a0 = f64x2.splat(0);
-      const xs = v128.load_splat<f64>(xp);
-      const ts = v128.load_splat<f64>(tp);
-      for (; k + 2 <= cols; k += 2) {
-        const xv = xCol != 0 ? v128.load(at<f64>(xp, k)) : xs;
-        const tv = tCol != 0 ? v128.load(at<f64>(tp, k)) : ts;
-        const v = termF64x2(xv, tv, logTarget);
-        if (dst != 0) v128.store(at<f64>(dp, k), v);
-        a0 = f64x2.add(a0, v);
-      }
-      total += hsumF64(a0);
+      v128.store(KL_ACC, f64x2.splat(0));
+      const nv = cols >> 1;
+      const xInc = xCol != 0 ? inc : 0;
+      const tInc = tCol != 0 ? inc : 0;
+      const d = dst != 0 ? dp : 0;
+      if (logTarget) klTermsExpF64(xp, xInc, tp, tInc, nv, d, inc, KL_ACC);
+      else klTermsF64(xp, xInc, tp, tInc, nv, d, inc, KL_ACC);
+      total += hsumF64(v128.load(KL_ACC));
+      k = nv << 1;
     }
     for (; k < cols; k++) {
       const v = termS<f64>(load<f64>(at<f64>(xp, k * xCol)), load<f64>(at<f64>(tp, k * tCol)), logTarget);

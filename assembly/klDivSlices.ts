@@ -7,7 +7,7 @@
 // of size R·K·W is materialised. SIMD: f32 rows (4 lanes), f32 columns (4 adjacent slices per
 // vector), f64 rows; the scalar build runs the scalar twin.
 import { at, hsumF64 } from './common';
-import { KL_ACC, klTermsExpF32, klTermsF32, termF64x2, termS } from './klDiv';
+import { KL_ACC, klTermsExpF32, klTermsExpF64, klTermsF32, klTermsF64, termS } from './klDiv';
 
 /** One slice (any stride), scalar. */
 // @ts-ignore: decorator
@@ -24,6 +24,14 @@ import { KL_ACC, klTermsExpF32, klTermsF32, termF64x2, termS } from './klDiv';
   v128.store(KL_ACC, f64x2.splat(0), 16);
   if (logTarget) klTermsExpF32(x, xInc, t, tInc, n, 0, 0, KL_ACC);
   else klTermsF32(x, xInc, t, tInc, n, 0, 0, KL_ACC);
+}
+
+/** As termsF32 for f64 (one f64x2 accumulator). */
+// @ts-ignore: decorator
+@inline function termsF64(x: usize, xInc: usize, t: usize, tInc: usize, n: i32, logTarget: bool): void {
+  v128.store(KL_ACC, f64x2.splat(0));
+  if (logTarget) klTermsExpF64(x, xInc, t, tInc, n, 0, 0, KL_ACC);
+  else klTermsF64(x, xInc, t, tInc, n, 0, 0, KL_ACC);
 }
 
 // @ts-ignore: decorator
@@ -64,18 +72,15 @@ import { KL_ACC, klTermsExpF32, klTermsF32, termF64x2, termS } from './klDiv';
     let i = 0;
     if (ASC_FEATURE_SIMD) {
       if (W == 1) {
-        let a = f64x2.splat(0);
-        let k = 0;
-        for (; k + 2 <= K; k += 2) a = f64x2.add(a, termF64x2(v128.load(at<f64>(xr, k)), v128.load(at<f64>(tr, k)), logTarget));
-        let s = hsumF64(a);
-        for (; k < K; k++) s += termS<f64>(load<f64>(at<f64>(xr, k)), load<f64>(at<f64>(tr, k)), logTarget);
+        termsF64(xr, 16, tr, 16, K >> 1, logTarget);
+        let s = hsumF64(v128.load(KL_ACC));
+        for (let k = K & ~1; k < K; k++) s += termS<f64>(load<f64>(at<f64>(xr, k)), load<f64>(at<f64>(tr, k)), logTarget);
         store<f64>(dr, s);
         continue;
       }
       for (; i + 2 <= W; i += 2) {
-        let a = f64x2.splat(0);
-        for (let k = 0; k < K; k++) a = f64x2.add(a, termF64x2(v128.load(at<f64>(xr, k * W + i)), v128.load(at<f64>(tr, k * W + i)), logTarget));
-        v128.store(at<f64>(dr, i), a);
+        termsF64(at<f64>(xr, i), <usize>W << 3, at<f64>(tr, i), <usize>W << 3, K, logTarget);
+        v128.store(at<f64>(dr, i), v128.load(KL_ACC));
       }
     }
     for (; i < W; i++) store<f64>(at<f64>(dr, i), sliceScalar<f64>(at<f64>(xr, i), at<f64>(tr, i), K, W, logTarget));

@@ -4,4 +4,4 @@
 export { expf4, expf4Neg, expf1, expf1Neg } from './expf';
 export { logf4, logf1, xlogxf4, xlogxf4Normal, xlogxNormalCheck, XLOGX_NORMAL_LIMIT } from './logf';
 export { exp2d, exp1d } from './exp64';
-export { log2d, log1d } from './log64';
+export { log2d, log1d, xlogxNormal2d, xlogxNormalBad2d } from './log64';

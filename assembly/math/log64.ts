@@ -58,9 +58,9 @@ const LOG64_K = memory.data<i64>([
 @inline const MANT_MASK: i64 = 0x000fffffffffffff;
 
 // @ts-ignore: decorator
-@inline function core2(x: v128, kadj: v128): v128 {
+@inline function core2(x: v128, kadj: v128, adjust: bool = true): v128 {
   const ix = i64x2.sub(x, k(0));
-  const kk = i64x2.sub(i64x2.shr_s(ix, 52), kadj);
+  const kk = adjust ? i64x2.sub(i64x2.shr_s(ix, 52), kadj) : i64x2.shr_s(ix, 52);
   const m = i64x2.add(v128.and(ix, k(16)), k(0));
   const one = k(176);
   const f = f64x2.sub(m, one);
@@ -114,6 +114,29 @@ const LOG64_K = memory.data<i64>([
   r = select64(k(256), r, f64x2.eq(x, f64x2.splat(0)));
   r = select64(k(272), r, f64x2.lt(x, f64x2.splat(0)));
   return select64(r, x, f64x2.lt(x, k(240))); // +inf and NaN pass through
+}
+
+/**
+ * `t·log t` for f64 lanes that are ±0 or positive, normal and finite (`nonzero` = `t ≠ 0`), with
+ * the check left to the caller (`xlogxNormalBad2d`): such lanes get the bits of `t·log2d(t)` (the
+ * same core with no subnormal scaling), ±0 gives +0, any other lane gives garbage. The f64 twin
+ * of `xlogxf4Normal` in logf.ts.
+ */
+// @ts-ignore: decorator
+@inline export function xlogxNormal2d(t: v128, nonzero: v128): v128 {
+  return v128.and(f64x2.mul(t, core2(t, t, false)), nonzero);
+}
+
+/**
+ * One step of the check behind {@link xlogxNormal2d}: `bad` gains the lanes where t is nonzero
+ * and not positive normal finite (subnormal, negative, ±inf, NaN: the comparisons are false for
+ * NaN). WebAssembly has no unsigned i64x2 max, hence two float comparisons instead of the f32
+ * check's integer trick.
+ */
+// @ts-ignore: decorator
+@inline export function xlogxNormalBad2d(bad: v128, t: v128, nonzero: v128): v128 {
+  const normal = v128.and(f64x2.ge(t, k(224)), f64x2.lt(t, k(240)));
+  return v128.or(bad, v128.andnot(nonzero, normal));
 }
 
 /** Scalar twin of {@link log2d}: bit-identical results, NaN payloads included. */
