@@ -26,6 +26,7 @@ import { maxRelErr, referenceFor } from './reference.mjs';
 import { fmtDuration, fmtErr, fmtNum } from './report/format.mjs';
 import { writeJson } from './report/json.mjs';
 import { markdownReport } from './report/markdown.mjs';
+import { evaluateTargets } from './report/targets.mjs';
 import { addRatios } from './report/model.mjs';
 import { svgChart } from './report/svg.mjs';
 import { consoleReport } from './report/table.mjs';
@@ -251,6 +252,10 @@ async function main() {
 
   console.log('');
   console.log(consoleReport(results));
+  console.log('');
+  const targets = evaluateTargets(results);
+  console.log(`Targets (klwasm: ${targets.klwasm ?? 'no SIMD backend measured'}):`);
+  for (const r of targets.rows) console.log(`  ${r.status === 'met' ? '✓' : r.status === 'not met' ? '✗' : '·'} ${r.target}: ${r.measured}`);
   console.log('');
   console.log(`Done in ${fmtDuration((performance.now() - t0) / 1000)}. Results written to:`);
   for (const f of Object.values(files)) console.log(`  ${relative(process.cwd(), f) || f}`);

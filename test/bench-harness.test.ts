@@ -23,6 +23,7 @@ const md = await load('../bench/report/markdown.mjs');
 const svg = await load('../bench/report/svg.mjs');
 const table = await load('../bench/report/table.mjs');
 const json = await load('../bench/report/json.mjs');
+const targets = await load('../bench/report/targets.mjs');
 
 const golden = loadGolden();
 const gcase = (id: string) => {
@@ -357,6 +358,53 @@ describe('report writers', () => {
     expect(text).toContain('![Throughput per shape and peer, log scale](chart.svg)');
     expect(text).toContain('other processes used 50 % of the 2 cores while cells were timed (median; max 90 %); 1-min load average start 0.5, median 3.1, max 5.2 (the suite itself accounts for about 1). ⚠ **Other processes competed for the CPU');
     expect(text).not.toMatch(/NaN|undefined|\[object/);
+  });
+
+  it('targets: judged on the same run, at the bar counts as met, missing cells are "not measured"', () => {
+    // klwasm wasm-simd against naive JS, onnxruntime-node and tfjs-wasm, float32.
+    const c = (peer: string, workload: string, shape: string, melem: number, err = 2e-8, status = 'ok') => {
+      const elements = shape === '[4,5]' ? 20 : 256000;
+      return { workload, dtype: 'float32', shape, elements, peer, status, maxRelErr: err, melemPerS: melem, medianUs: elements / melem };
+    };
+    const cells = [];
+    for (const s of ['[8,32000]', '[64,50257]']) {
+      // W2: exactly 1.25× ort and 20× naive at both shapes; W1: 1.3× ort at one shape only.
+      cells.push(c('klwasm-wasm-simd', 'w2', s, 250, s === '[8,32000]' ? 1e-7 : 2e-8), c('naive-js', 'w2', s, 12.5), c('ort-node-1t', 'w2', s, 200));
+      cells.push(c('klwasm-wasm-simd', 'w1', s, 700), c('naive-js', 'w1', s, 100), c('ort-node-1t', 'w1', s, s === '[8,32000]' ? 500 : 560));
+    }
+    cells.push(c('klwasm-wasm-simd', 'w3', '[8,32000]', 699.9), c('naive-js', 'w3', '[8,32000]', 50));
+    cells.push(c('klwasm-wasm-simd', 'w1', '[4,5]', 40), c('naive-js', 'w1', '[4,5]', 80)); // 0.5 µs; naive faster
+    // tfjs-wasm: less accurate (no effect); more accurate by less than one float32 rounding (2e-8
+    // vs 1e-9: no effect); more accurate by more than that (1e-7 vs 1e-9: not met).
+    cells.push(c('tfjs-wasm', 'w1', '[8,32000]', 150, 1e-3, 'inaccurate'), c('tfjs-wasm', 'w2', '[64,50257]', 50, 1e-9), c('tfjs-wasm', 'w2', '[8,32000]', 50, 1e-9));
+    const results = model.addRatios({ cells }, { naive: 'naive-js', ort: 'ort-node-1t' });
+    const { klwasm, rows } = targets.evaluateTargets(results);
+    expect(klwasm).toBe('klwasm-wasm-simd');
+    const status = (prefix: string) => {
+      const r = rows.find((x: Any) => x.target.startsWith(prefix));
+      expect(r, prefix).toBeDefined();
+      return r;
+    };
+    expect(status('W2 klDivLogits ÷ onnxruntime-node').status).toBe('met');
+    expect(status('W2 klDivLogits ÷ naive JS').status).toBe('met');
+    expect(status('W1 klDiv ÷ onnxruntime-node').status).toBe('not met'); // 1.4× and 1.25×
+    expect(status('W1 klDiv ÷ onnxruntime-node').measured).toBe('[8,32000] 1.40×, [64,50257] 1.25×');
+    expect(status('W1 klDiv ÷ naive JS').status).toBe('met');
+    expect(status('W3 logSoftmax').status).toBe('not met');
+    expect(status('W4 logSumExp').status).toBe('not measured');
+    expect(status('Small calls').status).toBe('not measured'); // W2 at [4,5] missing
+    expect(status('Small calls').measured).toBe('W1 0.50 µs, W2 —');
+    const slower = status('Never slower');
+    expect(slower.status).toBe('not met');
+    expect(slower.measured).toContain('w1 float32 [4,5] (naive-js 80.0 > 40.0 Melem/s)');
+    expect(slower.measured).toMatch(/^slower in 1 of 8:/);
+    const acc = status('Never less accurate');
+    expect(acc.status).toBe('not met');
+    expect(acc.measured).toBe('klwasm-wasm-simd w2 [8,32000]: 1.0e-7 vs ort-node-1t 2.0e-8; klwasm-wasm-simd w2 [8,32000]: 1.0e-7 vs tfjs-wasm 1.0e-9');
+    // Without any klwasm SIMD cell nothing can be met.
+    const none = targets.evaluateTargets(model.addRatios({ cells: cells.filter((x: Any) => !x.peer.startsWith('klwasm')) }, { naive: 'naive-js', ort: 'ort-node-1t' }));
+    expect(none.klwasm).toBeNull();
+    expect(none.rows.every((r: Any) => r.status === 'not measured')).toBe(true);
   });
 
   it('SVG: well-formed, one bar per measured cell, ✗ per failed one, log-scaled heights', () => {

@@ -1,6 +1,7 @@
 /** The markdown report (bench/results/latest.md) from a results object. */
 import { fmtDuration, fmtErr, fmtNum, fmtRatio, fmtUs } from './format.mjs';
 import { cellKey, erroredCells, inaccurateCells, indexCells, peersFor, skippedCells, unavailablePeers } from './model.mjs';
+import { evaluateTargets } from './targets.mjs';
 
 /** Escapes text for a markdown table cell. */
 export const mdEscape = (s) => String(s).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -87,6 +88,11 @@ export function markdownReport(results, { chartFile = 'chart.svg' } = {}) {
     L.push(`![Throughput per shape and peer, log scale](${chartFile})`);
     L.push('');
   }
+  const targets = evaluateTargets(results);
+  L.push(`## Targets of the performance issue, judged on this run (klwasm: ${targets.klwasm ?? 'no SIMD backend measured'}, typed arrays)`);
+  L.push('');
+  L.push(table(['target', 'measured', 'status'], targets.rows.map((r) => [r.target, r.measured, r.status === 'met' ? '✓ met' : r.status])));
+  L.push('');
   const na = unavailablePeers(results);
   if (na.length) {
     L.push('**Not measured**:');
