@@ -5,9 +5,9 @@
 //   log_target = 1: exp(t)·(t − x).
 // Column strides are 0 (operand broadcast along the row) or 1; row strides are any element count.
 // Terms optionally go to dst (rows·cols, row-major); their sum is returned in f64 (f32 terms are
-// widened before accumulation, so the sum is as accurate as the terms). The f32 SIMD loop for
-// log_target = 0 tries a fast t·log t first and falls back to the general term where a target
-// needs it (klTermsF32); the results are the same bits either way.
+// widened before accumulation, so the sum is as accurate as the terms). The SIMD loops for
+// log_target = 0 (f32 and f64) try a fast t·log t first and fall back to the general term where
+// a target needs it (klTermsF32, klTermsF64); the results are the same bits either way.
 import { at, expS, hsumF64, logS, promoteHigh } from './common';
 import { expF32x4, expF64x2, logF64x2, xlogxF32x4 } from './vmath';
 import { xlogxf4Normal, xlogxNormal2d, xlogxNormalBad2d, xlogxNormalCheck, XLOGX_NORMAL_LIMIT } from './math/index';
@@ -61,7 +61,7 @@ import { select64 } from './math/relaxed';
 }
 
 /**
- * n vectors of four terms in one precision path: x, t (and dst, if ≠ 0) advance by xInc, tInc and
+ * n vectors of four f32 terms: x, t (and dst, if ≠ 0) advance by xInc, tInc and
  * dInc bytes per vector, and an increment of 0 broadcasts the element at the pointer. The terms go
  * to dst and are added, widened to f64, to (a0, a1) (terms 0–1 and 2–3 of each vector), which
  * the loop reads from and writes back to `acc` (32 bytes). Returns the number of vectors done: n,

@@ -4,8 +4,9 @@
 //   term = xlogy(t, t) − t·x (t = 0 → 0; NaN where t < 0 or NaN; 0·±inf = NaN), or exp(t)·(t − x).
 // The terms are klDiv.ts's (same formulas and order, in T's precision) — widened to f64 before
 // they are summed, so each slice's KL is as accurate as its terms. No pointwise output: nothing
-// of size R·K·W is materialised. SIMD: f32 rows (4 lanes), f32 columns (4 adjacent slices per
-// vector), f64 rows; the scalar build runs the scalar twin.
+// of size R·K·W is materialised. SIMD: rows, and columns with 4 (f32) or 2 (f64) adjacent slices
+// per vector, through klDiv.ts's term loops (klTermsF32/F64, with their fast path for
+// log_target = 0); the scalar build runs the scalar twin.
 import { at, hsumF64 } from './common';
 import { KL_ACC, klTermsExpF32, klTermsExpF64, klTermsF32, klTermsF64, termS } from './klDiv';
 
