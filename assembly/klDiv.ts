@@ -7,7 +7,7 @@
 // Terms optionally go to dst (rows·cols, row-major); their sum is returned in f64 (f32 terms are
 // widened before accumulation, so the sum is as accurate as the terms). The SIMD loops for
 // log_target = 0 (f32 and f64) try a fast t·log t first and fall back to the general term where
-// a target needs it (klTermsF32, klTermsF64); the results are the same bits either way.
+// a target needs it (termsLoop, klTermsF32, klTermsF64); the results are the same bits either way.
 import { at, expS, hsumF64, logS, promoteHigh } from './common';
 import { expF32x4, expF64x2, logF64x2, xlogxF32x4 } from './vmath';
 import { xlogxf4Normal, xlogxNormal2d, xlogxNormalBad2d, xlogxNormalCheck, XLOGX_NORMAL_LIMIT } from './math/index';
@@ -60,26 +60,34 @@ import { select64 } from './math/relaxed';
   return v128.any_true(i32x4.ge_u(check, i32x4.splat(XLOGX_NORMAL_LIMIT)));
 }
 
+/** Four f64 log_target = 0 terms for ±0 or positive normal targets: the f64 twin of termNormalF32x4. */
+// @ts-ignore: decorator
+@inline export function termNormalF64x2(x: v128, t: v128, nonzero: v128): v128 {
+  return f64x2.sub(xlogxNormal2d(t, nonzero), f64x2.mul(t, x));
+}
+
 /**
- * n vectors of four f32 terms: x, t (and dst, if ≠ 0) advance by xInc, tInc and
- * dInc bytes per vector, and an increment of 0 broadcasts the element at the pointer. The terms go
- * to dst and are added, widened to f64, to (a0, a1) (terms 0–1 and 2–3 of each vector), which
- * the loop reads from and writes back to `acc` (32 bytes). Returns the number of vectors done: n,
- * except with `fast` (log_target = 0 only; termNormalF32x4 in blocks of FAST_BLOCK vectors), which
- * stops at the first block with a target outside termNormalF32x4's domain and returns the index
- * of its first vector, with `acc` as it was before that block; the caller redoes the run from
- * there without `fast` (the same bits on every lane both compute exactly; see klTermsF32).
+ * n vectors of terms (four f32 or two f64 lanes, T): x, t (and dst, if ≠ 0) advance by xInc, tInc
+ * and dInc bytes per vector, and an increment of 0 broadcasts the element at the pointer. The
+ * terms go to dst and are added, in f64, to the accumulators at `acc`, which the loop reads and
+ * writes back: for f32 two f64x2 (terms 0–1 and 2–3 of each vector, widened), for f64 one.
+ * Returns the number of vectors done: n, except with `fast` (log_target = 0 only;
+ * termNormalF32x4 / termNormalF64x2 in blocks of FAST_BLOCK vectors), which stops at the first
+ * block with a target outside the fast term's domain and returns the index of its first vector,
+ * with `acc` as it was before that block; the caller redoes the run from there without `fast`
+ * (the same bits on every lane both compute exactly; see klTermsF32).
  */
 // @ts-ignore: decorator
-@inline function termsLoopF32(
+@inline function termsLoop<T>(
   x: usize, xInc: usize, t: usize, tInc: usize, n: i32, dst: usize, dInc: usize, acc: usize,
   logTarget: bool, fast: bool,
 ): i32 {
+  const F32 = sizeof<T>() == 4;
   let a0 = v128.load(acc);
-  let a1 = v128.load(acc, 16);
+  let a1 = v128.load(acc, 16); // f32 only (KL_ACC has room for both)
   const zero = f64x2.splat(0);
-  const xs = v128.load_splat<f32>(x);
-  const ts = v128.load_splat<f32>(t);
+  const xs = v128.load_splat<T>(x);
+  const ts = v128.load_splat<T>(t);
   let i = 0;
   let xq = x;
   let tq = t;
@@ -93,30 +101,57 @@ import { select64 } from './math/relaxed';
       const xv = xInc != 0 ? v128.load(xq) : xs;
       const tv = tInc != 0 ? v128.load(tq) : ts;
       let v: v128;
-      if (fast) {
-        const nonzero = f32x4.ne(tv, zero);
-        check = xlogxNormalCheck(check, tv, nonzero);
-        v = termNormalF32x4(xv, tv, nonzero);
+      if (F32) {
+        if (fast) {
+          const nonzero = f32x4.ne(tv, zero);
+          check = xlogxNormalCheck(check, tv, nonzero);
+          v = termNormalF32x4(xv, tv, nonzero);
+        } else {
+          v = termF32x4(xv, tv, logTarget);
+        }
       } else {
-        v = termF32x4(xv, tv, logTarget);
+        if (fast) {
+          const nonzero = f64x2.ne(tv, zero);
+          check = xlogxNormalBad2d(check, tv, nonzero);
+          v = termNormalF64x2(xv, tv, nonzero);
+        } else {
+          v = termF64x2(xv, tv, logTarget);
+        }
       }
       if (dst != 0) v128.store(dq, v);
-      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
-      a1 = f64x2.add(a1, promoteHigh(v));
+      if (F32) {
+        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
+        a1 = f64x2.add(a1, promoteHigh(v));
+      } else {
+        a0 = f64x2.add(a0, v);
+      }
       xq += xInc;
       tq += tInc;
       dq += dInc;
     }
-    if (fast && normalCheckFailed(check)) {
+    if (fast && (F32 ? normalCheckFailed(check) : v128.any_true(check))) {
       v128.store(acc, b0);
-      v128.store(acc, b1, 16);
+      if (F32) v128.store(acc, b1, 16);
       return i;
     }
     i = stop;
   }
   v128.store(acc, a0);
-  v128.store(acc, a1, 16);
+  if (F32) v128.store(acc, a1, 16);
   return n;
+}
+
+/**
+ * The SIMD part of log_target = 0 terms of one run (see termsLoop for the layout): blocks with
+ * the fast term while their targets allow it, then the general term for the rest.
+ */
+// @ts-ignore: decorator
+@inline function termsRun<T>(x: usize, xInc: usize, t: usize, tInc: usize, n: i32, dst: usize, dInc: usize, acc: usize): void {
+  const done = termsLoop<T>(x, xInc, t, tInc, n, dst, dInc, acc, false, true);
+  if (done < n) {
+    const o = <usize>done;
+    termsLoop<T>(x + o * xInc, xInc, t + o * tInc, tInc, n - done, dst != 0 ? dst + o * dInc : 0, dInc, acc, false, false);
+  }
 }
 
 /**
@@ -128,23 +163,26 @@ import { select64 } from './math/relaxed';
 @inline const FAST_BLOCK: i32 = 64;
 
 /**
- * The SIMD part of log_target = 0 terms (see termsLoopF32 for the layout): blocks with the fast
- * term while their targets allow it, then the general term for the rest. Not inlined: the row
- * kernel and both layouts of klDivSlices.ts call this one copy.
+ * log_target = 0 terms of one f32 run (termsRun). Not inlined: the row kernel and both layouts of
+ * klDivSlices.ts call this one copy.
  */
 export function klTermsF32(x: usize, xInc: usize, t: usize, tInc: usize, n: i32, dst: usize, dInc: usize, acc: usize): void {
-  const done = termsLoopF32(x, xInc, t, tInc, n, dst, dInc, acc, false, true);
-  if (done < n) {
-    const o = <usize>done;
-    termsLoopF32(
-      x + o * xInc, xInc, t + o * tInc, tInc, n - done, dst != 0 ? dst + o * dInc : 0, dInc, acc, false, false,
-    );
-  }
+  termsRun<f32>(x, xInc, t, tInc, n, dst, dInc, acc);
 }
 
 /** As klTermsF32 for log_target = 1 (e^t·(t − x); no fast path). */
 export function klTermsExpF32(x: usize, xInc: usize, t: usize, tInc: usize, n: i32, dst: usize, dInc: usize, acc: usize): void {
-  termsLoopF32(x, xInc, t, tInc, n, dst, dInc, acc, true, false);
+  termsLoop<f32>(x, xInc, t, tInc, n, dst, dInc, acc, true, false);
+}
+
+/** As klTermsF32 for f64 (one f64x2 accumulator at `acc`). */
+export function klTermsF64(x: usize, xInc: usize, t: usize, tInc: usize, n: i32, dst: usize, dInc: usize, acc: usize): void {
+  termsRun<f64>(x, xInc, t, tInc, n, dst, dInc, acc);
+}
+
+/** As klTermsF64 for log_target = 1. */
+export function klTermsExpF64(x: usize, xInc: usize, t: usize, tInc: usize, n: i32, dst: usize, dInc: usize, acc: usize): void {
+  termsLoop<f64>(x, xInc, t, tInc, n, dst, dInc, acc, true, false);
 }
 
 /** 32-byte accumulator for klTermsF32 (two f64x2). */
@@ -181,69 +219,6 @@ export const KL_ACC: usize = memory.data(32, 16);
     }
   }
   return total;
-}
-
-/**
- * The f64 twin of termsLoopF32: n vectors of two terms, x, t (and dst) advancing by xInc, tInc
- * (and dInc) bytes per vector (0: broadcast), summed into the f64x2 at `acc`. `fast`: the same
- * blocks and return value as termsLoopF32, with xlogxNormal2d.
- */
-// @ts-ignore: decorator
-@inline function termsLoopF64(
-  x: usize, xInc: usize, t: usize, tInc: usize, n: i32, dst: usize, dInc: usize, acc: usize,
-  logTarget: bool, fast: bool,
-): i32 {
-  let a0 = v128.load(acc);
-  const zero = f64x2.splat(0);
-  const xs = v128.load_splat<f64>(x);
-  const ts = v128.load_splat<f64>(t);
-  let i = 0;
-  let xq = x;
-  let tq = t;
-  let dq = dst;
-  while (i < n) {
-    const stop = fast ? min(i + FAST_BLOCK, n) : n;
-    let bad = zero;
-    const b0 = a0;
-    for (let j = i; j < stop; j++) {
-      const xv = xInc != 0 ? v128.load(xq) : xs;
-      const tv = tInc != 0 ? v128.load(tq) : ts;
-      let v: v128;
-      if (fast) {
-        const nonzero = f64x2.ne(tv, zero);
-        bad = xlogxNormalBad2d(bad, tv, nonzero);
-        v = f64x2.sub(xlogxNormal2d(tv, nonzero), f64x2.mul(tv, xv));
-      } else {
-        v = termF64x2(xv, tv, logTarget);
-      }
-      if (dst != 0) v128.store(dq, v);
-      a0 = f64x2.add(a0, v);
-      xq += xInc;
-      tq += tInc;
-      dq += dInc;
-    }
-    if (fast && v128.any_true(bad)) {
-      v128.store(acc, b0);
-      return i;
-    }
-    i = stop;
-  }
-  v128.store(acc, a0);
-  return n;
-}
-
-/** The f64 twin of klTermsF32 (one f64x2 accumulator at `acc`). */
-export function klTermsF64(x: usize, xInc: usize, t: usize, tInc: usize, n: i32, dst: usize, dInc: usize, acc: usize): void {
-  const done = termsLoopF64(x, xInc, t, tInc, n, dst, dInc, acc, false, true);
-  if (done < n) {
-    const o = <usize>done;
-    termsLoopF64(x + o * xInc, xInc, t + o * tInc, tInc, n - done, dst != 0 ? dst + o * dInc : 0, dInc, acc, false, false);
-  }
-}
-
-/** As klTermsF64 for log_target = 1. */
-export function klTermsExpF64(x: usize, xInc: usize, t: usize, tInc: usize, n: i32, dst: usize, dInc: usize, acc: usize): void {
-  termsLoopF64(x, xInc, t, tInc, n, dst, dInc, acc, true, false);
 }
 
 // @ts-ignore: decorator
