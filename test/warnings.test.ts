@@ -23,6 +23,21 @@ describe('warnings', () => {
     expect(calls[0]![1]).toMatchObject({ code: 'KLWASM_LEGACY_REDUCTION', type: 'KlwasmWarning' });
   });
 
+  it('by default each distinct message of one code is emitted once', () => {
+    setWarningHandler(undefined);
+    const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const x = [[-1, -2]];
+    const t = [[0.4, 0.6]];
+    for (let i = 0; i < 3; i++) {
+      klDiv(x, t, { sizeAverage: true, reduce: true }); // reduction='mean'
+      klDiv(x, t, { reduce: false }); // reduction='none'
+    }
+    const legacy = spy.mock.calls.filter((c) => (c[1] as { code?: string } | undefined)?.code === 'KLWASM_LEGACY_REDUCTION').map((c) => String(c[0]));
+    expect(legacy).toHaveLength(2);
+    expect(legacy[0]).toContain("reduction='mean'");
+    expect(legacy[1]).toContain("reduction='none'");
+  });
+
   it('null silences, a function receives every occurrence', () => {
     const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     setWarningHandler(null);
