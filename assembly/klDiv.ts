@@ -50,19 +50,19 @@ import { select64 } from './math/relaxed';
  * termF32x4's bits (see xlogxf4Normal).
  */
 // @ts-ignore: decorator
-@inline export function termNormalF32x4(x: v128, t: v128, nonzero: v128): v128 {
+@inline function termNormalF32x4(x: v128, t: v128, nonzero: v128): v128 {
   return f32x4.sub(xlogxf4Normal(t, nonzero), f32x4.mul(t, x));
 }
 
 /** Whether a `xlogxNormalCheck` accumulator saw a target outside termNormalF32x4's domain. */
 // @ts-ignore: decorator
-@inline export function normalCheckFailed(check: v128): bool {
+@inline function normalCheckFailed(check: v128): bool {
   return v128.any_true(i32x4.ge_u(check, i32x4.splat(XLOGX_NORMAL_LIMIT)));
 }
 
 /** Four f64 log_target = 0 terms for ±0 or positive normal targets: the f64 twin of termNormalF32x4. */
 // @ts-ignore: decorator
-@inline export function termNormalF64x2(x: v128, t: v128, nonzero: v128): v128 {
+@inline function termNormalF64x2(x: v128, t: v128, nonzero: v128): v128 {
   return f64x2.sub(xlogxNormal2d(t, nonzero), f64x2.mul(t, x));
 }
 

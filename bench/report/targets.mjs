@@ -32,7 +32,6 @@ const F32_ROUNDING = 2 ** -24;
  */
 export const PYTORCH_BAR = { w3: 700, w4: 850 };
 
-const fmt = (v) => (v == null || !Number.isFinite(v) ? '—' : fmtNum(v));
 const fx = (v) => (v == null || !Number.isFinite(v) ? '—' : `${v.toFixed(2)}×`);
 
 /**
@@ -78,7 +77,7 @@ export function evaluateTargets(results) {
     const bar = PYTORCH_BAR[w];
     add(
       `${name} at ${s} ≥ ${bar} Melem/s (the issue's 0.9× PyTorch 1.13 1t; PyTorch not run here)`,
-      k ? `${fmt(k.melemPerS)} Melem/s, ${fx(k.vsNaive)} naive JS${z ? ` (zero-copy ${fmt(z.melemPerS)})` : ''}` : '—',
+      k ? `${fmtNum(k.melemPerS)} Melem/s, ${fx(k.vsNaive)} naive JS${z ? ` (zero-copy ${fmtNum(z.melemPerS)})` : ''}` : '—',
       !k ? 'not measured' : k.melemPerS >= bar ? 'met' : 'not met',
     );
   }
@@ -115,7 +114,7 @@ export function evaluateTargets(results) {
       for (const c of cs) {
         if (c.status !== 'ok' || c.peer.startsWith('klwasm') || NATIVE.has(c.peer)) continue;
         compared++;
-        if (c.melemPerS > best) slower.push(`${g} (${c.peer} ${fmt(c.melemPerS)} > ${fmt(best)} Melem/s)`);
+        if (c.melemPerS > best) slower.push(`${g} (${c.peer} ${fmtNum(c.melemPerS)} > ${fmtNum(best)} Melem/s)`);
       }
     }
     add(
