@@ -10,7 +10,7 @@
 // a target needs it (termsLoop, klTermsF32, klTermsF64); the results are the same bits either way.
 import { at, expS, hsumF64, logS, promoteHigh } from './common';
 import { expF32x4, expF64x2, logF64x2, xlogxF32x4 } from './vmath';
-import { xlogxf4Normal, xlogxNormal2d, xlogxNormalBad2d, xlogxNormalCheck, XLOGX_NORMAL_LIMIT } from './math/index';
+import { logf4Mant, logf4Poly, logf4Quot, xlogxf4Normal, xlogxf4NormalFromParts, xlogxNormal2d, xlogxNormalBad2d, xlogxNormalCheck, XLOGX_NORMAL_LIMIT } from './math/index';
 import { select64 } from './math/relaxed';
 
 // The term functions are shared with klDivSlices.ts (per-slice sums), so both compute the same
@@ -52,6 +52,12 @@ import { select64 } from './math/relaxed';
 // @ts-ignore: decorator
 @inline function termNormalF32x4(x: v128, t: v128, nonzero: v128): v128 {
   return f32x4.sub(xlogxf4Normal(t, nonzero), f32x4.mul(t, x));
+}
+
+/** termNormalF32x4 from the first stages of its log (m, s, r: see logf4FromParts): the same bits. */
+// @ts-ignore: decorator
+@inline function termNormalFromPartsF32x4(x: v128, t: v128, nonzero: v128, m: v128, s: v128, r: v128): v128 {
+  return f32x4.sub(xlogxf4NormalFromParts(t, nonzero, m, s, r), f32x4.mul(t, x));
 }
 
 /** Whether a `xlogxNormalCheck` accumulator saw a target outside termNormalF32x4's domain. */
@@ -97,7 +103,46 @@ import { select64 } from './math/relaxed';
     let check = zero;
     const b0 = a0;
     const b1 = a1;
-    for (let j = i; j < stop; j++) {
+    if (F32 && fast) {
+      // Software-pipelined in two stages: the loads, the mantissa, the division and the polynomial
+      // of vector j + 1 are issued before the rest of vector j's log, whose inputs are then ready.
+      // Issued in plain order, one vector's ~40 dependent operations wait in the scheduler for
+      // their inputs and fill it; pipelined, fewer of them wait. The same operations on the same
+      // lanes, so the same bits.
+      let tv = tInc != 0 ? v128.load(tq) : ts;
+      let xv = xInc != 0 ? v128.load(xq) : xs;
+      let m = logf4Mant(tv);
+      let s = logf4Quot(m);
+      let r = logf4Poly(s);
+      for (let j = i; j < stop; j++) {
+        let tn = tv;
+        let xn = xv;
+        let mn = m;
+        let sn = s;
+        let rn = r;
+        if (j + 1 < stop) {
+          tn = tInc != 0 ? v128.load(tq + tInc) : ts;
+          xn = xInc != 0 ? v128.load(xq + xInc) : xs;
+          mn = logf4Mant(tn);
+          sn = logf4Quot(mn);
+          rn = logf4Poly(sn);
+        }
+        const nonzero = f32x4.ne(tv, zero);
+        check = xlogxNormalCheck(check, tv, nonzero);
+        const v = termNormalFromPartsF32x4(xv, tv, nonzero, m, s, r);
+        if (dst != 0) v128.store(dq, v);
+        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
+        a1 = f64x2.add(a1, promoteHigh(v));
+        xq += xInc;
+        tq += tInc;
+        dq += dInc;
+        tv = tn;
+        xv = xn;
+        m = mn;
+        s = sn;
+        r = rn;
+      }
+    } else for (let j = i; j < stop; j++) {
       const xv = xInc != 0 ? v128.load(xq) : xs;
       const tv = tInc != 0 ? v128.load(tq) : ts;
       let v: v128;

@@ -107,23 +107,53 @@ const LOGF_K = memory.data<i32>([
   return load<f32>(LOGF_K + off);
 }
 
-/** log of a positive normal finite `x`, with `kadj` (0 or 23 per lane) subtracted from k; other lanes give garbage that logf4 replaces. */
+/**
+ * The first stage of logf4Core: the reduced mantissa m ∈ [√½, √2) of `x` (from its bits alone).
+ * Split out, with logf4Quot and logf4FromParts, so a loop can issue this stage and the division
+ * for the next vector while it finishes the current one (see klDiv.ts, termsLoop).
+ */
 // @ts-ignore: decorator
-@inline function logf4Core(x: v128, kadj: v128, adjust: bool = true): v128 {
-  const ix = i32x4.sub(x, k(K_SQRTH));
-  const kk = adjust ? i32x4.sub(i32x4.shr_s(ix, 23), kadj) : i32x4.shr_s(ix, 23);
-  const m = i32x4.add(v128.and(ix, k(K_MANT)), k(K_SQRTH));
+@inline export function logf4Mant(x: v128): v128 {
+  return i32x4.add(v128.and(i32x4.sub(x, k(K_SQRTH)), k(K_MANT)), k(K_SQRTH));
+}
+
+/** s = (m − 1) / (m + 1) of logf4Core, from logf4Mant's m. */
+// @ts-ignore: decorator
+@inline export function logf4Quot(m: v128): v128 {
   const one = k(K_ONE);
-  const f = f32x4.sub(m, one);
-  const s = f32x4.div(f, f32x4.add(m, one));
+  return f32x4.div(f32x4.sub(m, one), f32x4.add(m, one));
+}
+
+/** The polynomial r(s²) of logf4Core, from logf4Quot's s. */
+// @ts-ignore: decorator
+@inline export function logf4Poly(s: v128): v128 {
   const z = f32x4.mul(s, s);
   let r = maddF32x4(z, k(K_A3), k(K_A2));
   r = maddF32x4(z, r, k(K_A1));
-  r = f32x4.mul(z, r);
+  return f32x4.mul(z, r);
+}
+
+/**
+ * logf4Core from its first three stages (m = logf4Mant(x), s = logf4Quot(m), r = logf4Poly(s)):
+ * the same operations, so the same bits.
+ */
+// @ts-ignore: decorator
+@inline export function logf4FromParts(x: v128, kadj: v128, adjust: bool, m: v128, s: v128, r: v128): v128 {
+  const ix = i32x4.sub(x, k(K_SQRTH));
+  const kk = adjust ? i32x4.sub(i32x4.shr_s(ix, 23), kadj) : i32x4.shr_s(ix, 23);
+  const f = f32x4.sub(m, k(K_ONE));
   const hfsq = f32x4.mul(f32x4.mul(k(K_HALF), f), f);
   const kf = f32x4.convert_i32x4_s(kk);
   const c = f32x4.add(f32x4.mul(s, f32x4.add(hfsq, r)), f32x4.mul(kf, k(K_LN2_LO)));
   return f32x4.sub(f32x4.mul(kf, k(K_LN2_HI)), f32x4.sub(f32x4.sub(hfsq, c), f));
+}
+
+/** log of a positive normal finite `x`, with `kadj` (0 or 23 per lane) subtracted from k; other lanes give garbage that logf4 replaces. */
+// @ts-ignore: decorator
+@inline function logf4Core(x: v128, kadj: v128, adjust: bool = true): v128 {
+  const m = logf4Mant(x);
+  const s = logf4Quot(m);
+  return logf4FromParts(x, kadj, adjust, m, s, logf4Poly(s));
 }
 
 // @ts-ignore: decorator
@@ -193,6 +223,12 @@ const LOGF_K = memory.data<i32>([
 // @ts-ignore: decorator
 @inline export function xlogxf4Normal(t: v128, nonzero: v128): v128 {
   return v128.and(f32x4.mul(t, logf4Core(t, t, false)), nonzero);
+}
+
+/** xlogxf4Normal from logf4's first stages (m, s, r: see logf4FromParts): the same bits. */
+// @ts-ignore: decorator
+@inline export function xlogxf4NormalFromParts(t: v128, nonzero: v128, m: v128, s: v128, r: v128): v128 {
+  return v128.and(f32x4.mul(t, logf4FromParts(t, t, false, m, s, r)), nonzero);
 }
 
 /**
