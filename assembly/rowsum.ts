@@ -8,6 +8,7 @@
 // the block instead of paid per vector (measured ~1.4× faster than widening every vector).
 import { at, expNegS, hsumF64, promoteHigh } from './common';
 import { expNegF32x4, expNegF64x2 } from './vmath';
+import { expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV } from './math/index';
 
 const BLOCK = 64;
 
@@ -28,10 +29,31 @@ const BLOCK = 64;
       const end = min<i32>(k + BLOCK, n8);
       let s0 = f32x4.splat(0);
       let s1 = s0;
+      // Software-pipelined: the argument reduction of the next 8 elements is issued before the
+      // polynomial of the current 8 (see klDiv.ts, termsLoop). Same operations, same bits.
+      let p = at<f32>(src, k);
+      let x0 = expf4NegClamp(f32x4.sub(v128.load(p), vm));
+      let x1 = expf4NegClamp(f32x4.sub(v128.load(p, 16), vm));
+      let v0 = expf4NegV(x0);
+      let v1 = expf4NegV(x1);
+      let t0 = expf4NegT(x0, v0);
+      let t1 = expf4NegT(x1, v1);
       for (; k < end; k += 8) {
-        const p = at<f32>(src, k);
-        const e0 = expNegF32x4(f32x4.sub(v128.load(p), vm));
-        const e1 = expNegF32x4(f32x4.sub(v128.load(p, 16), vm));
+        let w0 = v0;
+        let w1 = v1;
+        let u0 = t0;
+        let u1 = t1;
+        if (k + 8 < end) {
+          p = at<f32>(src, k + 8);
+          const y0 = expf4NegClamp(f32x4.sub(v128.load(p), vm));
+          const y1 = expf4NegClamp(f32x4.sub(v128.load(p, 16), vm));
+          w0 = expf4NegV(y0);
+          w1 = expf4NegV(y1);
+          u0 = expf4NegT(y0, w0);
+          u1 = expf4NegT(y1, w1);
+        }
+        const e0 = expf4NegFinish(v0, t0);
+        const e1 = expf4NegFinish(v1, t1);
         if (keep) {
           const q = at<f32>(dst, k);
           v128.store(q, e0);
@@ -39,6 +61,10 @@ const BLOCK = 64;
         }
         s0 = f32x4.add(s0, e0);
         s1 = f32x4.add(s1, e1);
+        v0 = w0;
+        v1 = w1;
+        t0 = u0;
+        t1 = u1;
       }
       const b = f32x4.add(s0, s1);
       lo = f64x2.add(lo, f64x2.promote_low_f32x4(b));

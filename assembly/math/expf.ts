@@ -190,6 +190,36 @@ const EXPF_K = memory.data<i32>([
   return f32x4.mul(f32x4.mul(p, s), k(K_TWO_M24));
 }
 
+/**
+ * expf4Neg in two stages, for loops that issue the first stage of the next vector before the
+ * second of the current one (see rowsum.ts): `expf4NegV` gives the clamped argument's
+ * `x·log2e + magic` (v), `expf4NegT` the reduced argument t, and `expf4NegFinish(v, t)` the
+ * result. The same operations as expf4Neg, so the same bits.
+ */
+// @ts-ignore: decorator
+@inline export function expf4NegClamp(x: v128): v128 {
+  return f32x4.pmax(x, k(K_X_LO));
+}
+
+/** See {@link expf4NegClamp}: v from the clamped argument. */
+// @ts-ignore: decorator
+@inline export function expf4NegV(xc: v128): v128 {
+  return maddF32x4(xc, k(K_LOG2E), k(K_MAGIC_NEG));
+}
+
+/** See {@link expf4NegClamp}: the reduced argument from the clamped argument and v. */
+// @ts-ignore: decorator
+@inline export function expf4NegT(xc: v128, v: v128): v128 {
+  return reduce4(xc, f32x4.sub(v, k(K_MAGIC_NEG)));
+}
+
+/** See {@link expf4NegClamp}: e^x from v and t. */
+// @ts-ignore: decorator
+@inline export function expf4NegFinish(v: v128, t: v128): v128 {
+  const s = i32x4.shl(v, 23);
+  return f32x4.mul(f32x4.mul(poly4(t), s), k(K_TWO_M24));
+}
+
 /** Scalar twin of {@link expf4Neg}: the same operations on one lane, bit-identical results. */
 // @ts-ignore: decorator
 @inline export function expf1Neg(x: f32): f32 {
