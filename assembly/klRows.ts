@@ -5,9 +5,17 @@
 //            f32 blocks of BLOCK elements folded into f64 (see rowsum.ts for why).
 // Results come back in module globals (an inline function returns one value).
 import { at, expNegS, hmaxF32, hsumF64, promoteHigh } from './common';
-import { exp1d, exp2d } from './math/index';
+import { exp1d, exp2d, expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV } from './math/index';
 import { rowMaxF64 } from './max';
 import { expNegF32x4, expNegF64x2 } from './vmath';
+
+/** The clamped argument of expNegF32x4 for src[k .. k+4): (src − m)·sc, or src − m for UNIT. */
+// @ts-ignore: decorator
+@inline function expArgF32x4<UNIT>(src: usize, k: i32, vm: v128, vsc: v128): v128 {
+  let d = f32x4.sub(v128.load(at<f32>(src, k)), vm);
+  if (!isReference<UNIT>()) d = f32x4.mul(d, vsc);
+  return expf4NegClamp(d);
+}
 
 /** Blocked-sum block length (elements): each f32 lane adds 8 terms before the f64 fold. */
 export const BLOCK = 64;
@@ -82,15 +90,33 @@ export let rowSy: f64 = 0;
     const end = min<i32>(k + BLOCK, n4);
     let bx = f32x4.splat(0);
     let by = bx;
+    // Software-pipelined (see rowsum.ts): the argument reductions of the next 4 elements are
+    // issued before the polynomials of the current 4. Same operations, same bits as expNegF32x4.
+    let cx = expArgF32x4<UNIT>(x, k, vmx, vsc);
+    let cy = expArgF32x4<UNIT>(y, k, vmy, vsc);
+    let vx = expf4NegV(cx);
+    let vy = expf4NegV(cy);
+    let tx = expf4NegT(cx, vx);
+    let ty = expf4NegT(cy, vy);
     for (; k < end; k += 4) {
-      let dx = f32x4.sub(v128.load(at<f32>(x, k)), vmx);
-      let dy = f32x4.sub(v128.load(at<f32>(y, k)), vmy);
-      if (!isReference<UNIT>()) {
-        dx = f32x4.mul(dx, vsc);
-        dy = f32x4.mul(dy, vsc);
+      let wx = vx;
+      let wy = vy;
+      let ux = tx;
+      let uy = ty;
+      if (k + 4 < end) {
+        const nx = expArgF32x4<UNIT>(x, k + 4, vmx, vsc);
+        const ny = expArgF32x4<UNIT>(y, k + 4, vmy, vsc);
+        wx = expf4NegV(nx);
+        wy = expf4NegV(ny);
+        ux = expf4NegT(nx, wx);
+        uy = expf4NegT(ny, wy);
       }
-      const a = expNegF32x4(dx);
-      const b = expNegF32x4(dy);
+      const a = expf4NegFinish(vx, tx);
+      const b = expf4NegFinish(vy, ty);
+      vx = wx;
+      vy = wy;
+      tx = ux;
+      ty = uy;
       v128.store(at<f32>(ea, k), a);
       v128.store(at<f32>(eb, k), b);
       if (isReference<PRECISE>()) {
