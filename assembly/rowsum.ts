@@ -8,7 +8,7 @@
 // the block instead of paid per vector (measured ~1.4× faster than widening every vector).
 import { at, expNegS, hsumF64, promoteHigh } from './common';
 import { expNegF32x4, expNegF64x2 } from './vmath';
-import { expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV } from './math/index';
+import { exp2dClamp, exp2dFinish, exp2dT, exp2dV, expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV } from './math/index';
 
 const BLOCK = 64;
 
@@ -80,6 +80,14 @@ const BLOCK = 64;
   return s;
 }
 
+/** The clamped exp2d argument (src[k .. k+2) − m)·scale (SCALED) or src − m. */
+// @ts-ignore: decorator
+@inline function expArgF64x2<SCALED>(src: usize, k: i32, vm: v128, vs: v128): v128 {
+  let d = f64x2.sub(v128.load(at<f64>(src, k)), vm);
+  if (isReference<SCALED>()) d = f64x2.mul(d, vs);
+  return exp2dClamp(d);
+}
+
 /**
  * Σ_k exp((src[k] − m)·scale) for k < n over a contiguous f64 row (m ≥ every element), two f64x2
  * exponentials per iteration. SCALED = `string` applies `scale` (1/T); otherwise it is not read.
@@ -93,16 +101,31 @@ const BLOCK = 64;
     const vs = f64x2.splat(scale);
     let a0 = f64x2.splat(0);
     let a1 = a0;
-    for (; k + 4 <= n; k += 4) {
-      const q = at<f64>(src, k);
-      let d0 = f64x2.sub(v128.load(q), vm);
-      let d1 = f64x2.sub(v128.load(q, 16), vm);
-      if (isReference<SCALED>()) {
-        d0 = f64x2.mul(d0, vs);
-        d1 = f64x2.mul(d1, vs);
+    const n2 = n & ~3; // the tail of 1–3 elements stays scalar, as before
+    if (n2 > 0) {
+      // Software-pipelined, one vector per iteration: the clamp and argument reduction of the
+      // next two elements are issued before the polynomial of the current two (see
+      // sumExpRowF32). Same operations as expNegF64x2, same bits.
+      let xc = expArgF64x2<SCALED>(src, k, vm, vs);
+      let v = exp2dV(xc);
+      let t = exp2dT(xc, v);
+      for (; k < n2; k += 2) {
+        let xn = xc;
+        let vn = v;
+        let tn = t;
+        if (k + 2 < n2) {
+          xn = expArgF64x2<SCALED>(src, k + 2, vm, vs);
+          vn = exp2dV(xn);
+          tn = exp2dT(xn, vn);
+        }
+        const e = exp2dFinish(xc, v, t);
+        // Alternate accumulators: the same pairing as the former 2-way unrolled loop.
+        if ((k & 2) == 0) a0 = f64x2.add(a0, e);
+        else a1 = f64x2.add(a1, e);
+        xc = xn;
+        v = vn;
+        t = tn;
       }
-      a0 = f64x2.add(a0, expNegF64x2(d0));
-      a1 = f64x2.add(a1, expNegF64x2(d1));
     }
     s = hsumF64(f64x2.add(a0, a1));
   }

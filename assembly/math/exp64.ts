@@ -69,9 +69,14 @@ const EXP64_K = memory.data<i64>([
 /** `p = e^t` (≈ [0.7, 1.42]) for `x` and the float-valued integer `n`; see steps 2–4. */
 // @ts-ignore: decorator
 @inline function core2(x: v128, n: v128): v128 {
+  return core2From(x, n, f64x2.sub(f64x2.sub(x, f64x2.mul(n, k(32))), f64x2.mul(n, k(48))));
+}
+
+/** core2 given its t (= th − tl, computed first by a pipelined caller; th and tl are recomputed here). */
+// @ts-ignore: decorator
+@inline function core2From(x: v128, n: v128, t: v128): v128 {
   const th = f64x2.sub(x, f64x2.mul(n, k(32)));
   const tl = f64x2.mul(n, k(48));
-  const t = f64x2.sub(th, tl);
   const dt = f64x2.sub(f64x2.sub(th, t), tl);
   // q(t) by Estrin's scheme: a shorter dependency chain than Horner (measured exp1d 11.7 → 7.2
   // ns/elem, exp2d 3.75 → 3.07), same accuracy.
@@ -124,6 +129,41 @@ const EXP64_K = memory.data<i64>([
   const s = i64x2.add(i64x2.shl(v, 52), select64(k(288), k(304), neg));
   const scale = select64(k(320), k(336), neg);
   return f64x2.mul(f64x2.mul(core2(x, n), s), scale);
+}
+
+/**
+ * exp2d in two stages, for loops that issue the first stage of the next vector before the second
+ * of the current one (see rowsum.ts): `exp2dClamp` gives the clamped argument xc, `exp2dV` its
+ * v = xc·log2e + magic, `exp2dT` the reduced argument t, and `exp2dFinish(xc, v, t)` the result.
+ * The same operations as exp2d (the sign test on xc equals the one on x: the clamp keeps signs
+ * and NaN), so the same bits.
+ */
+// @ts-ignore: decorator
+@inline export function exp2dClamp(x: v128): v128 {
+  return f64x2.pmax(f64x2.pmin(x, k(256)), k(240));
+}
+
+/** See {@link exp2dClamp}. */
+// @ts-ignore: decorator
+@inline export function exp2dV(xc: v128): v128 {
+  return maddF64x2(xc, k(0), k(16));
+}
+
+/** See {@link exp2dClamp}: t of core2's step 2. */
+// @ts-ignore: decorator
+@inline export function exp2dT(xc: v128, v: v128): v128 {
+  const n = f64x2.sub(v, k(16));
+  return f64x2.sub(f64x2.sub(xc, f64x2.mul(n, k(32))), f64x2.mul(n, k(48)));
+}
+
+/** See {@link exp2dClamp}: e^x from xc, v and t. */
+// @ts-ignore: decorator
+@inline export function exp2dFinish(xc: v128, v: v128, t: v128): v128 {
+  const neg = f64x2.lt(xc, f64x2.splat(0));
+  const n = f64x2.sub(v, k(16));
+  const s = i64x2.add(i64x2.shl(v, 52), select64(k(288), k(304), neg));
+  const scale = select64(k(320), k(336), neg);
+  return f64x2.mul(f64x2.mul(core2From(xc, n, t), s), scale);
 }
 
 /** Scalar twin of {@link exp2d}: bit-identical to each lane (NaN payloads aside). */
