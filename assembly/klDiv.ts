@@ -10,7 +10,7 @@
 // a target needs it (termsLoop, klTermsF32, klTermsF64); the results are the same bits either way.
 import { at, expS, hsumF64, logS, promoteHigh } from './common';
 import { expF32x4, expF64x2, logF64x2, xlogxF32x4 } from './vmath';
-import { logf4Mant, logf4Poly, logf4Quot, xlogxf4Normal, xlogxf4NormalFromParts, xlogxNormal2d, xlogxNormalBad2d, xlogxNormalCheck, XLOGX_NORMAL_LIMIT } from './math/index';
+import { log2dMant, log2dPoly, log2dQuot, logf4Mant, logf4Poly, logf4Quot, xlogxf4NormalFromParts, xlogxNormal2dFromParts, xlogxNormalBad2d, xlogxNormalCheck, XLOGX_NORMAL_LIMIT } from './math/index';
 import { select64 } from './math/relaxed';
 
 // The term functions are shared with klDivSlices.ts (per-slice sums), so both compute the same
@@ -43,33 +43,35 @@ import { select64 } from './math/relaxed';
   return f64x2.sub(a, f64x2.mul(t, x));
 }
 
-/**
- * Four log_target = 0 terms for targets that are ±0 or positive, normal and finite (`nonzero` =
- * `t ≠ 0`); other lanes give garbage, so the caller folds `xlogxNormalCheck` over the same
- * targets and, if it fails, recomputes with termF32x4. Every lane it is exact for has
- * termF32x4's bits (see xlogxf4Normal).
- */
+// The fast log_target = 0 term, for targets that are ±0 or positive, normal and finite: the log
+// of t in three stages (logMant, logQuot, logPoly: issued one vector ahead, see termsLoop), then
+// t·log t masked to +0 at t = ±0 (xlogxf4NormalFromParts / xlogxNormal2dFromParts) minus t·x.
+// Other targets give garbage, so termsLoop folds a check over the same targets
+// (xlogxNormalCheck / xlogxNormalBad2d) and, if it fails, redoes the block with the general
+// term (termF32x4 / termF64x2). Every lane the fast term is exact for has the general term's bits.
+
+/** The reduced mantissa of t's log (logf4Mant / log2dMant). */
 // @ts-ignore: decorator
-@inline function termNormalF32x4(x: v128, t: v128, nonzero: v128): v128 {
-  return f32x4.sub(xlogxf4Normal(t, nonzero), f32x4.mul(t, x));
+@inline function logMant<T>(t: v128): v128 {
+  return sizeof<T>() == 4 ? logf4Mant(t) : log2dMant(t);
 }
 
-/** termNormalF32x4 from the first stages of its log (m, s, r: see logf4FromParts): the same bits. */
+/** s = (m − 1)/(m + 1) of t's log (logf4Quot / log2dQuot). */
 // @ts-ignore: decorator
-@inline function termNormalFromPartsF32x4(x: v128, t: v128, nonzero: v128, m: v128, s: v128, r: v128): v128 {
-  return f32x4.sub(xlogxf4NormalFromParts(t, nonzero, m, s, r), f32x4.mul(t, x));
+@inline function logQuot<T>(m: v128): v128 {
+  return sizeof<T>() == 4 ? logf4Quot(m) : log2dQuot(m);
 }
 
-/** Whether a `xlogxNormalCheck` accumulator saw a target outside termNormalF32x4's domain. */
+/** The polynomial in s² of t's log (logf4Poly / log2dPoly). */
+// @ts-ignore: decorator
+@inline function logPoly<T>(s: v128): v128 {
+  return sizeof<T>() == 4 ? logf4Poly(s) : log2dPoly(s);
+}
+
+/** Whether a `xlogxNormalCheck` accumulator saw a target outside the fast term's domain. */
 // @ts-ignore: decorator
 @inline function normalCheckFailed(check: v128): bool {
   return v128.any_true(i32x4.ge_u(check, i32x4.splat(XLOGX_NORMAL_LIMIT)));
-}
-
-/** Four f64 log_target = 0 terms for ±0 or positive normal targets: the f64 twin of termNormalF32x4. */
-// @ts-ignore: decorator
-@inline function termNormalF64x2(x: v128, t: v128, nonzero: v128): v128 {
-  return f64x2.sub(xlogxNormal2d(t, nonzero), f64x2.mul(t, x));
 }
 
 /**
@@ -78,7 +80,7 @@ import { select64 } from './math/relaxed';
  * terms go to dst and are added, in f64, to the accumulators at `acc`, which the loop reads and
  * writes back: for f32 two f64x2 (terms 0–1 and 2–3 of each vector, widened), for f64 one.
  * Returns the number of vectors done: n, except with `fast` (log_target = 0 only;
- * termNormalF32x4 / termNormalF64x2 in blocks of FAST_BLOCK vectors), which stops at the first
+ * the fast term above, in blocks of FAST_BLOCK vectors), which stops at the first
  * block with a target outside the fast term's domain and returns the index of its first vector,
  * with `acc` as it was before that block; the caller redoes the run from there without `fast`
  * (the same bits on every lane both compute exactly; see klTermsF32).
@@ -103,7 +105,7 @@ import { select64 } from './math/relaxed';
     let check = zero;
     const b0 = a0;
     const b1 = a1;
-    if (F32 && fast) {
+    if (fast) {
       // Software-pipelined in two stages: the loads, the mantissa, the division and the polynomial
       // of vector j + 1 are issued before the rest of vector j's log, whose inputs are then ready.
       // Issued in plain order, one vector's ~40 dependent operations wait in the scheduler for
@@ -111,9 +113,9 @@ import { select64 } from './math/relaxed';
       // lanes, so the same bits.
       let tv = tInc != 0 ? v128.load(tq) : ts;
       let xv = xInc != 0 ? v128.load(xq) : xs;
-      let m = logf4Mant(tv);
-      let s = logf4Quot(m);
-      let r = logf4Poly(s);
+      let m = logMant<T>(tv);
+      let s = logQuot<T>(m);
+      let r = logPoly<T>(s);
       for (let j = i; j < stop; j++) {
         let tn = tv;
         let xn = xv;
@@ -123,16 +125,27 @@ import { select64 } from './math/relaxed';
         if (j + 1 < stop) {
           tn = tInc != 0 ? v128.load(tq + tInc) : ts;
           xn = xInc != 0 ? v128.load(xq + xInc) : xs;
-          mn = logf4Mant(tn);
-          sn = logf4Quot(mn);
-          rn = logf4Poly(sn);
+          mn = logMant<T>(tn);
+          sn = logQuot<T>(mn);
+          rn = logPoly<T>(sn);
         }
-        const nonzero = f32x4.ne(tv, zero);
-        check = xlogxNormalCheck(check, tv, nonzero);
-        const v = termNormalFromPartsF32x4(xv, tv, nonzero, m, s, r);
+        let v: v128;
+        if (F32) {
+          const nonzero = f32x4.ne(tv, zero);
+          check = xlogxNormalCheck(check, tv, nonzero);
+          v = f32x4.sub(xlogxf4NormalFromParts(tv, nonzero, m, s, r), f32x4.mul(tv, xv));
+        } else {
+          const nonzero = f64x2.ne(tv, zero);
+          check = xlogxNormalBad2d(check, tv, nonzero);
+          v = f64x2.sub(xlogxNormal2dFromParts(tv, nonzero, m, s, r), f64x2.mul(tv, xv));
+        }
         if (dst != 0) v128.store(dq, v);
-        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
-        a1 = f64x2.add(a1, promoteHigh(v));
+        if (F32) {
+          a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
+          a1 = f64x2.add(a1, promoteHigh(v));
+        } else {
+          a0 = f64x2.add(a0, v);
+        }
         xq += xInc;
         tq += tInc;
         dq += dInc;
@@ -145,24 +158,7 @@ import { select64 } from './math/relaxed';
     } else for (let j = i; j < stop; j++) {
       const xv = xInc != 0 ? v128.load(xq) : xs;
       const tv = tInc != 0 ? v128.load(tq) : ts;
-      let v: v128;
-      if (F32) {
-        if (fast) {
-          const nonzero = f32x4.ne(tv, zero);
-          check = xlogxNormalCheck(check, tv, nonzero);
-          v = termNormalF32x4(xv, tv, nonzero);
-        } else {
-          v = termF32x4(xv, tv, logTarget);
-        }
-      } else {
-        if (fast) {
-          const nonzero = f64x2.ne(tv, zero);
-          check = xlogxNormalBad2d(check, tv, nonzero);
-          v = termNormalF64x2(xv, tv, nonzero);
-        } else {
-          v = termF64x2(xv, tv, logTarget);
-        }
-      }
+      const v = F32 ? termF32x4(xv, tv, logTarget) : termF64x2(xv, tv, logTarget);
       if (dst != 0) v128.store(dq, v);
       if (F32) {
         a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
@@ -200,7 +196,7 @@ import { select64 } from './math/relaxed';
 }
 
 /**
- * Vectors per block of the fast path: a block with a target outside termNormalF32x4's domain is
+ * Vectors per block of the fast path: a block with a target outside the fast term's domain is
  * done twice, and the rest of its run takes the general term (a row of subnormal targets then
  * costs what it did before the fast path, plus at most one block).
  */

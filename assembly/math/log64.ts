@@ -57,16 +57,27 @@ const LOG64_K = memory.data<i64>([
 // @ts-ignore: decorator
 @inline const MANT_MASK: i64 = 0x000fffffffffffff;
 
+/**
+ * core2's first stages, split out (with log2dQuot, log2dPoly and core2FromParts) so a loop can
+ * issue them for the next vector before finishing the current one (see klDiv.ts, termsLoop):
+ * the reduced mantissa m ∈ [√½, √2) of `x`.
+ */
 // @ts-ignore: decorator
-@inline function core2(x: v128, kadj: v128, adjust: bool = true): v128 {
-  const ix = i64x2.sub(x, k(0));
-  const kk = adjust ? i64x2.sub(i64x2.shr_s(ix, 52), kadj) : i64x2.shr_s(ix, 52);
-  const m = i64x2.add(v128.and(ix, k(16)), k(0));
+@inline export function log2dMant(x: v128): v128 {
+  return i64x2.add(v128.and(i64x2.sub(x, k(0)), k(16)), k(0));
+}
+
+/** s = (m − 1) / (m + 1) of core2, from log2dMant's m. */
+// @ts-ignore: decorator
+@inline export function log2dQuot(m: v128): v128 {
   const one = k(176);
-  const f = f64x2.sub(m, one);
-  const s = f64x2.div(f, f64x2.add(m, one));
+  return f64x2.div(f64x2.sub(m, one), f64x2.add(m, one));
+}
+
+/** R(z) = z·(A1 + A2 z + … + A7 z⁶), z = s², by Estrin's scheme (shorter dependency chain). */
+// @ts-ignore: decorator
+@inline export function log2dPoly(s: v128): v128 {
   const z = f64x2.mul(s, s);
-  // R(z) = z·(A1 + A2 z + … + A7 z⁶) by Estrin's scheme (shorter dependency chain).
   const z2 = f64x2.mul(z, z);
   const z4 = f64x2.mul(z2, z2);
   const p12 = maddF64x2(k(48), z, k(32));
@@ -74,12 +85,27 @@ const LOG64_K = memory.data<i64>([
   const p56 = maddF64x2(k(112), z, k(96));
   const p57 = maddF64x2(k(128), z2, p56);
   const p14 = maddF64x2(p34, z2, p12);
-  const r = f64x2.mul(z, maddF64x2(p57, z4, p14));
+  return f64x2.mul(z, maddF64x2(p57, z4, p14));
+}
+
+/** core2 from its first stages (m = log2dMant(x), s = log2dQuot(m), r = log2dPoly(s)): the same operations, so the same bits. */
+// @ts-ignore: decorator
+@inline function core2FromParts(x: v128, kadj: v128, adjust: bool, m: v128, s: v128, r: v128): v128 {
+  const ix = i64x2.sub(x, k(0));
+  const kk = adjust ? i64x2.sub(i64x2.shr_s(ix, 52), kadj) : i64x2.shr_s(ix, 52);
+  const f = f64x2.sub(m, k(176));
   const hfsq = f64x2.mul(f64x2.mul(k(192), f), f);
   const bias = k(208);
   const kf = f64x2.sub(i64x2.add(kk, bias), bias); // exact i64 → f64 for |k| < 2^51
   const cc = f64x2.add(f64x2.mul(s, f64x2.add(hfsq, r)), f64x2.mul(kf, k(160)));
   return f64x2.sub(f64x2.mul(kf, k(144)), f64x2.sub(f64x2.sub(hfsq, cc), f));
+}
+
+// @ts-ignore: decorator
+@inline function core2(x: v128, kadj: v128, adjust: bool = true): v128 {
+  const m = log2dMant(x);
+  const s = log2dQuot(m);
+  return core2FromParts(x, kadj, adjust, m, s, log2dPoly(s));
 }
 
 // @ts-ignore: decorator
@@ -120,15 +146,17 @@ const LOG64_K = memory.data<i64>([
  * `t·log t` for f64 lanes that are ±0 or positive, normal and finite (`nonzero` = `t ≠ 0`), with
  * the check left to the caller (`xlogxNormalBad2d`): such lanes get the bits of `t·log2d(t)` (the
  * same core with no subnormal scaling), ±0 gives +0, any other lane gives garbage. The f64 twin
- * of `xlogxf4Normal` in logf.ts.
+ * of `xlogxf4NormalFromParts` in logf.ts, and like it takes core2's first stages (m = log2dMant(t),
+ * s = log2dQuot(m), r = log2dPoly(s); see core2FromParts) so the caller can issue them one vector
+ * ahead.
  */
 // @ts-ignore: decorator
-@inline export function xlogxNormal2d(t: v128, nonzero: v128): v128 {
-  return v128.and(f64x2.mul(t, core2(t, t, false)), nonzero);
+@inline export function xlogxNormal2dFromParts(t: v128, nonzero: v128, m: v128, s: v128, r: v128): v128 {
+  return v128.and(f64x2.mul(t, core2FromParts(t, t, false, m, s, r)), nonzero);
 }
 
 /**
- * One step of the check behind {@link xlogxNormal2d}: `bad` gains the lanes where t is nonzero
+ * One step of the check behind {@link xlogxNormal2dFromParts}: `bad` gains the lanes where t is nonzero
  * and not positive normal finite (subnormal, negative, ±inf, NaN: the comparisons are false for
  * NaN). WebAssembly has no unsigned i64x2 max, hence two float comparisons instead of the f32
  * check's integer trick.

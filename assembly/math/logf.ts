@@ -219,20 +219,17 @@ const LOGF_K = memory.data<i32>([
  * rare input: subnormal, negative, infinite or NaN targets). That moves the special-value selects
  * and the `t·√t` of `xlogxf4` (≈ 12 instructions, one square root) out of the hot loop, where the
  * check costs three (a subtract, an and, an unsigned max).
+ *
+ * It takes logf4's first stages (m = logf4Mant(t), s = logf4Quot(m), r = logf4Poly(s); see
+ * logf4FromParts), so that the caller can issue them one vector ahead.
  */
-// @ts-ignore: decorator
-@inline export function xlogxf4Normal(t: v128, nonzero: v128): v128 {
-  return v128.and(f32x4.mul(t, logf4Core(t, t, false)), nonzero);
-}
-
-/** xlogxf4Normal from logf4's first stages (m, s, r: see logf4FromParts): the same bits. */
 // @ts-ignore: decorator
 @inline export function xlogxf4NormalFromParts(t: v128, nonzero: v128, m: v128, s: v128, r: v128): v128 {
   return v128.and(f32x4.mul(t, logf4FromParts(t, t, false, m, s, r)), nonzero);
 }
 
 /**
- * One step of the check behind {@link xlogxf4Normal}: `acc` is the unsigned max over lanes of
+ * One step of the check behind {@link xlogxf4NormalFromParts}: `acc` is the unsigned max over lanes of
  * `bits(t) − bits(MIN_NORMAL)` (0 for ±0 lanes, via `nonzero` = `t ≠ 0`). Every lane seen was
  * ±0 or positive, normal and finite exactly when all lanes of `acc` are below
  * `XLOGX_NORMAL_LIMIT` (unsigned): negative values and subnormals wrap to large unsigned values,
