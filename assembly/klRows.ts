@@ -5,7 +5,7 @@
 //            f32 blocks of BLOCK elements folded into f64 (see rowsum.ts for why).
 // Results come back in module globals (an inline function returns one value).
 import { at, expNegS, hmaxF32, hsumF64, promoteHigh } from './common';
-import { exp1d, exp2d, expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV } from './math/index';
+import { exp1d, exp2d, exp2dClamp, exp2dFinish, exp2dT, exp2dV, expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV } from './math/index';
 import { rowMaxF64 } from './max';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 
@@ -209,9 +209,39 @@ export let rowMyD: f64 = 0;
   let ax = f64x2.splat(0);
   let ay = ax;
   let k = 0;
-  for (; k + 2 <= n; k += 2) {
-    const a = expNegF64x2(f64x2.mul(f64x2.sub(v128.load(at<f64>(x, k)), vmx), vsc));
-    const b = expNegF64x2(f64x2.mul(f64x2.sub(v128.load(at<f64>(y, k)), vmy), vsc));
+  const n2 = n & ~1;
+  // Software-pipelined (see rowsum.ts, sumExpRowF64): the clamps and argument reductions of the
+  // next two elements of x and y are issued before the polynomials of the current two. The same
+  // operations as expNegF64x2, so the same bits.
+  let cx = n2 > 0 ? exp2dClamp(f64x2.mul(f64x2.sub(v128.load(at<f64>(x, 0)), vmx), vsc)) : vmx;
+  let cy = n2 > 0 ? exp2dClamp(f64x2.mul(f64x2.sub(v128.load(at<f64>(y, 0)), vmy), vsc)) : vmy;
+  let vx = exp2dV(cx);
+  let vy = exp2dV(cy);
+  let tx = exp2dT(cx, vx);
+  let ty = exp2dT(cy, vy);
+  for (; k < n2; k += 2) {
+    let cxn = cx;
+    let cyn = cy;
+    let vxn = vx;
+    let vyn = vy;
+    let txn = tx;
+    let tyn = ty;
+    if (k + 2 < n2) {
+      cxn = exp2dClamp(f64x2.mul(f64x2.sub(v128.load(at<f64>(x, k + 2)), vmx), vsc));
+      cyn = exp2dClamp(f64x2.mul(f64x2.sub(v128.load(at<f64>(y, k + 2)), vmy), vsc));
+      vxn = exp2dV(cxn);
+      vyn = exp2dV(cyn);
+      txn = exp2dT(cxn, vxn);
+      tyn = exp2dT(cyn, vyn);
+    }
+    const a = exp2dFinish(cx, vx, tx);
+    const b = exp2dFinish(cy, vy, ty);
+    cx = cxn;
+    cy = cyn;
+    vx = vxn;
+    vy = vyn;
+    tx = txn;
+    ty = tyn;
     v128.store(at<f64>(ea, k), a);
     v128.store(at<f64>(eb, k), b);
     ax = f64x2.add(ax, a);
