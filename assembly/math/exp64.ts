@@ -66,13 +66,10 @@ const EXP64_K = memory.data<i64>([
 }
 
 
-/** `p = e^t` (≈ [0.7, 1.42]) for `x` and the float-valued integer `n`; see steps 2–4. */
-// @ts-ignore: decorator
-@inline function core2(x: v128, n: v128): v128 {
-  return core2From(x, n, f64x2.sub(f64x2.sub(x, f64x2.mul(n, k(32))), f64x2.mul(n, k(48))));
-}
-
-/** core2 given its t (= th − tl, computed first by a pipelined caller; th and tl are recomputed here). */
+/**
+ * `p = e^t` (≈ [0.7, 1.42]) for `x`, the float-valued integer `n` and t = th − tl (exp2dT; th
+ * and tl are recomputed here for dt, off the critical path of a pipelined caller); steps 2–4.
+ */
 // @ts-ignore: decorator
 @inline function core2From(x: v128, n: v128, t: v128): v128 {
   const th = f64x2.sub(x, f64x2.mul(n, k(32)));
@@ -122,21 +119,17 @@ const EXP64_K = memory.data<i64>([
  */
 // @ts-ignore: decorator
 @inline export function exp2d(x: v128): v128 {
-  const neg = f64x2.lt(x, f64x2.splat(0));
-  x = f64x2.pmax(f64x2.pmin(x, k(256)), k(240)); // NaN stays NaN
-  const v = maddF64x2(x, k(0), k(16));
-  const n = f64x2.sub(v, k(16));
-  const s = i64x2.add(i64x2.shl(v, 52), select64(k(288), k(304), neg));
-  const scale = select64(k(320), k(336), neg);
-  return f64x2.mul(f64x2.mul(core2(x, n), s), scale);
+  const xc = exp2dClamp(x);
+  const v = exp2dV(xc);
+  return exp2dFinish(xc, v, exp2dT(xc, v));
 }
 
 /**
- * exp2d in two stages, for loops that issue the first stage of the next vector before the second
- * of the current one (see rowsum.ts): `exp2dClamp` gives the clamped argument xc, `exp2dV` its
- * v = xc·log2e + magic, `exp2dT` the reduced argument t, and `exp2dFinish(xc, v, t)` the result.
- * The same operations as exp2d (the sign test on xc equals the one on x: the clamp keeps signs
- * and NaN), so the same bits.
+ * exp2d's stages, which it is built from; loops issue the first ones for the next vector before
+ * finishing the current one (see rowsum.ts): `exp2dClamp` gives the clamped argument xc (NaN
+ * stays NaN), `exp2dV` its v = xc·log2e + magic, `exp2dT` the reduced argument t, and
+ * `exp2dFinish(xc, v, t)` the result. The sign test is on xc, which has x's sign (the clamp
+ * keeps signs and NaN), so the bits are those of a test on x.
  */
 // @ts-ignore: decorator
 @inline export function exp2dClamp(x: v128): v128 {

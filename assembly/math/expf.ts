@@ -182,19 +182,16 @@ const EXPF_K = memory.data<i32>([
   // −104.6 rounds to n = −151, whose biased power of two 2^(n+24) has all-zero bits: clamped lanes
   // (−inf, masked logits) give exactly +0 without touching subnormal arithmetic, which costs
   // 2–4× on x86 (measured: 1/16 −inf lanes made a clamp at −104 2× slower).
-  x = f32x4.pmax(x, k(K_X_LO));
-  const v = maddF32x4(x, k(K_LOG2E), k(K_MAGIC_NEG));
-  const s = i32x4.shl(v, 23); // 2^(n+24): normal for n ∈ [−150, 103], +0 for n = −151
-  const n = f32x4.sub(v, k(K_MAGIC_NEG));
-  const p = poly4(reduce4(x, n));
-  return f32x4.mul(f32x4.mul(p, s), k(K_TWO_M24));
+  const xc = expf4NegClamp(x);
+  const v = expf4NegV(xc);
+  return expf4NegFinish(v, expf4NegT(xc, v));
 }
 
 /**
- * expf4Neg in two stages, for loops that issue the first stage of the next vector before the
- * second of the current one (see rowsum.ts): `expf4NegV` gives the clamped argument's
- * `x·log2e + magic` (v), `expf4NegT` the reduced argument t, and `expf4NegFinish(v, t)` the
- * result. The same operations as expf4Neg, so the same bits.
+ * expf4Neg's stages, which it is built from; loops issue the first ones for the next vector
+ * before finishing the current one (see rowsum.ts): `expf4NegClamp` gives the clamped argument,
+ * `expf4NegV` its `x·log2e + magic` (v), `expf4NegT` the reduced argument t, and
+ * `expf4NegFinish(v, t)` the result.
  */
 // @ts-ignore: decorator
 @inline export function expf4NegClamp(x: v128): v128 {
@@ -216,7 +213,7 @@ const EXPF_K = memory.data<i32>([
 /** See {@link expf4NegClamp}: e^x from v and t. */
 // @ts-ignore: decorator
 @inline export function expf4NegFinish(v: v128, t: v128): v128 {
-  const s = i32x4.shl(v, 23);
+  const s = i32x4.shl(v, 23); // 2^(n+24): normal for n ∈ [−150, 103], +0 for n = −151
   return f32x4.mul(f32x4.mul(poly4(t), s), k(K_TWO_M24));
 }
 
