@@ -15,7 +15,7 @@
 // Identical slices give u ≡ 0 and therefore exactly 0. The exponentials exp((x − max)/T) are kept
 // in a scratch buffer between the sum pass and the term pass (cheaper than recomputing them).
 import { at, demotePair, expNegS, hsumF64, promoteHigh, sliceMaxScalar } from './common';
-import { logRatio, pointF32x4, pointF64x2, pointS, termF32x4, termF64x2, termFiniteF32x4, termS, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
+import { logRatio, pointF32x4, pointF64x2, pointS, seriesTermF32x4, termF32x4, termF64x2, termFiniteF32x4, termFiniteWithSeriesF32x4, termS, termWithSeriesF32x4, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
 import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
 import { colMaxF32x4, colMaxF64x2 } from './max';
 import { expNegF32x4, expNegF64x2 } from './vmath';
@@ -104,17 +104,30 @@ import { GROUP, KL_SHORT_ROW, tileD, tileInLogits, tileOut, tileScratch, tileX, 
   while (k < n4) {
     const end = min<i32>(k + BLOCK, n4);
     let acc = f32x4.splat(0);
+    // Software-pipelined (see rowsum.ts): u and its series factor w of the next 4 elements are
+    // issued before the rest of the current 4's terms. Same operations, same bits.
+    let yv = v128.load(at<f32>(y, k));
+    let u = uF32x4<UNIT>(v128.load(at<f32>(x, k)), yv, vD, vinvT, vL);
+    let w = seriesTermF32x4(u);
     for (; k < end; k += 4) {
-      const xv = v128.load(at<f32>(x, k));
-      const yv = v128.load(at<f32>(y, k));
-      const u = uF32x4<UNIT>(xv, yv, vD, vinvT, vL);
-      const a = isReference<RECOMPUTE>() ? expNegF32x4(f32x4.mul(f32x4.sub(xv, vmx), vsc)) : v128.load(at<f32>(ea, k));
+      let yn = yv;
+      let un = u;
+      let wn = w;
+      if (k + 4 < end) {
+        yn = v128.load(at<f32>(y, k + 4));
+        un = uF32x4<UNIT>(v128.load(at<f32>(x, k + 4)), yn, vD, vinvT, vL);
+        wn = seriesTermF32x4(un);
+      }
+      const a = isReference<RECOMPUTE>() ? expNegF32x4(f32x4.mul(f32x4.sub(v128.load(at<f32>(x, k)), vmx), vsc)) : v128.load(at<f32>(ea, k));
       const b = isReference<RECOMPUTE>() ? expNegF32x4(f32x4.mul(f32x4.sub(yv, vmy), vsc)) : v128.load(at<f32>(eb, k));
       const q = f32x4.mul(a, vix);
       const p = f32x4.mul(b, viy);
-      const t = isReference<SPECIAL>() ? termF32x4(u, p, q, yv) : termFiniteF32x4(u, p, q);
+      const t = isReference<SPECIAL>() ? termWithSeriesF32x4(u, p, q, yv, w) : termFiniteWithSeriesF32x4(u, p, q, w);
       acc = f32x4.add(acc, t);
       if (isReference<POINTS>()) v128.store(at<f32>(dst, k), pointF32x4(u, p, yv, vps));
+      yv = yn;
+      u = un;
+      w = wn;
     }
     lo = f64x2.add(lo, f64x2.promote_low_f32x4(acc));
     hi = f64x2.add(hi, promoteHigh(acc));

@@ -111,8 +111,20 @@ const KT = memory.data<f32>([
  */
 // @ts-ignore: decorator
 @inline export function termFiniteF32x4(u: v128, p: v128, q: v128): v128 {
+  return termFiniteWithSeriesF32x4(u, p, q, seriesTermF32x4(u));
+}
+
+/** u²·h(u), the Taylor branch's factor of q: the part of a term that needs only u (a pipelined loop issues it one vector ahead). */
+// @ts-ignore: decorator
+@inline export function seriesTermF32x4(u: v128): v128 {
   const u2 = f32x4.mul(u, u);
-  const small = f32x4.mul(q, f32x4.mul(u2, seriesF32x4(u, u2)));
+  return f32x4.mul(u2, seriesF32x4(u, u2));
+}
+
+/** termFiniteF32x4 given w = seriesTermF32x4(u): the same operations, so the same bits. */
+// @ts-ignore: decorator
+@inline export function termFiniteWithSeriesF32x4(u: v128, p: v128, q: v128, w: v128): v128 {
+  const small = f32x4.mul(q, w);
   const large = f32x4.add(f32x4.sub(f32x4.mul(p, u), p), q);
   const t = select32(small, large, f32x4.lt(f32x4.abs(u), v128.load(KT, 128)));
   return f32x4.pmax(t, f32x4.splat(0)); // t < 0 ? 0 : t — NaN passes through
@@ -120,7 +132,13 @@ const KT = memory.data<f32>([
 
 // @ts-ignore: decorator
 @inline export function termF32x4(u: v128, p: v128, q: v128, y: v128): v128 {
-  const t = select32(v128.load(KT, 144), termFiniteF32x4(u, p, q), f32x4.eq(u, v128.load(KT, 144)));
+  return termWithSeriesF32x4(u, p, q, y, seriesTermF32x4(u));
+}
+
+/** termF32x4 given w = seriesTermF32x4(u). */
+// @ts-ignore: decorator
+@inline export function termWithSeriesF32x4(u: v128, p: v128, q: v128, y: v128, w: v128): v128 {
+  const t = select32(v128.load(KT, 144), termFiniteWithSeriesF32x4(u, p, q, w), f32x4.eq(u, v128.load(KT, 144)));
   return select32(q, t, f32x4.eq(y, v128.load(KT, 160)));
 }
 
