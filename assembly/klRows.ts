@@ -5,9 +5,9 @@
 //            f32 blocks of BLOCK elements folded into f64 (see rowsum.ts for why).
 // Results come back in module globals (an inline function returns one value).
 import { at, expNegS, hmaxF32, hsumF64, promoteHigh } from './common';
-import { exp1d, exp2d, exp2dClamp, exp2dFinish, exp2dT, exp2dV, expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV } from './math/index';
+import { exp1d, exp2d } from './math/index';
 import { rowMaxF64 } from './max';
-import { expNegF32x4, expNegF64x2 } from './vmath';
+import { exp2dClamp, exp2dFinish, exp2dT, exp2dV, expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV } from './vmath';
 
 /** The clamped argument of expNegF32x4 for src[k .. k+4): (src − m)·sc, or src − m for UNIT. */
 // @ts-ignore: decorator

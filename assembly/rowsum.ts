@@ -1,14 +1,15 @@
 // Σ exp(x − m) over a contiguous f32 row, the inner loop of softmax, log_softmax and logsumexp.
 //
 // Throughput: two f32x4 exponentials per iteration (2-way unrolling: enough independent work to
-// hide latency without running out of V8's 16 vector registers), summed in two f32x4
+// hide latency without running out of V8's 16 vector registers), software-pipelined (the
+// argument reductions of the next iteration are issued before the polynomials of this one; see
+// klDiv.ts, termsLoop, for why that helps), summed in two f32x4
 // accumulators within blocks of 64 elements; each block's sum is then added in f64. Each f32 lane
 // adds only 8 positive terms ≤ 1 before the f64 fold, so the sum's relative error stays ~1e-7
 // (PyTorch's cascade sum does the same kind of blocking), while the f64 work is amortised over
 // the block instead of paid per vector (measured ~1.4× faster than widening every vector).
 import { at, expNegS, hsumF64, promoteHigh } from './common';
-import { expNegF32x4, expNegF64x2 } from './vmath';
-import { exp2dClamp, exp2dFinish, exp2dT, exp2dV, expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV } from './math/index';
+import { exp2dClamp, exp2dFinish, exp2dT, exp2dV, expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV } from './vmath';
 
 const BLOCK = 64;
 
@@ -30,7 +31,7 @@ const BLOCK = 64;
       let s0 = f32x4.splat(0);
       let s1 = s0;
       // Software-pipelined: the argument reduction of the next 8 elements is issued before the
-      // polynomial of the current 8 (see klDiv.ts, termsLoop). Same operations, same bits.
+      // polynomial of the current 8. Same operations, same bits.
       let p = at<f32>(src, k);
       let x0 = expf4NegClamp(f32x4.sub(v128.load(p), vm));
       let x1 = expf4NegClamp(f32x4.sub(v128.load(p, 16), vm));
@@ -89,8 +90,9 @@ const BLOCK = 64;
 }
 
 /**
- * Σ_k exp((src[k] − m)·scale) for k < n over a contiguous f64 row (m ≥ every element), two f64x2
- * exponentials per iteration. SCALED = `string` applies `scale` (1/T); otherwise it is not read.
+ * Σ_k exp((src[k] − m)·scale) for k < n over a contiguous f64 row (m ≥ every element), one f64x2
+ * exponential per iteration, software-pipelined, into two alternating accumulators. SCALED =
+ * `string` applies `scale` (1/T); otherwise it is not read.
  */
 // @ts-ignore: decorator
 @inline export function sumExpRowF64<SCALED>(src: usize, n: i32, m: f64, scale: f64): f64 {
