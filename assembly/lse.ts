@@ -7,7 +7,7 @@
 import { at, expNegS, hsumF64, promoteHigh, sliceHasNaN, sliceMaxScalar } from './common';
 import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
 import { exp1d } from './math/index';
-import { sumExpRowF32, sumExpRowF64 } from './rowsum';
+import { COL_SUMS, colSumExpF32x4, sumExpRowF32, sumExpRowF64 } from './rowsum';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 import { GROUP, SHORT_ROW, tileSoftmax, tileIn } from './shortRows';
 
@@ -56,16 +56,10 @@ function lseColsF32(s: usize, d: usize, K: i32, W: i32): void {
       // Masked max: finite lanes keep m, infinite/NaN lanes are finished below.
       const fin = f32x4.lt(f32x4.abs(vm), f32x4.splat(Infinity));
       const mm = v128.and(vm, fin);
-      let lo = f64x2.splat(0);
-      let hi = lo;
-      let nan = f32x4.splat(0); // lanes that saw a NaN (the pmax max skips them)
-      for (let k = 0; k < K; k++) {
-        const v = v128.load(at<f32>(p, k * W));
-        nan = v128.or(nan, f32x4.ne(v, v));
-        const e = expNegF32x4(f32x4.sub(v, mm));
-        lo = f64x2.add(lo, f64x2.promote_low_f32x4(e));
-        hi = f64x2.add(hi, promoteHigh(e));
-      }
+      colSumExpF32x4<i32, string>(p, 0, K, W, mm);
+      let lo = v128.load(COL_SUMS);
+      let hi = v128.load(COL_SUMS, 16);
+      const nan = v128.load(COL_SUMS, 32); // lanes that saw a NaN (the pmax max skips them)
       // Infinite-max lanes: the sums are meaningless (x − 0 > 0 is outside expNeg's domain);
       // pass NaN only where the lane saw a NaN.
       const nanS = f64x2.splat(NaN);

@@ -81,6 +81,55 @@ const BLOCK = 64;
   return s;
 }
 
+/**
+ * Results of colSumExpF32x4 (48 bytes, 16-aligned; a v128 global would not compile in the scalar
+ * build): Σ exp over lanes 0–1 at +0 and lanes 2–3 at +16 (f64x2 each), and at +32 the lanes that
+ * saw a NaN (if asked for).
+ */
+export const COL_SUMS: usize = memory.data(48, 16);
+
+/**
+ * Σ_k exp(p[k·W] − vm) for four adjacent f32 columns (K rows at a stride of W elements; vm ≥
+ * each column's elements, or masked to 0 where the caller finishes the lane itself), software-
+ * pipelined like sumExpRowF32, widened to f64 per vector: results at COL_SUMS. KEEP also
+ * stores each exponential at d[k·W]; NANS records the lanes that saw a NaN. The column kernels
+ * of softmax, log_softmax and logsumexp share it.
+ */
+// @ts-ignore: decorator
+@inline export function colSumExpF32x4<KEEP, NANS>(p: usize, d: usize, K: i32, W: i32, vm: v128): void {
+  let lo = f64x2.splat(0);
+  let hi = lo;
+  let nan = f32x4.splat(0);
+  if (K > 0) {
+    let xv = v128.load(p);
+    let c = expf4NegClamp(f32x4.sub(xv, vm));
+    let v = expf4NegV(c);
+    let t = expf4NegT(c, v);
+    for (let k = 0; k < K; k++) {
+      let xn = xv;
+      let vn = v;
+      let tn = t;
+      if (k + 1 < K) {
+        xn = v128.load(at<f32>(p, (k + 1) * W));
+        const cn = expf4NegClamp(f32x4.sub(xn, vm));
+        vn = expf4NegV(cn);
+        tn = expf4NegT(cn, vn);
+      }
+      if (isReference<NANS>()) nan = v128.or(nan, f32x4.ne(xv, xv));
+      const e = expf4NegFinish(v, t);
+      if (isReference<KEEP>()) v128.store(at<f32>(d, k * W), e);
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(e));
+      hi = f64x2.add(hi, promoteHigh(e));
+      xv = xn;
+      v = vn;
+      t = tn;
+    }
+  }
+  v128.store(COL_SUMS, lo);
+  v128.store(COL_SUMS, hi, 16);
+  if (isReference<NANS>()) v128.store(COL_SUMS, nan, 32);
+}
+
 /** The clamped exp2d argument (src[k .. k+2) − m)·scale (SCALED) or src − m. */
 // @ts-ignore: decorator
 @inline function expArgF64x2<SCALED>(src: usize, k: i32, vm: v128, vs: v128): v128 {

@@ -6,7 +6,7 @@
 // naturally (x − m is NaN there), as in PyTorch.
 import { at, demotePair, expNegS, hsumF64, logS, promoteHigh, sliceMaxScalar } from './common';
 import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
-import { sumExpRowF32 } from './rowsum';
+import { COL_SUMS, colSumExpF32x4, sumExpRowF32 } from './rowsum';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 import { GROUP, SHORT_ROW, tileSoftmax, tileIn, tileOut } from './shortRows';
 
@@ -93,15 +93,8 @@ function softmaxColsF32(src: usize, dst: usize, K: i32, W: i32): void {
       const s = at<f32>(src, i);
       const d = at<f32>(dst, i);
       const vm = colMaxF32x4(s, K, W);
-      let lo = f64x2.splat(0);
-      let hi = lo;
-      for (let k = 0; k < K; k++) {
-        const e = expNegF32x4(f32x4.sub(v128.load(at<f32>(s, k * W)), vm));
-        v128.store(at<f32>(d, k * W), e);
-        lo = f64x2.add(lo, f64x2.promote_low_f32x4(e));
-        hi = f64x2.add(hi, promoteHigh(e));
-      }
-      const inv = demotePair(f64x2.div(one, lo), f64x2.div(one, hi));
+      colSumExpF32x4<string, i32>(s, d, K, W, vm);
+      const inv = demotePair(f64x2.div(one, v128.load(COL_SUMS)), f64x2.div(one, v128.load(COL_SUMS, 16)));
       for (let k = 0; k < K; k++) {
         const q = at<f32>(d, k * W);
         v128.store(q, f32x4.mul(v128.load(q), inv));
@@ -118,13 +111,9 @@ function logSoftmaxColsF32(src: usize, dst: usize, K: i32, W: i32): void {
       const s = at<f32>(src, i);
       const d = at<f32>(dst, i);
       const vm = colMaxF32x4(s, K, W);
-      let lo = f64x2.splat(0);
-      let hi = lo;
-      for (let k = 0; k < K; k++) {
-        const e = expNegF32x4(f32x4.sub(v128.load(at<f32>(s, k * W)), vm));
-        lo = f64x2.add(lo, f64x2.promote_low_f32x4(e));
-        hi = f64x2.add(hi, promoteHigh(e));
-      }
+      colSumExpF32x4<i32, i32>(s, 0, K, W, vm);
+      const lo = v128.load(COL_SUMS);
+      const hi = v128.load(COL_SUMS, 16);
       let ls = f32x4.splat(<f32>Math.log(f64x2.extract_lane(lo, 0)));
       ls = f32x4.replace_lane(ls, 1, <f32>Math.log(f64x2.extract_lane(lo, 1)));
       ls = f32x4.replace_lane(ls, 2, <f32>Math.log(f64x2.extract_lane(hi, 0)));

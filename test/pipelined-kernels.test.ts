@@ -1,5 +1,6 @@
 /**
- * The SIMD row loops of logsumexp / softmax / log_softmax (sumExpRowF32, sumExpRowF64), of
+ * The SIMD row loops of logsumexp / softmax / log_softmax (sumExpRowF32, sumExpRowF64, and the
+ * float32 column kernels through colSumExpF32x4), of
  * klDivLogits' exponentials (rowExpsF32, rowPrepF64) and of kl_div's fast term (termsLoop) are
  * software-pipelined: each iteration issues the first stages of the next vector before finishing
  * the current one, with the last vector of a block finished without a successor. The mistakes
@@ -57,6 +58,35 @@ describe.each(RUNS)('pipelined row loops on %s, %s', (name, dtype) => {
           else if (!(Math.abs(sm[i]! - e) <= tol * e + 1e-30)) bad = `softmax[${i}] ${sm[i]} vs ${e}`;
         }
         expect(bad, `n ${n}, p ${p}`).toBe('');
+      }
+    }
+  });
+
+  it('logsumexp, softmax and log_softmax along dim 0 (column kernels): one dominant element at every row of a column', () => {
+    for (const W of [4, 5, 8]) {
+      for (const K of [1, 2, 3, 7, 8, 9, 64, 65]) {
+        for (let p = 0; p < K; p++) {
+          const c = (p * 3) % W;
+          const x = make(dtype, K * W).fill(-30);
+          for (let k = 0; k < K; k++) x[k * W + ((c + 1) % W)] = -k / 4; // a second column with spread values
+          x[p * W + c] = 0;
+          const lse = logSumExp({ data: x, shape: [K, W] }, 0).data;
+          const sm = softmax({ data: x, shape: [K, W] }, 0).data;
+          const ls = logSoftmax({ data: x, shape: [K, W] }, 0).data;
+          let bad = '';
+          for (let j = 0; j < W && bad === ''; j++) {
+            const col = Array.from({ length: K }, (_, k) => x[k * W + j]!);
+            const ref = lseRef(col);
+            if (!(Math.abs(lse[j]! - ref) <= tol * Math.max(1, Math.abs(ref)) + 1e-12)) bad = `logsumexp[${j}] ${lse[j]} vs ${ref}`;
+            for (let k = 0; k < K && bad === ''; k++) {
+              const r = col[k]! - ref;
+              const e = Math.exp(r);
+              if (!(Math.abs(ls[k * W + j]! - r) <= tol * Math.max(1, Math.abs(r)))) bad = `log_softmax[${k}, ${j}] ${ls[k * W + j]} vs ${r}`;
+              else if (!(Math.abs(sm[k * W + j]! - e) <= tol * e + 1e-30)) bad = `softmax[${k}, ${j}] ${sm[k * W + j]} vs ${e}`;
+            }
+          }
+          expect(bad, `[${K}, ${W}], dominant at row ${p}, column ${c}`).toBe('');
+        }
       }
     }
   });
