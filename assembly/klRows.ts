@@ -7,15 +7,8 @@
 import { at, expNegS, hmaxF32, hsumF64, promoteHigh } from './common';
 import { exp1d, exp2d } from './math/index';
 import { rowMaxF64 } from './max';
-import { exp2dClamp, exp2dFinish, exp2dT, exp2dV, expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV } from './vmath';
-
-/** The clamped argument of expNegF32x4 for src[k .. k+4): (src − m)·sc, or src − m for UNIT. */
-// @ts-ignore: decorator
-@inline function expArgF32x4<UNIT>(src: usize, k: i32, vm: v128, vsc: v128): v128 {
-  let d = f32x4.sub(v128.load(at<f32>(src, k)), vm);
-  if (!isReference<UNIT>()) d = f32x4.mul(d, vsc);
-  return expf4NegClamp(d);
-}
+import { exp2dFinish, exp2dT, exp2dV, expf4NegFinish, expf4NegT, expf4NegV } from './vmath';
+import { expArgF32x4, expArgF64x2 } from './rowsum';
 
 /** Blocked-sum block length (elements): each f32 lane adds 8 terms before the f64 fold. */
 export const BLOCK = 64;
@@ -213,8 +206,8 @@ export let rowMyD: f64 = 0;
   // Software-pipelined (see rowsum.ts, sumExpRowF64): the clamps and argument reductions of the
   // next two elements of x and y are issued before the polynomials of the current two. The same
   // operations as expNegF64x2, so the same bits.
-  let cx = n2 > 0 ? exp2dClamp(f64x2.mul(f64x2.sub(v128.load(at<f64>(x, 0)), vmx), vsc)) : vmx;
-  let cy = n2 > 0 ? exp2dClamp(f64x2.mul(f64x2.sub(v128.load(at<f64>(y, 0)), vmy), vsc)) : vmy;
+  let cx = n2 > 0 ? expArgF64x2<string>(x, 0, vmx, vsc) : vmx;
+  let cy = n2 > 0 ? expArgF64x2<string>(y, 0, vmy, vsc) : vmy;
   let vx = exp2dV(cx);
   let vy = exp2dV(cy);
   let tx = exp2dT(cx, vx);
@@ -227,8 +220,8 @@ export let rowMyD: f64 = 0;
     let txn = tx;
     let tyn = ty;
     if (k + 2 < n2) {
-      cxn = exp2dClamp(f64x2.mul(f64x2.sub(v128.load(at<f64>(x, k + 2)), vmx), vsc));
-      cyn = exp2dClamp(f64x2.mul(f64x2.sub(v128.load(at<f64>(y, k + 2)), vmy), vsc));
+      cxn = expArgF64x2<string>(x, k + 2, vmx, vsc);
+      cyn = expArgF64x2<string>(y, k + 2, vmy, vsc);
       vxn = exp2dV(cxn);
       vyn = exp2dV(cyn);
       txn = exp2dT(cxn, vxn);

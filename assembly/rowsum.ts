@@ -32,9 +32,8 @@ const BLOCK = 64;
       let s1 = s0;
       // Software-pipelined: the argument reduction of the next 8 elements is issued before the
       // polynomial of the current 8. Same operations, same bits.
-      let p = at<f32>(src, k);
-      let x0 = expf4NegClamp(f32x4.sub(v128.load(p), vm));
-      let x1 = expf4NegClamp(f32x4.sub(v128.load(p, 16), vm));
+      let x0 = expArgF32x4<string>(src, k, vm, vm);
+      let x1 = expArgF32x4<string>(src, k + 4, vm, vm);
       let v0 = expf4NegV(x0);
       let v1 = expf4NegV(x1);
       let t0 = expf4NegT(x0, v0);
@@ -45,9 +44,8 @@ const BLOCK = 64;
         let u0 = t0;
         let u1 = t1;
         if (k + 8 < end) {
-          p = at<f32>(src, k + 8);
-          const y0 = expf4NegClamp(f32x4.sub(v128.load(p), vm));
-          const y1 = expf4NegClamp(f32x4.sub(v128.load(p, 16), vm));
+          const y0 = expArgF32x4<string>(src, k + 8, vm, vm);
+          const y1 = expArgF32x4<string>(src, k + 12, vm, vm);
           w0 = expf4NegV(y0);
           w1 = expf4NegV(y1);
           u0 = expf4NegT(y0, w0);
@@ -130,9 +128,17 @@ export const COL_SUMS: usize = memory.data(48, 16);
   if (isReference<NANS>()) v128.store(COL_SUMS, nan, 32);
 }
 
-/** The clamped exp2d argument (src[k .. k+2) − m)·scale (SCALED) or src − m. */
+/** The clamped argument of expNegF32x4 for src[k .. k+4): src − m for UNIT = `string`, otherwise (src − m)·sc. */
 // @ts-ignore: decorator
-@inline function expArgF64x2<SCALED>(src: usize, k: i32, vm: v128, vs: v128): v128 {
+@inline export function expArgF32x4<UNIT>(src: usize, k: i32, vm: v128, vsc: v128): v128 {
+  let d = f32x4.sub(v128.load(at<f32>(src, k)), vm);
+  if (!isReference<UNIT>()) d = f32x4.mul(d, vsc);
+  return expf4NegClamp(d);
+}
+
+/** The clamped exp2d argument (src[k .. k+2) − m)·scale for SCALED = `string`, otherwise src − m. */
+// @ts-ignore: decorator
+@inline export function expArgF64x2<SCALED>(src: usize, k: i32, vm: v128, vs: v128): v128 {
   let d = f64x2.sub(v128.load(at<f64>(src, k)), vm);
   if (isReference<SCALED>()) d = f64x2.mul(d, vs);
   return exp2dClamp(d);
