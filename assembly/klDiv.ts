@@ -11,6 +11,7 @@
 import { at, expS, hsumF64, logS, promoteHigh } from './common';
 import {
   expF32x4, expF64x2, logF64x2, xlogxF32x4,
+  exp2dClamp, exp2dFinish, exp2dT, exp2dV, expf4Clamp, expf4Finish, expf4T, expf4V,
   log2dMant, log2dPoly, log2dQuot, logf4Mant, logf4Poly, logf4Quot,
   xlogxf4NormalFromParts, xlogxNormal2dFromParts, xlogxNormalBad2d, xlogxNormalCheck, XLOGX_NORMAL_LIMIT,
 } from './vmath';
@@ -69,6 +70,27 @@ import { select64 } from './math/relaxed';
 // @ts-ignore: decorator
 @inline function logPoly<T>(s: v128): v128 {
   return sizeof<T>() == 4 ? logf4Poly(s) : log2dPoly(s);
+}
+
+/** The stages of e^t (expF32x4 / expF64x2) for log_target = 1: clamp, v, reduced argument, result. */
+// @ts-ignore: decorator
+@inline function expClamp<T>(t: v128): v128 {
+  return sizeof<T>() == 4 ? expf4Clamp(t) : exp2dClamp(t);
+}
+
+// @ts-ignore: decorator
+@inline function expV<T>(c: v128): v128 {
+  return sizeof<T>() == 4 ? expf4V(c) : exp2dV(c);
+}
+
+// @ts-ignore: decorator
+@inline function expT<T>(c: v128, v: v128): v128 {
+  return sizeof<T>() == 4 ? expf4T(c, v) : exp2dT(c, v);
+}
+
+// @ts-ignore: decorator
+@inline function expFinish<T>(c: v128, v: v128, t: v128): v128 {
+  return sizeof<T>() == 4 ? expf4Finish(c, v, t) : exp2dFinish(c, v, t);
 }
 
 /** Whether a `xlogxNormalCheck` accumulator saw a target outside the fast term's domain. */
@@ -160,6 +182,46 @@ import { select64 } from './math/relaxed';
         m = mn;
         s = sn;
         r = rn;
+      }
+    } else if (logTarget) {
+      // log_target = 1, e^t·(t − x): pipelined like the fast term, the clamp and argument
+      // reduction of e^t for vector j + 1 issued before the rest of vector j. Same bits as
+      // termF32x4 / termF64x2 (the exponentials are built from the same stages).
+      let tv = tInc != 0 ? v128.load(tq) : ts;
+      let xv = xInc != 0 ? v128.load(xq) : xs;
+      let c = expClamp<T>(tv);
+      let ev = expV<T>(c);
+      let et = expT<T>(c, ev);
+      for (let j = i; j < stop; j++) {
+        let tn = tv;
+        let xn = xv;
+        let cn = c;
+        let vn = ev;
+        let un = et;
+        if (j + 1 < stop) {
+          tn = tInc != 0 ? v128.load(tq + tInc) : ts;
+          xn = xInc != 0 ? v128.load(xq + xInc) : xs;
+          cn = expClamp<T>(tn);
+          vn = expV<T>(cn);
+          un = expT<T>(cn, vn);
+        }
+        const e = expFinish<T>(c, ev, et);
+        const v = F32 ? f32x4.mul(e, f32x4.sub(tv, xv)) : f64x2.mul(e, f64x2.sub(tv, xv));
+        if (dst != 0) v128.store(dq, v);
+        if (F32) {
+          a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
+          a1 = f64x2.add(a1, promoteHigh(v));
+        } else {
+          a0 = f64x2.add(a0, v);
+        }
+        xq += xInc;
+        tq += tInc;
+        dq += dInc;
+        tv = tn;
+        xv = xn;
+        c = cn;
+        ev = vn;
+        et = un;
       }
     } else for (let j = i; j < stop; j++) {
       const xv = xInc != 0 ? v128.load(xq) : xs;

@@ -40,14 +40,15 @@ import { exp1d, exp2d, expf1, expf1Neg, expf4, expf4Neg, log1d, log2d, logf1, lo
   return exp2d(x);
 }
 
-// The stages the f32/f64 exponentials for x ≤ 0 and the logs are built from, for the
-// software-pipelined row loops (rowsum.ts, klRows.ts, klDiv.ts), which issue the first stages of
-// the next vector before finishing the current one. Composed in order they are exactly
-// expNegF32x4 (expf4NegClamp → expf4NegV → expf4NegT → expf4NegFinish), expNegF64x2 (exp2dClamp →
-// exp2dV → exp2dT → exp2dFinish) and the cores of the logs (logf4Mant → logf4Quot → logf4Poly,
-// log2dMant → log2dQuot → log2dPoly; kl_div's fast t·log t finishes them), so the scalar twins
-// below stay bit-identical to every lane.
+// The stages the exponentials and logs above are built from, for the software-pipelined loops
+// (rowsum.ts, klRows.ts, klDiv.ts), which issue the first stages of the next vector before
+// finishing the current one. Composed in order they are exactly expF32x4 (expf4Clamp → expf4V →
+// expf4T → expf4Finish), expNegF32x4 (expf4NegClamp → expf4NegV → expf4NegT → expf4NegFinish),
+// expF64x2 and expNegF64x2 (exp2dClamp → exp2dV → exp2dT → exp2dFinish) and the cores of the
+// logs (logf4Mant → logf4Quot → logf4Poly, log2dMant → log2dQuot → log2dPoly; kl_div's fast
+// t·log t finishes them), so the scalar twins below stay bit-identical to every lane.
 export {
+  expf4Clamp, expf4V, expf4T, expf4Finish,
   expf4NegClamp, expf4NegV, expf4NegT, expf4NegFinish, exp2dClamp, exp2dV, exp2dT, exp2dFinish,
   logf4Mant, logf4Quot, logf4Poly, log2dMant, log2dQuot, log2dPoly,
   xlogxf4NormalFromParts, xlogxNormal2dFromParts, xlogxNormalCheck, xlogxNormalBad2d, XLOGX_NORMAL_LIMIT,

@@ -1,7 +1,7 @@
 /**
- * The SIMD row loops of logsumexp / softmax / log_softmax (sumExpRowF32, sumExpRowF64, and the
- * float32 column kernels through colSumExpF32x4), of
- * klDivLogits' exponentials (rowExpsF32, rowPrepF64) and of kl_div's fast term (termsLoop) are
+ * The SIMD loops of logsumexp / softmax / log_softmax (rows: sumExpRowF32, sumExpRowF64; float32
+ * columns: colSumExpF32x4), of klDivLogits' exponentials and terms (rowExpsF32, rowPrepF64,
+ * rowTermsF32) and of kl_div (termsLoop: the fast t·log t and the log_target = 1 e^t) are
  * software-pipelined: each iteration issues the first stages of the next vector before finishing
  * the current one, with the last vector of a block finished without a successor. The mistakes
  * that scheme invites — the last vector of a block dropped or done twice, a vector finished with
@@ -104,6 +104,27 @@ describe.each(RUNS)('pipelined row loops on %s, %s', (name, dtype) => {
         expect(Math.abs(ls[i]! - r), `n ${n}: log_softmax[${i}]`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(r)));
         expect(Math.abs(sm[i]! - Math.exp(r)), `n ${n}: softmax[${i}]`).toBeLessThanOrEqual(tol * Math.exp(r));
       }
+    }
+  });
+
+  it('kl_div terms with logTarget (e^t·(t − x)): every term equals the same term computed alone, at every position', () => {
+    const rnd = seeded(13);
+    for (const n of [...LENGTHS, 511, 512, 513]) {
+      const x = make(dtype, n);
+      const t = make(dtype, n);
+      for (let i = 0; i < n; i++) {
+        x[i] = -0.1 - 7.9 * rnd();
+        t[i] = -0.1 - 7.9 * rnd(); // log-probabilities
+      }
+      const terms = klDiv(x, t, { reduction: 'none', logTarget: true }).data;
+      let bad = '';
+      for (let i = 0; i < n && bad === ''; i++) {
+        const alone = klDiv(x.subarray(i, i + 1), t.subarray(i, i + 1), { reduction: 'none', logTarget: true }).data[0]!;
+        const ref = Math.exp(t[i]!) * (t[i]! - x[i]!);
+        if (!Object.is(terms[i], alone)) bad = `term ${i} ${terms[i]} vs alone ${alone}`;
+        else if (!(Math.abs(terms[i]! - ref) <= 4 * tol * Math.abs(ref))) bad = `term ${i} ${terms[i]} vs float64 ${ref}`;
+      }
+      expect(bad, `n ${n}`).toBe('');
     }
   });
 

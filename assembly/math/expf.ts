@@ -244,14 +244,40 @@ const EXPF_K = memory.data<i32>([
  */
 // @ts-ignore: decorator
 @inline export function expf4(x: v128): v128 {
-  const neg = f32x4.lt(x, f32x4.splat(0));
+  const xc = expf4Clamp(x);
+  const v = expf4V(xc);
+  return expf4Finish(xc, v, expf4T(xc, v));
+}
+
+/**
+ * expf4's stages, which it is built from (as expf4Neg's; see expf4NegClamp): the clamped
+ * argument xc, v = xc·log2e + magic, the reduced argument t, and the result. The sign test is on
+ * xc, which has x's sign (the clamp keeps signs and NaN), so the bits are those of a test on x.
+ */
+// @ts-ignore: decorator
+@inline export function expf4Clamp(x: v128): v128 {
   // pmin/pmax(x, c) return x when x is NaN, so NaN propagates.
-  x = f32x4.pmax(f32x4.pmin(x, k(K_X_HI)), k(K_X_LO)); // see expf4Neg for the −104.6 clamp
-  const v = maddF32x4(x, k(K_LOG2E), k(K_MAGIC));
+  return f32x4.pmax(f32x4.pmin(x, k(K_X_HI)), k(K_X_LO)); // see expf4Neg for the −104.6 clamp
+}
+
+/** See {@link expf4Clamp}. */
+// @ts-ignore: decorator
+@inline export function expf4V(xc: v128): v128 {
+  return maddF32x4(xc, k(K_LOG2E), k(K_MAGIC));
+}
+
+/** See {@link expf4Clamp}. */
+// @ts-ignore: decorator
+@inline export function expf4T(xc: v128, v: v128): v128 {
+  return reduce4(xc, f32x4.sub(v, k(K_MAGIC)));
+}
+
+/** See {@link expf4Clamp}: e^x from xc, v and t. */
+// @ts-ignore: decorator
+@inline export function expf4Finish(xc: v128, v: v128, t: v128): v128 {
+  const neg = f32x4.lt(xc, f32x4.splat(0));
   const s = i32x4.add(i32x4.shl(v, 23), select32(k(K_EXP_P24), k(K_EXP_M1), neg));
-  const n = f32x4.sub(v, k(K_MAGIC));
-  const p = poly4(reduce4(x, n));
-  return f32x4.mul(f32x4.mul(p, s), select32(k(K_TWO_M24), k(K_TWO), neg));
+  return f32x4.mul(f32x4.mul(poly4(t), s), select32(k(K_TWO_M24), k(K_TWO), neg));
 }
 
 /** Scalar twin of {@link expf4}: bit-identical to each lane of `expf4` (NaN payloads aside). */
