@@ -48,46 +48,37 @@ import { select64 } from './math/relaxed';
 }
 
 // The fast log_target = 0 term, for targets that are ±0 or positive, normal and finite: the log
-// of t in three stages (logMant, logQuot, logPoly: issued one vector ahead, see termsLoop), then
+// of t in three stages (stage0..2 below: issued one vector ahead, see termsLoop), then
 // t·log t masked to +0 at t = ±0 (xlogxf4NormalFromParts / xlogxNormal2dFromParts) minus t·x.
 // Other targets give garbage, so termsLoop folds a check over the same targets
 // (xlogxNormalCheck / xlogxNormalBad2d) and, if it fails, redoes the block with the general
 // term (termF32x4 / termF64x2). Every lane the fast term is exact for has the general term's bits.
 
-/** The reduced mantissa of t's log (logf4Mant / log2dMant). */
+/**
+ * The first three stages of a term, issued one vector ahead by termsLoop: for the fast t·log t
+ * the log's reduced mantissa m, s = (m − 1)/(m + 1) and the polynomial in s² (logf4Mant,
+ * logf4Quot, logf4Poly / log2d…); for log_target = 1 e^t's clamped argument, v and reduced
+ * argument (expf4Clamp, expf4V, expf4T / exp2d…), finished by expFinish.
+ */
 // @ts-ignore: decorator
-@inline function logMant<T>(t: v128): v128 {
+@inline function stage0<T>(t: v128, logTarget: bool): v128 {
+  if (logTarget) return sizeof<T>() == 4 ? expf4Clamp(t) : exp2dClamp(t);
   return sizeof<T>() == 4 ? logf4Mant(t) : log2dMant(t);
 }
 
-/** s = (m − 1)/(m + 1) of t's log (logf4Quot / log2dQuot). */
 // @ts-ignore: decorator
-@inline function logQuot<T>(m: v128): v128 {
-  return sizeof<T>() == 4 ? logf4Quot(m) : log2dQuot(m);
-}
-
-/** The polynomial in s² of t's log (logf4Poly / log2dPoly). */
-// @ts-ignore: decorator
-@inline function logPoly<T>(s: v128): v128 {
-  return sizeof<T>() == 4 ? logf4Poly(s) : log2dPoly(s);
-}
-
-/** The stages of e^t (expF32x4 / expF64x2) for log_target = 1: clamp, v, reduced argument, result. */
-// @ts-ignore: decorator
-@inline function expClamp<T>(t: v128): v128 {
-  return sizeof<T>() == 4 ? expf4Clamp(t) : exp2dClamp(t);
+@inline function stage1<T>(a: v128, logTarget: bool): v128 {
+  if (logTarget) return sizeof<T>() == 4 ? expf4V(a) : exp2dV(a);
+  return sizeof<T>() == 4 ? logf4Quot(a) : log2dQuot(a);
 }
 
 // @ts-ignore: decorator
-@inline function expV<T>(c: v128): v128 {
-  return sizeof<T>() == 4 ? expf4V(c) : exp2dV(c);
+@inline function stage2<T>(a: v128, b: v128, logTarget: bool): v128 {
+  if (logTarget) return sizeof<T>() == 4 ? expf4T(a, b) : exp2dT(a, b);
+  return sizeof<T>() == 4 ? logf4Poly(b) : log2dPoly(b);
 }
 
-// @ts-ignore: decorator
-@inline function expT<T>(c: v128, v: v128): v128 {
-  return sizeof<T>() == 4 ? expf4T(c, v) : exp2dT(c, v);
-}
-
+/** e^t from stage0..2 (log_target = 1). */
 // @ts-ignore: decorator
 @inline function expFinish<T>(c: v128, v: v128, t: v128): v128 {
   return sizeof<T>() == 4 ? expf4Finish(c, v, t) : exp2dFinish(c, v, t);
@@ -130,42 +121,47 @@ import { select64 } from './math/relaxed';
     let check = zero;
     const b0 = a0;
     const b1 = a1;
-    if (fast) {
-      // Software-pipelined in two stages: the loads, the mantissa, the division and the polynomial
-      // of vector j + 1 are issued before the rest of vector j's log, whose inputs are then ready.
-      // Why that helps, as we read it (this host exposes no hardware counters to confirm it):
-      // issued in plain order, one vector's ~40 dependent operations sit in the out-of-order
-      // scheduler waiting for their inputs and fill it; pipelined, fewer of them wait. Measured
-      // (zero-copy A/B, see the CHANGELOG): this loop 1.02–1.14×, the exp row loops 1.1–1.2×.
-      // The same operations on the same lanes, so the same bits. Issuing the next vector
-      // unconditionally, with the last one finished after the loop, measured 0.89–0.93×.
+    if (fast || logTarget) {
+      // Software-pipelined in two stages: the loads and the first three stages of vector j + 1
+      // (for the fast t·log t: the log's mantissa, division and polynomial; for log_target = 1:
+      // e^t's clamp, v and reduced argument) are issued before the rest of vector j, whose
+      // inputs are then ready. Why that helps, as we read it (this host exposes no hardware
+      // counters to confirm it): issued in plain order, one vector's ~40 dependent operations sit
+      // in the out-of-order scheduler waiting for their inputs and fill it; pipelined, fewer of
+      // them wait. Measured (zero-copy A/B, see the CHANGELOG): the fast term 1.02–1.14×,
+      // log_target = 1 1.06–1.10×, the exp row loops 1.1–1.2×. The same operations on the same
+      // lanes, so the same bits. Issuing the next vector unconditionally, with the last one
+      // finished after the loop, measured 0.89–0.93×.
       let tv = tInc != 0 ? v128.load(tq) : ts;
       let xv = xInc != 0 ? v128.load(xq) : xs;
-      let m = logMant<T>(tv);
-      let s = logQuot<T>(m);
-      let r = logPoly<T>(s);
+      let p0 = stage0<T>(tv, logTarget);
+      let p1 = stage1<T>(p0, logTarget);
+      let p2 = stage2<T>(p0, p1, logTarget);
       for (let j = i; j < stop; j++) {
         let tn = tv;
         let xn = xv;
-        let mn = m;
-        let sn = s;
-        let rn = r;
+        let q0 = p0;
+        let q1 = p1;
+        let q2 = p2;
         if (j + 1 < stop) {
           tn = tInc != 0 ? v128.load(tq + tInc) : ts;
           xn = xInc != 0 ? v128.load(xq + xInc) : xs;
-          mn = logMant<T>(tn);
-          sn = logQuot<T>(mn);
-          rn = logPoly<T>(sn);
+          q0 = stage0<T>(tn, logTarget);
+          q1 = stage1<T>(q0, logTarget);
+          q2 = stage2<T>(q0, q1, logTarget);
         }
         let v: v128;
-        if (F32) {
+        if (logTarget) {
+          const e = expFinish<T>(p0, p1, p2);
+          v = F32 ? f32x4.mul(e, f32x4.sub(tv, xv)) : f64x2.mul(e, f64x2.sub(tv, xv));
+        } else if (F32) {
           const nonzero = f32x4.ne(tv, zero);
           check = xlogxNormalCheck(check, tv, nonzero);
-          v = f32x4.sub(xlogxf4NormalFromParts(tv, nonzero, m, s, r), f32x4.mul(tv, xv));
+          v = f32x4.sub(xlogxf4NormalFromParts(tv, nonzero, p0, p1, p2), f32x4.mul(tv, xv));
         } else {
           const nonzero = f64x2.ne(tv, zero);
           check = xlogxNormalBad2d(check, tv, nonzero);
-          v = f64x2.sub(xlogxNormal2dFromParts(tv, nonzero, m, s, r), f64x2.mul(tv, xv));
+          v = f64x2.sub(xlogxNormal2dFromParts(tv, nonzero, p0, p1, p2), f64x2.mul(tv, xv));
         }
         if (dst != 0) v128.store(dq, v);
         if (F32) {
@@ -179,49 +175,9 @@ import { select64 } from './math/relaxed';
         dq += dInc;
         tv = tn;
         xv = xn;
-        m = mn;
-        s = sn;
-        r = rn;
-      }
-    } else if (logTarget) {
-      // log_target = 1, e^t·(t − x): pipelined like the fast term, the clamp and argument
-      // reduction of e^t for vector j + 1 issued before the rest of vector j. Same bits as
-      // termF32x4 / termF64x2 (the exponentials are built from the same stages).
-      let tv = tInc != 0 ? v128.load(tq) : ts;
-      let xv = xInc != 0 ? v128.load(xq) : xs;
-      let c = expClamp<T>(tv);
-      let ev = expV<T>(c);
-      let et = expT<T>(c, ev);
-      for (let j = i; j < stop; j++) {
-        let tn = tv;
-        let xn = xv;
-        let cn = c;
-        let vn = ev;
-        let un = et;
-        if (j + 1 < stop) {
-          tn = tInc != 0 ? v128.load(tq + tInc) : ts;
-          xn = xInc != 0 ? v128.load(xq + xInc) : xs;
-          cn = expClamp<T>(tn);
-          vn = expV<T>(cn);
-          un = expT<T>(cn, vn);
-        }
-        const e = expFinish<T>(c, ev, et);
-        const v = F32 ? f32x4.mul(e, f32x4.sub(tv, xv)) : f64x2.mul(e, f64x2.sub(tv, xv));
-        if (dst != 0) v128.store(dq, v);
-        if (F32) {
-          a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
-          a1 = f64x2.add(a1, promoteHigh(v));
-        } else {
-          a0 = f64x2.add(a0, v);
-        }
-        xq += xInc;
-        tq += tInc;
-        dq += dInc;
-        tv = tn;
-        xv = xn;
-        c = cn;
-        ev = vn;
-        et = un;
+        p0 = q0;
+        p1 = q1;
+        p2 = q2;
       }
     } else for (let j = i; j < stop; j++) {
       const xv = xInc != 0 ? v128.load(xq) : xs;
