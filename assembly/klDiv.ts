@@ -58,23 +58,27 @@ import { select64 } from './math/relaxed';
  * The first three stages of a term, issued one vector ahead by termsLoop: for the fast t·log t
  * the log's reduced mantissa m, s = (m − 1)/(m + 1) and the polynomial in s² (logf4Mant,
  * logf4Quot, logf4Poly / log2d…); for log_target = 1 e^t's clamped argument, v and reduced
- * argument (expf4Clamp, expf4V, expf4T / exp2d…), finished by expFinish.
+ * argument (expf4Clamp, expf4V, expf4T / exp2d…), finished by expFinish; for the general
+ * term (log_target = 0 without the fast path) none: it is computed whole, from the target.
  */
 // @ts-ignore: decorator
-@inline function stage0<T>(t: v128, logTarget: bool): v128 {
+@inline function stage0<T>(t: v128, fast: bool, logTarget: bool): v128 {
   if (logTarget) return sizeof<T>() == 4 ? expf4Clamp(t) : exp2dClamp(t);
+  if (!fast) return t; // the general term has no early stages
   return sizeof<T>() == 4 ? logf4Mant(t) : log2dMant(t);
 }
 
 // @ts-ignore: decorator
-@inline function stage1<T>(a: v128, logTarget: bool): v128 {
+@inline function stage1<T>(a: v128, fast: bool, logTarget: bool): v128 {
   if (logTarget) return sizeof<T>() == 4 ? expf4V(a) : exp2dV(a);
+  if (!fast) return a;
   return sizeof<T>() == 4 ? logf4Quot(a) : log2dQuot(a);
 }
 
 // @ts-ignore: decorator
-@inline function stage2<T>(a: v128, b: v128, logTarget: bool): v128 {
+@inline function stage2<T>(a: v128, b: v128, fast: bool, logTarget: bool): v128 {
   if (logTarget) return sizeof<T>() == 4 ? expf4T(a, b) : exp2dT(a, b);
+  if (!fast) return b;
   return sizeof<T>() == 4 ? logf4Poly(b) : log2dPoly(b);
 }
 
@@ -121,68 +125,49 @@ import { select64 } from './math/relaxed';
     let check = zero;
     const b0 = a0;
     const b1 = a1;
-    if (fast || logTarget) {
-      // Software-pipelined in two stages: the loads and the first three stages of vector j + 1
-      // (for the fast t·log t: the log's mantissa, division and polynomial; for log_target = 1:
-      // e^t's clamp, v and reduced argument) are issued before the rest of vector j, whose
-      // inputs are then ready. Why that helps, as we read it (this host exposes no hardware
-      // counters to confirm it): issued in plain order, one vector's ~40 dependent operations sit
-      // in the out-of-order scheduler waiting for their inputs and fill it; pipelined, fewer of
-      // them wait. Measured (zero-copy A/B, see the CHANGELOG): the fast term 1.02–1.14×,
-      // log_target = 1 1.06–1.10×, the exp row loops 1.1–1.2×. The same operations on the same
-      // lanes, so the same bits. Issuing the next vector unconditionally, with the last one
-      // finished after the loop, measured 0.89–0.93×.
-      let tv = tInc != 0 ? v128.load(tq) : ts;
-      let xv = xInc != 0 ? v128.load(xq) : xs;
-      let p0 = stage0<T>(tv, logTarget);
-      let p1 = stage1<T>(p0, logTarget);
-      let p2 = stage2<T>(p0, p1, logTarget);
-      for (let j = i; j < stop; j++) {
-        let tn = tv;
-        let xn = xv;
-        let q0 = p0;
-        let q1 = p1;
-        let q2 = p2;
-        if (j + 1 < stop) {
-          tn = tInc != 0 ? v128.load(tq + tInc) : ts;
-          xn = xInc != 0 ? v128.load(xq + xInc) : xs;
-          q0 = stage0<T>(tn, logTarget);
-          q1 = stage1<T>(q0, logTarget);
-          q2 = stage2<T>(q0, q1, logTarget);
-        }
-        let v: v128;
-        if (logTarget) {
-          const e = expFinish<T>(p0, p1, p2);
-          v = F32 ? f32x4.mul(e, f32x4.sub(tv, xv)) : f64x2.mul(e, f64x2.sub(tv, xv));
-        } else if (F32) {
-          const nonzero = f32x4.ne(tv, zero);
-          check = xlogxNormalCheck(check, tv, nonzero);
-          v = f32x4.sub(xlogxf4NormalFromParts(tv, nonzero, p0, p1, p2), f32x4.mul(tv, xv));
-        } else {
-          const nonzero = f64x2.ne(tv, zero);
-          check = xlogxNormalBad2d(check, tv, nonzero);
-          v = f64x2.sub(xlogxNormal2dFromParts(tv, nonzero, p0, p1, p2), f64x2.mul(tv, xv));
-        }
-        if (dst != 0) v128.store(dq, v);
-        if (F32) {
-          a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
-          a1 = f64x2.add(a1, promoteHigh(v));
-        } else {
-          a0 = f64x2.add(a0, v);
-        }
-        xq += xInc;
-        tq += tInc;
-        dq += dInc;
-        tv = tn;
-        xv = xn;
-        p0 = q0;
-        p1 = q1;
-        p2 = q2;
+    // Software-pipelined in two stages: the loads and the first three stages of vector j + 1
+    // (for the fast t·log t: the log's mantissa, division and polynomial; for log_target = 1:
+    // e^t's clamp, v and reduced argument) are issued before the rest of vector j, whose
+    // inputs are then ready. Why that helps, as we read it (this host exposes no hardware
+    // counters to confirm it): issued in plain order, one vector's ~40 dependent operations sit
+    // in the out-of-order scheduler waiting for their inputs and fill it; pipelined, fewer of
+    // them wait. Measured (zero-copy A/B, see the CHANGELOG): the fast term 1.02–1.14×,
+    // log_target = 1 1.06–1.10×, the exp row loops 1.1–1.2×. The same operations on the same
+    // lanes, so the same bits. Issuing the next vector unconditionally, with the last one
+    // finished after the loop, measured 0.89–0.93×.
+    let tv = tInc != 0 ? v128.load(tq) : ts;
+    let xv = xInc != 0 ? v128.load(xq) : xs;
+    let p0 = stage0<T>(tv, fast, logTarget);
+    let p1 = stage1<T>(p0, fast, logTarget);
+    let p2 = stage2<T>(p0, p1, fast, logTarget);
+    for (let j = i; j < stop; j++) {
+      let tn = tv;
+      let xn = xv;
+      let q0 = p0;
+      let q1 = p1;
+      let q2 = p2;
+      if (j + 1 < stop) {
+        tn = tInc != 0 ? v128.load(tq + tInc) : ts;
+        xn = xInc != 0 ? v128.load(xq + xInc) : xs;
+        q0 = stage0<T>(tn, fast, logTarget);
+        q1 = stage1<T>(q0, fast, logTarget);
+        q2 = stage2<T>(q0, q1, fast, logTarget);
       }
-    } else for (let j = i; j < stop; j++) {
-      const xv = xInc != 0 ? v128.load(xq) : xs;
-      const tv = tInc != 0 ? v128.load(tq) : ts;
-      const v = F32 ? termF32x4(xv, tv, logTarget) : termF64x2(xv, tv, logTarget);
+      let v: v128;
+      if (logTarget) {
+        const e = expFinish<T>(p0, p1, p2);
+        v = F32 ? f32x4.mul(e, f32x4.sub(tv, xv)) : f64x2.mul(e, f64x2.sub(tv, xv));
+      } else if (!fast) {
+        v = F32 ? termF32x4(xv, tv, false) : termF64x2(xv, tv, false);
+      } else if (F32) {
+        const nonzero = f32x4.ne(tv, zero);
+        check = xlogxNormalCheck(check, tv, nonzero);
+        v = f32x4.sub(xlogxf4NormalFromParts(tv, nonzero, p0, p1, p2), f32x4.mul(tv, xv));
+      } else {
+        const nonzero = f64x2.ne(tv, zero);
+        check = xlogxNormalBad2d(check, tv, nonzero);
+        v = f64x2.sub(xlogxNormal2dFromParts(tv, nonzero, p0, p1, p2), f64x2.mul(tv, xv));
+      }
       if (dst != 0) v128.store(dq, v);
       if (F32) {
         a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
@@ -193,6 +178,11 @@ import { select64 } from './math/relaxed';
       xq += xInc;
       tq += tInc;
       dq += dInc;
+      tv = tn;
+      xv = xn;
+      p0 = q0;
+      p1 = q1;
+      p2 = q2;
     }
     if (fast && (F32 ? normalCheckFailed(check) : v128.any_true(check))) {
       v128.store(acc, b0);
