@@ -9,9 +9,12 @@
  *
  * Options: --base PATH (required; the new build is this checkout's dist/esm), --backend NAME
  * (default wasm-simd), --workload w1|w2|w3|w4 (default all), --shape B,N (repeatable; default
- * 8,32000 and 64,50257), --dtype float32|float64, --rounds N (default 12). Data: the bench's own
- * datasets (bench/data.mjs). Prints Melem/s medians, the new ÷ base ratio and whether the two
- * builds gave bit-identical answers.
+ * 8,32000 and 64,50257), --dtype float32|float64, --rounds N (default 12), --zero-copy (inputs
+ * in each build's WASM memory via allocTensor, filled once, and W3 writing into an allocTensor
+ * `out`: the kernels without the staging copies and the fresh result, which is how the
+ * CHANGELOG's "zero-copy A/B" figures were taken). Data: the bench's own datasets
+ * (bench/data.mjs). Prints Melem/s medians, the new ÷ base ratio and whether the two builds gave
+ * bit-identical answers.
  */
 import { setFlagsFromString } from 'node:v8';
 import { pathToFileURL } from 'node:url';
@@ -22,7 +25,7 @@ import { makeDataset } from './data.mjs';
 if (Number(process.versions.node.split('.')[0]) < 22) setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 function parseArgs(argv) {
-  const o = { base: null, backend: 'wasm-simd', workloads: ['w1', 'w2', 'w3', 'w4'], shapes: [], dtype: 'float32', rounds: 12 };
+  const o = { base: null, backend: 'wasm-simd', workloads: ['w1', 'w2', 'w3', 'w4'], shapes: [], dtype: 'float32', rounds: 12, zeroCopy: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => {
@@ -35,6 +38,7 @@ function parseArgs(argv) {
     else if (a === '--shape') o.shapes.push(v().split(',').map(Number));
     else if (a === '--dtype') o.dtype = v();
     else if (a === '--rounds') o.rounds = Number(v());
+    else if (a === '--zero-copy') o.zeroCopy = true;
     else throw new Error(`unknown option ${a} (see the comment at the top of bench/ab.mjs)`);
   }
   if (!o.base) throw new Error('--base PATH (the other build\'s dist/esm/index.js) is required');
@@ -61,6 +65,37 @@ function call(api, workload, ds) {
   throw new Error(`unknown workload ${workload}`);
 }
 
+/**
+ * The same workloads on tensors in the active build's WASM memory (`allocTensor`, filled once);
+ * W3 writes into an allocTensor `out`. Returns the timed call and the tensors to free.
+ */
+function callZeroCopy(api, workload, ds) {
+  const shape = ds.shape;
+  const held = [];
+  const wasm = (src) => {
+    const t = api.allocTensor(shape, ds.dtype);
+    held.push(t);
+    if (src) t.data.set(src);
+    return t;
+  };
+  const sum = { reduction: 'sum' };
+  let fn;
+  if (workload === 'w1') {
+    const [a, b] = [wasm(ds.logq), wasm(ds.p)];
+    fn = () => api.klDiv(a, b, sum).item();
+  } else if (workload === 'w2') {
+    const [a, b] = [wasm(ds.x), wasm(ds.y)];
+    fn = () => api.klDivLogits(a, b, sum).item();
+  } else if (workload === 'w3') {
+    const [a, out] = [wasm(ds.x), wasm(null)];
+    fn = () => api.logSoftmax(a, -1, { out }).data;
+  } else if (workload === 'w4') {
+    const a = wasm(ds.x);
+    fn = () => api.logSumExp(a, -1).data;
+  } else throw new Error(`unknown workload ${workload}`);
+  return { fn, free: () => held.forEach((t) => t.free()) };
+}
+
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 const same = (a, b) => (typeof a === 'number' ? Object.is(a, b) : a.length === b.length && a.every((v, i) => Object.is(v, b[i])));
 
@@ -68,7 +103,7 @@ async function main() {
   const o = parseArgs(process.argv.slice(2));
   const base = await import(pathToFileURL(resolve(o.base)).href);
   const next = await import(new URL('../dist/esm/index.js', import.meta.url).href);
-  console.log(`A/B ${o.backend} ${o.dtype}, ${o.rounds} rounds: base ${o.base} vs this checkout's dist/esm`);
+  console.log(`A/B ${o.backend} ${o.dtype}${o.zeroCopy ? ', zero-copy' : ''}, ${o.rounds} rounds: base ${o.base} vs this checkout's dist/esm`);
   for (const shape of o.shapes) {
     const ds = makeDataset(shape, o.dtype);
     for (const workload of o.workloads) {
@@ -82,13 +117,16 @@ async function main() {
       for (let r = 0; r < o.rounds; r++) {
         for (const b of r % 2 ? builds : [...builds].reverse()) {
           b.api.initSync({ backend: o.backend });
-          const f = call(b.api, workload, ds);
-          answers[b.name] = f(); // warm, and the answer to compare
+          if (o.zeroCopy) b.zc ??= callZeroCopy(b.api, workload, ds);
+          const f = o.zeroCopy ? b.zc.fn : call(b.api, workload, ds);
+          const first = f(); // warm, and the answer to compare (copied: a zero-copy result is a live view)
+          answers[b.name] = typeof first === 'number' ? first : first.slice();
           const t0 = performance.now();
           for (let i = 0; i < reps; i++) f();
           b.rates.push((ds.numel * reps) / (performance.now() - t0) / 1e3);
         }
       }
+      for (const b of builds) b.zc?.free();
       const [mb, mn] = builds.map((b) => median(b.rates));
       const ident = same(answers.base, answers.new) ? 'identical answers' : 'answers differ';
       console.log(`${workload} [${shape}]: base ${mb.toFixed(0)}, new ${mn.toFixed(0)} Melem/s, new ÷ base ${(mn / mb).toFixed(2)} (${ident})`);

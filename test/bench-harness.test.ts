@@ -467,6 +467,20 @@ describe('bench/ab.mjs (A/B of two builds)', () => {
     }
   });
 
+  it('--zero-copy runs the workloads on allocTensor inputs (W3 into an allocTensor out): identical answers', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const dist = new URL('../dist/esm/index.js', import.meta.url).pathname;
+    const out = execFileSync(process.execPath, [new URL('../bench/ab.mjs', import.meta.url).pathname, '--base', dist, '--shape', '4,1000', '--rounds', '2', '--zero-copy', '--dtype', 'float64'], {
+      encoding: 'utf8',
+    });
+    const [head, ...lines] = out.trim().split('\n');
+    expect(head).toMatch(/^A\/B wasm-simd float64, zero-copy, 2 rounds/);
+    expect(lines.map((l) => l.split(' ')[0])).toEqual(['w1', 'w2', 'w3', 'w4']);
+    for (const l of lines) {
+      expect(l).toMatch(/^w\d \[4,1000\]: base \d+, new \d+ Melem\/s, new ÷ base \d+\.\d\d \(identical answers\)$/);
+    }
+  });
+
   it('refuses a call without --base, naming the option', async () => {
     const { spawnSync } = await import('node:child_process');
     const r = spawnSync(process.execPath, [new URL('../bench/ab.mjs', import.meta.url).pathname], { encoding: 'utf8' });
