@@ -243,66 +243,47 @@ export function klTermsExpF64(x: usize, xInc: usize, t: usize, tInc: usize, n: i
 /** 32-byte accumulator for klTermsF32 (two f64x2). */
 export const KL_ACC: usize = memory.data(32, 16);
 
+/**
+ * Σ of kl_div terms over a rows × cols block of T (f32 or f64): per row, the SIMD term loop over
+ * whole vectors (klTermsF32 / klTermsF64, or their log_target = 1 twins) into KL_ACC, then the
+ * scalar tail. The f32 loop fills both f64x2 accumulators of KL_ACC, the f64 loop the first.
+ */
 // @ts-ignore: decorator
-@inline function klBlockF32(
+@inline function klBlock<T>(
   x: usize, xRow: i32, xCol: i32, t: usize, tRow: i32, tCol: i32,
   rows: i32, cols: i32, logTarget: bool, dst: usize,
 ): f64 {
+  const F32 = sizeof<T>() == 4;
+  const shift = F32 ? 2 : 1; // log2 of the lanes per vector
   let total: f64 = 0;
   const inc: usize = 16;
   for (let r = 0; r < rows; r++) {
-    const xp = at<f32>(x, r * xRow);
-    const tp = at<f32>(t, r * tRow);
-    const dp = at<f32>(dst, r * cols);
+    const xp = at<T>(x, r * xRow);
+    const tp = at<T>(t, r * tRow);
+    const dp = at<T>(dst, r * cols);
     let k = 0;
     if (ASC_FEATURE_SIMD) {
       v128.store(KL_ACC, f64x2.splat(0));
-      v128.store(KL_ACC, f64x2.splat(0), 16);
-      const nv = cols >> 2;
+      if (F32) v128.store(KL_ACC, f64x2.splat(0), 16);
+      const nv = cols >> shift;
       const xInc = xCol != 0 ? inc : 0;
       const tInc = tCol != 0 ? inc : 0;
       const d = dst != 0 ? dp : 0;
-      if (logTarget) klTermsExpF32(xp, xInc, tp, tInc, nv, d, inc, KL_ACC);
-      else klTermsF32(xp, xInc, tp, tInc, nv, d, inc, KL_ACC);
-      total += hsumF64(f64x2.add(v128.load(KL_ACC), v128.load(KL_ACC, 16)));
-      k = nv << 2;
+      if (F32) {
+        if (logTarget) klTermsExpF32(xp, xInc, tp, tInc, nv, d, inc, KL_ACC);
+        else klTermsF32(xp, xInc, tp, tInc, nv, d, inc, KL_ACC);
+        total += hsumF64(f64x2.add(v128.load(KL_ACC), v128.load(KL_ACC, 16)));
+      } else {
+        if (logTarget) klTermsExpF64(xp, xInc, tp, tInc, nv, d, inc, KL_ACC);
+        else klTermsF64(xp, xInc, tp, tInc, nv, d, inc, KL_ACC);
+        total += hsumF64(v128.load(KL_ACC));
+      }
+      k = nv << shift;
     }
     for (; k < cols; k++) {
-      const v = termS<f32>(load<f32>(at<f32>(xp, k * xCol)), load<f32>(at<f32>(tp, k * tCol)), logTarget);
-      if (dst != 0) store<f32>(at<f32>(dp, k), v);
+      const v = termS<T>(load<T>(at<T>(xp, k * xCol)), load<T>(at<T>(tp, k * tCol)), logTarget);
+      if (dst != 0) store<T>(at<T>(dp, k), v);
       total += <f64>v;
-    }
-  }
-  return total;
-}
-
-// @ts-ignore: decorator
-@inline function klBlockF64(
-  x: usize, xRow: i32, xCol: i32, t: usize, tRow: i32, tCol: i32,
-  rows: i32, cols: i32, logTarget: bool, dst: usize,
-): f64 {
-  let total: f64 = 0;
-  const inc: usize = 16;
-  for (let r = 0; r < rows; r++) {
-    const xp = at<f64>(x, r * xRow);
-    const tp = at<f64>(t, r * tRow);
-    const dp = at<f64>(dst, r * cols);
-    let k = 0;
-    if (ASC_FEATURE_SIMD) {
-      v128.store(KL_ACC, f64x2.splat(0));
-      const nv = cols >> 1;
-      const xInc = xCol != 0 ? inc : 0;
-      const tInc = tCol != 0 ? inc : 0;
-      const d = dst != 0 ? dp : 0;
-      if (logTarget) klTermsExpF64(xp, xInc, tp, tInc, nv, d, inc, KL_ACC);
-      else klTermsF64(xp, xInc, tp, tInc, nv, d, inc, KL_ACC);
-      total += hsumF64(v128.load(KL_ACC));
-      k = nv << 1;
-    }
-    for (; k < cols; k++) {
-      const v = termS<f64>(load<f64>(at<f64>(xp, k * xCol)), load<f64>(at<f64>(tp, k * tCol)), logTarget);
-      if (dst != 0) store<f64>(at<f64>(dp, k), v);
-      total += v;
     }
   }
   return total;
@@ -318,8 +299,8 @@ export function klDiv_f32(
 ): f64 {
   // Specialise the hot loop on logTarget at compile time.
   return logTarget != 0
-    ? klBlockF32(x, xRow, xCol, t, tRow, tCol, rows, cols, true, dst)
-    : klBlockF32(x, xRow, xCol, t, tRow, tCol, rows, cols, false, dst);
+    ? klBlock<f32>(x, xRow, xCol, t, tRow, tCol, rows, cols, true, dst)
+    : klBlock<f32>(x, xRow, xCol, t, tRow, tCol, rows, cols, false, dst);
 }
 
 /** As klDiv_f32 for f64 data. */
@@ -328,6 +309,6 @@ export function klDiv_f64(
   rows: i32, cols: i32, logTarget: i32, dst: usize,
 ): f64 {
   return logTarget != 0
-    ? klBlockF64(x, xRow, xCol, t, tRow, tCol, rows, cols, true, dst)
-    : klBlockF64(x, xRow, xCol, t, tRow, tCol, rows, cols, false, dst);
+    ? klBlock<f64>(x, xRow, xCol, t, tRow, tCol, rows, cols, true, dst)
+    : klBlock<f64>(x, xRow, xCol, t, tRow, tCol, rows, cols, false, dst);
 }
