@@ -7,7 +7,7 @@
 import { at, expNegS, hsumF64, promoteHigh, sliceHasNaN, sliceMaxScalar } from './common';
 import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
 import { exp1d } from './math/index';
-import { COL_SUMS, colSumExpF32x4, sumExpRowF32, sumExpRowF64 } from './rowsum';
+import { COL_SUMS, colSumExpF32x4, colSumExpF64x2, sumExpRowF32, sumExpRowF64 } from './rowsum';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 import { GROUP, SHORT_ROW, tileSoftmax, tileIn } from './shortRows';
 
@@ -89,13 +89,9 @@ function lseColsF64(s: usize, d: usize, K: i32, W: i32): void {
       const vm = colMaxF64x2(p, K, W);
       const fin = f64x2.lt(f64x2.abs(vm), f64x2.splat(Infinity));
       const mm = v128.and(vm, fin);
-      let acc = f64x2.splat(0);
-      let nan = f64x2.splat(0);
-      for (let k = 0; k < K; k++) {
-        const v = v128.load(at<f64>(p, k * W));
-        nan = v128.or(nan, f64x2.ne(v, v));
-        acc = f64x2.add(acc, expNegF64x2(f64x2.sub(v, mm)));
-      }
+      colSumExpF64x2<i32, string>(p, 0, K, W, mm);
+      let acc = v128.load(COL_SUMS);
+      const nan = v128.load(COL_SUMS, 32);
       acc = v128.bitselect(acc, v128.bitselect(f64x2.splat(NaN), f64x2.splat(0), nan), fin);
       const q = at<f64>(d, i);
       store<f64>(q, lseFinish(f64x2.extract_lane(vm, 0), f64x2.extract_lane(acc, 0)));

@@ -6,8 +6,8 @@
 // naturally (x − m is NaN there), as in PyTorch.
 import { at, demotePair, expNegS, hsumF64, logS, promoteHigh, sliceMaxScalar } from './common';
 import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
-import { COL_SUMS, colSumExpF32x4, sumExpRowF32 } from './rowsum';
-import { expNegF32x4, expNegF64x2 } from './vmath';
+import { COL_SUMS, colSumExpF32x4, colSumExpF64x2, sumExpRowF32, sumExpRowF64 } from './rowsum';
+import { expNegF32x4 } from './vmath';
 import { GROUP, SHORT_ROW, tileSoftmax, tileIn, tileOut } from './shortRows';
 
 // ---------------------------------------------------------------------------------------------
@@ -131,30 +131,9 @@ function logSoftmaxColsF32(src: usize, dst: usize, K: i32, W: i32): void {
 
 function softmaxRowF64(src: usize, dst: usize, n: i32): void {
   const m = rowMaxF64(src, n);
-  let s: f64 = 0;
-  let k = 0;
-  if (ASC_FEATURE_SIMD) {
-    const vm = f64x2.splat(m);
-    let a0 = f64x2.splat(0);
-    let a1 = a0;
-    for (; k + 4 <= n; k += 4) {
-      const q = at<f64>(src, k);
-      const e0 = expNegF64x2(f64x2.sub(v128.load(q), vm));
-      const e1 = expNegF64x2(f64x2.sub(v128.load(q, 16), vm));
-      v128.store(at<f64>(dst, k), e0);
-      v128.store(at<f64>(dst, k), e1, 16);
-      a0 = f64x2.add(a0, e0);
-      a1 = f64x2.add(a1, e1);
-    }
-    s = hsumF64(f64x2.add(a0, a1));
-  }
-  for (; k < n; k++) {
-    const e = expNegS<f64>(load<f64>(at<f64>(src, k)) - m);
-    store<f64>(at<f64>(dst, k), e);
-    s += e;
-  }
+  const s = sumExpRowF64<i32, string>(src, n, m, 1, dst);
   const inv = 1.0 / s;
-  k = 0;
+  let k = 0;
   if (ASC_FEATURE_SIMD) {
     const vi = f64x2.splat(inv);
     for (; k + 2 <= n; k += 2) {
@@ -170,22 +149,9 @@ function softmaxRowF64(src: usize, dst: usize, n: i32): void {
 
 function logSoftmaxRowF64(src: usize, dst: usize, n: i32): void {
   const m = rowMaxF64(src, n);
-  let s: f64 = 0;
-  let k = 0;
-  if (ASC_FEATURE_SIMD) {
-    const vm = f64x2.splat(m);
-    let a0 = f64x2.splat(0);
-    let a1 = a0;
-    for (; k + 4 <= n; k += 4) {
-      const q = at<f64>(src, k);
-      a0 = f64x2.add(a0, expNegF64x2(f64x2.sub(v128.load(q), vm)));
-      a1 = f64x2.add(a1, expNegF64x2(f64x2.sub(v128.load(q, 16), vm)));
-    }
-    s = hsumF64(f64x2.add(a0, a1));
-  }
-  for (; k < n; k++) s += expNegS<f64>(load<f64>(at<f64>(src, k)) - m);
+  const s = sumExpRowF64<i32>(src, n, m, 1);
   const ls = Math.log(s);
-  k = 0;
+  let k = 0;
   if (ASC_FEATURE_SIMD) {
     const vm = f64x2.splat(m);
     const vl = f64x2.splat(ls);
@@ -203,12 +169,9 @@ function softmaxColsF64(src: usize, dst: usize, K: i32, W: i32, log: bool): void
       const s = at<f64>(src, i);
       const d = at<f64>(dst, i);
       const vm = colMaxF64x2(s, K, W);
-      let acc = f64x2.splat(0);
-      for (let k = 0; k < K; k++) {
-        const e = expNegF64x2(f64x2.sub(v128.load(at<f64>(s, k * W)), vm));
-        if (!log) v128.store(at<f64>(d, k * W), e);
-        acc = f64x2.add(acc, e);
-      }
+      if (log) colSumExpF64x2<i32, i32>(s, d, K, W, vm);
+      else colSumExpF64x2<string, i32>(s, d, K, W, vm);
+      const acc = v128.load(COL_SUMS);
       if (log) {
         let ls = f64x2.splat(Math.log(f64x2.extract_lane(acc, 0)));
         ls = f64x2.replace_lane(ls, 1, Math.log(f64x2.extract_lane(acc, 1)));

@@ -1,6 +1,6 @@
 /**
- * The SIMD loops of logsumexp / softmax / log_softmax (rows: sumExpRowF32, sumExpRowF64; float32
- * columns: colSumExpF32x4), of klDivLogits' exponentials and terms (rowExpsF32, rowPrepF64,
+ * The SIMD loops of logsumexp / softmax / log_softmax (rows: sumExpRowF32, sumExpRowF64, which
+ * float64 softmax also stores through; columns: colSumExpF32x4, colSumExpF64x2), of klDivLogits' exponentials and terms (rowExpsF32, rowPrepF64,
  * rowTermsF32) and of kl_div (termsLoop: the fast t·log t and the log_target = 1 e^t) are
  * software-pipelined: each iteration issues the first stages of the next vector before finishing
  * the current one, with the last vector of a block finished without a successor. The mistakes
