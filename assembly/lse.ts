@@ -4,11 +4,12 @@
 // is then NaN), and the sum of f32 exponentials accumulates in f64.
 // Also the online (running-max) form for slices streamed in chunks (Milakov & Gimelshein 2018,
 // "Online normalizer calculation for softmax").
-import { at, expNegS, hsumF64, promoteHigh, sliceHasNaN, sliceMaxScalar } from './common';
+import { at, demotePair, expNegS, hsumF64, promoteHigh, sliceHasNaN, sliceMaxScalar } from './common';
 import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
 import { exp1d } from './math/index';
 import { COL_SUMS, colSumExpF32x4, colSumExpF64x2, sumExpRowF32, sumExpRowF64 } from './rowsum';
-import { expNegF32x4, expNegF64x2 } from './vmath';
+import { expNegF32x4, expNegF64x2, logF64Call, logF64x2 } from './vmath';
+import { select64 } from './math/relaxed';
 import { GROUP, SHORT_ROW, tileSoftmax, tileIn } from './shortRows';
 
 /**
@@ -19,7 +20,19 @@ import { GROUP, SHORT_ROW, tileSoftmax, tileIn } from './shortRows';
 // @ts-ignore: decorator
 @inline export function lseFinish(m: f64, s: f64): f64 {
   if (m == Infinity || m == -Infinity) return s != s ? NaN : m;
-  return Math.log(s) + m;
+  return logF64Call(s) + m;
+}
+
+/**
+ * lseFinish for two lanes (bit-identical to it per lane: log2d's lanes are log1d's). The
+ * column and short-row kernels finish four slices with two of these instead of four scalar logs,
+ * which were a quarter of logsumexp over rows of 10 elements.
+ */
+// @ts-ignore: decorator
+@inline export function lseFinishF64x2(m: v128, s: v128): v128 {
+  const r = f64x2.add(logF64x2(s), m);
+  const special = select64(f64x2.splat(NaN), m, f64x2.ne(s, s));
+  return select64(special, r, f64x2.eq(f64x2.abs(m), f64x2.splat(Infinity)));
 }
 
 // @ts-ignore: decorator
@@ -70,11 +83,7 @@ function lseColsF32(s: usize, d: usize, K: i32, W: i32): void {
       const fhi = i64x2.extend_high_i32x4_s(fin);
       lo = v128.bitselect(lo, v128.bitselect(nanS, zeroS, nlo), flo);
       hi = v128.bitselect(hi, v128.bitselect(nanS, zeroS, nhi), fhi);
-      const q = at<f32>(d, i);
-      store<f32>(q, <f32>lseFinish(<f64>f32x4.extract_lane(vm, 0), f64x2.extract_lane(lo, 0)));
-      store<f32>(q, <f32>lseFinish(<f64>f32x4.extract_lane(vm, 1), f64x2.extract_lane(lo, 1)), 4);
-      store<f32>(q, <f32>lseFinish(<f64>f32x4.extract_lane(vm, 2), f64x2.extract_lane(hi, 0)), 8);
-      store<f32>(q, <f32>lseFinish(<f64>f32x4.extract_lane(vm, 3), f64x2.extract_lane(hi, 1)), 12);
+      v128.store(at<f32>(d, i), demotePair(lseFinishF64x2(f64x2.promote_low_f32x4(vm), lo), lseFinishF64x2(promoteHigh(vm), hi)));
     }
   }
   for (; i < W; i++) store<f32>(at<f32>(d, i), <f32>lseSliceScalar<f32>(at<f32>(s, i), K, W));
@@ -93,9 +102,7 @@ function lseColsF64(s: usize, d: usize, K: i32, W: i32): void {
       let acc = v128.load(COL_SUMS);
       const nan = v128.load(COL_SUMS, 32);
       acc = v128.bitselect(acc, v128.bitselect(f64x2.splat(NaN), f64x2.splat(0), nan), fin);
-      const q = at<f64>(d, i);
-      store<f64>(q, lseFinish(f64x2.extract_lane(vm, 0), f64x2.extract_lane(acc, 0)));
-      store<f64>(q, lseFinish(f64x2.extract_lane(vm, 1), f64x2.extract_lane(acc, 1)), 8);
+      v128.store(at<f64>(d, i), lseFinishF64x2(vm, acc));
     }
   }
   for (; i < W; i++) store<f64>(at<f64>(d, i), lseSliceScalar<f64>(at<f64>(s, i), K, W));
@@ -245,7 +252,7 @@ export function softmaxApply_f32(src: usize, dst: usize, K: i32, W: i32, state: 
     }
     const mT = <f32>m;
     const inv = <f32>(1.0 / s);
-    const ls = <f32>Math.log(s);
+    const ls = <f32>logF64Call(s);
     const vm = f32x4.splat(mT);
     const vi = f32x4.splat(inv);
     const vl = f32x4.splat(ls);
@@ -267,7 +274,7 @@ export function softmaxApply_f32(src: usize, dst: usize, K: i32, W: i32, state: 
     const ok = isFinite<f64>(m);
     const mT = <f32>m;
     const inv = <f32>(1.0 / s);
-    const ls = <f32>Math.log(s);
+    const ls = <f32>logF64Call(s);
     for (let k = 0; k < K; k++) {
       const x = load<f32>(at<f32>(src, k * W + i));
       const y: f32 = !ok ? <f32>NaN : mode == 0 ? expNegS<f32>(x - mT) * inv : x - mT - ls;
@@ -286,7 +293,7 @@ export function softmaxApply_f64(src: usize, dst: usize, K: i32, W: i32, state: 
       return;
     }
     const inv = 1.0 / s;
-    const ls = Math.log(s);
+    const ls = logF64Call(s);
     const vm = f64x2.splat(m);
     const vi = f64x2.splat(inv);
     const vl = f64x2.splat(ls);
@@ -306,7 +313,7 @@ export function softmaxApply_f64(src: usize, dst: usize, K: i32, W: i32, state: 
     const s = load<f64>(at<f64>(state, W + i));
     const ok = isFinite<f64>(m);
     const inv = 1.0 / s;
-    const ls = Math.log(s);
+    const ls = logF64Call(s);
     for (let k = 0; k < K; k++) {
       const x = load<f64>(at<f64>(src, k * W + i));
       const y: f64 = !ok ? NaN : mode == 0 ? expNegS<f64>(x - m) * inv : x - m - ls;

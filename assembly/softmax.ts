@@ -7,7 +7,7 @@
 import { at, demotePair, expNegS, hsumF64, logS, promoteHigh, sliceMaxScalar } from './common';
 import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
 import { COL_SUMS, colSumExpF32x4, colSumExpF64x2, sumExpRowF32, sumExpRowF64 } from './rowsum';
-import { expNegF32x4 } from './vmath';
+import { expNegF32x4, logF64Call, logF64x2Call } from './vmath';
 import { GROUP, SHORT_ROW, tileSoftmax, tileIn, tileOut } from './shortRows';
 
 // ---------------------------------------------------------------------------------------------
@@ -34,7 +34,7 @@ import { GROUP, SHORT_ROW, tileSoftmax, tileIn, tileOut } from './shortRows';
   const m = sliceMaxScalar<T>(src, K, stride);
   let s: f64 = 0;
   for (let k = 0; k < K; k++) s += <f64>expNegS<T>(load<T>(at<T>(src, k * stride)) - m);
-  const ls = <T>Math.log(s);
+  const ls = <T>logF64Call(s);
   for (let k = 0; k < K; k++) {
     const q = at<T>(src, k * stride);
     store<T>(at<T>(dst, k * stride), load<T>(q) - m - ls);
@@ -66,7 +66,7 @@ function softmaxRowF32(src: usize, dst: usize, n: i32): void {
 
 function logSoftmaxRowF32(src: usize, dst: usize, n: i32): void {
   const m = rowMaxF32(src, n);
-  const ls = <f32>Math.log(sumExpRowF32(src, 0, n, m, false));
+  const ls = <f32>logF64Call(sumExpRowF32(src, 0, n, m, false));
   let k = 0;
   if (ASC_FEATURE_SIMD) {
     const vm = f32x4.splat(m);
@@ -114,10 +114,8 @@ function logSoftmaxColsF32(src: usize, dst: usize, K: i32, W: i32): void {
       colSumExpF32x4<i32, i32>(s, 0, K, W, vm);
       const lo = v128.load(COL_SUMS);
       const hi = v128.load(COL_SUMS, 16);
-      let ls = f32x4.splat(<f32>Math.log(f64x2.extract_lane(lo, 0)));
-      ls = f32x4.replace_lane(ls, 1, <f32>Math.log(f64x2.extract_lane(lo, 1)));
-      ls = f32x4.replace_lane(ls, 2, <f32>Math.log(f64x2.extract_lane(hi, 0)));
-      ls = f32x4.replace_lane(ls, 3, <f32>Math.log(f64x2.extract_lane(hi, 1)));
+      // Two vector logs for four slices, lanes bit-identical to the row kernel's logF64Call.
+      const ls = demotePair(logF64x2Call(lo), logF64x2Call(hi));
       for (let k = 0; k < K; k++) {
         v128.store(at<f32>(d, k * W), f32x4.sub(f32x4.sub(v128.load(at<f32>(s, k * W)), vm), ls));
       }
@@ -150,7 +148,7 @@ function softmaxRowF64(src: usize, dst: usize, n: i32): void {
 function logSoftmaxRowF64(src: usize, dst: usize, n: i32): void {
   const m = rowMaxF64(src, n);
   const s = sumExpRowF64<i32>(src, n, m, 1);
-  const ls = Math.log(s);
+  const ls = logF64Call(s);
   let k = 0;
   if (ASC_FEATURE_SIMD) {
     const vm = f64x2.splat(m);
@@ -173,8 +171,7 @@ function softmaxColsF64(src: usize, dst: usize, K: i32, W: i32, log: bool): void
       else colSumExpF64x2<string, i32>(s, d, K, W, vm);
       const acc = v128.load(COL_SUMS);
       if (log) {
-        let ls = f64x2.splat(Math.log(f64x2.extract_lane(acc, 0)));
-        ls = f64x2.replace_lane(ls, 1, Math.log(f64x2.extract_lane(acc, 1)));
+        const ls = logF64x2Call(acc);
         for (let k = 0; k < K; k++) {
           v128.store(at<f64>(d, k * W), f64x2.sub(f64x2.sub(v128.load(at<f64>(s, k * W)), vm), ls));
         }

@@ -60,6 +60,17 @@ export {
   return log2d(x);
 }
 
+/**
+ * logF64x2 and logF64 as calls (one copy each in the binary) for the once-per-slice logs of the
+ * softmax family: inlined at every such site they grew each binary by ~7 kB for nothing.
+ */
+export function logF64x2Call(x: v128): v128 {
+  return log2d(x);
+}
+export function logF64Call(x: f64): f64 {
+  return log1d(x);
+}
+
 // Scalar twins (same approximation as one vector lane).
 // @ts-ignore: decorator
 @inline export function expF32(x: f32): f32 {
