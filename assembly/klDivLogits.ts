@@ -18,7 +18,7 @@ import { at, demotePair, expNegS, hsumF64, promoteHigh, sliceMaxScalar } from '.
 import { logRatio, pointF32x4, pointF64x2, pointS, seriesTermF32x4, termF32x4, termF64x2, termFiniteF32x4, termFiniteWithSeriesF32x4, termS, termWithSeriesF32x4, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
 import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
 import { colMaxF32x4, colMaxF64x2 } from './max';
-import { expNegF32x4, expNegF64x2 } from './vmath';
+import { expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV, expNegF32x4, expNegF64x2 } from './vmath';
 import { gradRowF64 } from './klDivLogitsGrad';
 import { GROUP, KL_SHORT_ROW, tileD, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
 
@@ -174,6 +174,12 @@ function klRowF32<PRECISE = i32>(x: usize, y: usize, n: i32, invT: f64, pointSca
     : rowTermsF32<i32, i32, i32, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst, 0, 0, 0);
 }
 
+/** The clamped exp argument (x − m)·sc of four f32 columns at byte offset of element `off`. */
+// @ts-ignore: decorator
+@inline function colExpArg(p: usize, off: i32, vm: v128, vsc: v128): v128 {
+  return expf4NegClamp(f32x4.mul(f32x4.sub(v128.load(at<f32>(p, off)), vm), vsc));
+}
+
 // ---------------------------------------------------------------------------------------------
 // f32 columns (W > 1): 4 adjacent slices per vector. Writes each slice's KL to perSlice (f64) if
 // given; returns their sum. scratch: 8·K floats.
@@ -196,9 +202,33 @@ function klColsF32(
     let ax1 = ax0;
     let ay0 = ax0;
     let ay1 = ax0;
+    // Software-pipelined like rowExpsF32: the argument reductions of row k + 1 are issued before
+    // the polynomials of row k. Same operations as expNegF32x4, same bits.
+    let cx = colExpArg(xi, 0, vmx, vsc);
+    let cy = colExpArg(yi, 0, vmy, vsc);
+    let vx = expf4NegV(cx);
+    let vy = expf4NegV(cy);
+    let tx = expf4NegT(cx, vx);
+    let ty = expf4NegT(cy, vy);
     for (let k = 0; k < K; k++) {
-      const a = expNegF32x4(f32x4.mul(f32x4.sub(v128.load(at<f32>(xi, k * W)), vmx), vsc));
-      const b = expNegF32x4(f32x4.mul(f32x4.sub(v128.load(at<f32>(yi, k * W)), vmy), vsc));
+      let wx = vx;
+      let wy = vy;
+      let ux = tx;
+      let uy = ty;
+      if (k + 1 < K) {
+        const nx = colExpArg(xi, (k + 1) * W, vmx, vsc);
+        const ny = colExpArg(yi, (k + 1) * W, vmy, vsc);
+        wx = expf4NegV(nx);
+        wy = expf4NegV(ny);
+        ux = expf4NegT(nx, wx);
+        uy = expf4NegT(ny, wy);
+      }
+      const a = expf4NegFinish(vx, tx);
+      const b = expf4NegFinish(vy, ty);
+      vx = wx;
+      vy = wy;
+      tx = ux;
+      ty = uy;
       v128.store(at<f32>(scratch, k * 8), a);
       v128.store(at<f32>(scratch, k * 8 + 4), b);
       ax0 = f64x2.add(ax0, f64x2.promote_low_f32x4(a));
@@ -225,16 +255,28 @@ function klColsF32(
     const viy = demotePair(f64x2.div(one, ay0), f64x2.div(one, ay1));
     let t0 = f64x2.splat(0);
     let t1 = t0;
+    // Pipelined like rowTermsF32: u and its series factor of row k + 1 are issued ahead.
+    let yv = v128.load(yi);
+    let u = uF32x4Lanes(v128.load(xi), yv, vDlo, vDhi, vinvT, vLlo, vLhi);
+    let w = seriesTermF32x4(u);
     for (let k = 0; k < K; k++) {
-      const xv = v128.load(at<f32>(xi, k * W));
-      const yv = v128.load(at<f32>(yi, k * W));
-      const u = uF32x4Lanes(xv, yv, vDlo, vDhi, vinvT, vLlo, vLhi);
+      let yn = yv;
+      let un = u;
+      let wn = w;
+      if (k + 1 < K) {
+        yn = v128.load(at<f32>(yi, (k + 1) * W));
+        un = uF32x4Lanes(v128.load(at<f32>(xi, (k + 1) * W)), yn, vDlo, vDhi, vinvT, vLlo, vLhi);
+        wn = seriesTermF32x4(un);
+      }
       const q = f32x4.mul(v128.load(at<f32>(scratch, k * 8)), vix);
       const p = f32x4.mul(v128.load(at<f32>(scratch, k * 8 + 4)), viy);
-      const t = termF32x4(u, p, q, yv);
+      const t = termWithSeriesF32x4(u, p, q, yv, w);
       t0 = f64x2.add(t0, f64x2.promote_low_f32x4(t));
       t1 = f64x2.add(t1, promoteHigh(t));
       if (dst != 0) v128.store(at<f32>(dst, k * W + i), pointF32x4(u, p, yv, vps));
+      yv = yn;
+      u = un;
+      w = wn;
     }
     if (perSlice != 0) {
       v128.store(at<f64>(perSlice, i), t0);
