@@ -44,27 +44,29 @@ import { GROUP, SHORT_ROW, tileSoftmax, tileIn } from './shortRows';
   return lseFinish(<f64>m, s);
 }
 
+// The max of the row lseRowStats last measured (an inline function returns one value).
+let rowStatMax: f64 = 0;
+
 /**
- * Σ exp(x − m) of a row given its max m; for an infinite m, NaN if the row holds a NaN, else 0
- * (lseFinish's convention). A call (one copy of the pipelined row loop per element type, not one
- * per call site in lseRows).
+ * Max (in rowStatMax) and Σ exp(x − max) of one contiguous row; for an infinite max the sum is
+ * NaN if the row holds a NaN, else 0 (lseFinish's convention). A call, so lseRows' three uses
+ * share one copy of the max and pipelined sum loops per element type.
  */
-function lseRowSumF32(src: usize, n: i32, m: f32): f64 {
+function lseRowStatsF32(src: usize, n: i32): f64 {
+  const m = rowMaxF32(src, n);
+  rowStatMax = <f64>m;
   if (!isFinite<f32>(m)) return sliceHasNaN<f32>(src, n, 1) ? NaN : 0;
   return sumExpRowF32(src, 0, n, m, false);
 }
-function lseRowSumF64(src: usize, n: i32, m: f64): f64 {
+function lseRowStatsF64(src: usize, n: i32): f64 {
+  const m = rowMaxF64(src, n);
+  rowStatMax = m;
   if (!isFinite<f64>(m)) return sliceHasNaN<f64>(src, n, 1) ? NaN : 0;
   return sumExpRowF64<i32>(src, n, m, 1);
 }
 // @ts-ignore: decorator
-@inline function lseRowSum<T>(src: usize, n: i32, m: T): f64 {
-  return sizeof<T>() == 4 ? lseRowSumF32(src, n, <f32>m) : lseRowSumF64(src, n, <f64>m);
-}
-
-// @ts-ignore: decorator
-@inline function rowMax<T>(src: usize, n: i32): T {
-  return sizeof<T>() == 4 ? <T>rowMaxF32(src, n) : <T>rowMaxF64(src, n);
+@inline function lseRowStats<T>(src: usize, n: i32): f64 {
+  return sizeof<T>() == 4 ? lseRowStatsF32(src, n) : lseRowStatsF64(src, n);
 }
 
 /**
@@ -76,20 +78,17 @@ function lseRowSumF64(src: usize, n: i32, m: f64): f64 {
 @inline function lseRows<T>(src: usize, dst: usize, R: i32, n: i32): void {
   let r = 0;
   for (; r + 2 <= R; r += 2) {
-    const a = at<T>(src, r * n);
-    const b = at<T>(src, (r + 1) * n);
-    const ma = rowMax<T>(a, n);
-    const sa = lseRowSum<T>(a, n, ma);
-    const mb = rowMax<T>(b, n);
-    const sb = lseRowSum<T>(b, n, mb);
-    const v = lseFinishF64x2(f64x2.replace_lane(f64x2.splat(<f64>ma), 1, <f64>mb), f64x2.replace_lane(f64x2.splat(sa), 1, sb));
+    const sa = lseRowStats<T>(at<T>(src, r * n), n);
+    const ma = rowStatMax;
+    const sb = lseRowStats<T>(at<T>(src, (r + 1) * n), n);
+    const mb = rowStatMax;
+    const v = lseFinishF64x2(f64x2.replace_lane(f64x2.splat(ma), 1, mb), f64x2.replace_lane(f64x2.splat(sa), 1, sb));
     store<T>(at<T>(dst, r), <T>f64x2.extract_lane(v, 0));
     store<T>(at<T>(dst, r + 1), <T>f64x2.extract_lane(v, 1));
   }
   if (r < R) {
-    const a = at<T>(src, r * n);
-    const m = rowMax<T>(a, n);
-    store<T>(at<T>(dst, r), <T>lseFinish(<f64>m, lseRowSum<T>(a, n, m)));
+    const s = lseRowStats<T>(at<T>(src, r * n), n);
+    store<T>(at<T>(dst, r), <T>lseFinish(rowStatMax, s));
   }
 }
 

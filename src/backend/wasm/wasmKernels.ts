@@ -365,22 +365,13 @@ export class WasmKernels implements Kernels {
     out: FloatArray | null,
     outOff: number,
   ): number {
-    const f64 = input instanceof Float64Array;
-    const fn = f64 ? this.k.klDiv_f64 : this.k.klDiv_f32;
     const lt = logTarget ? 1 : 0;
     const n = rows * cols;
     if (n <= SMALL && inCol === 1 && tCol === 1 && (rows === 1 || (inRow === cols && tRow === cols)) && !this.mem.owns(input)) {
-      // Small contiguous call (the common [B, C] case, which the op layer passes as one row of
-      // B·C elements): stage both operands behind each other, one kernel call, no allocation.
-      const V = f64 ? this.mem.f64() : this.mem.f32();
-      const e = this.mem.window / input.BYTES_PER_ELEMENT;
-      copyInto(V, e, input, inOff, n);
-      copyInto(V, e + n, target, tOff, n);
-      const w = this.mem.window;
-      const v = fn(w, cols, 1, w + n * input.BYTES_PER_ELEMENT, cols, 1, rows, cols, lt, out ? w + 2 * n * input.BYTES_PER_ELEMENT : 0);
-      if (out) copyInto(out, outOff, V, e + 2 * n, n);
-      return v;
+      return this.klDivSmall(input, inOff, target, tOff, rows, cols, lt, out, outOff);
     }
+    const f64 = input instanceof Float64Array;
+    const fn = f64 ? this.k.klDiv_f64 : this.k.klDiv_f32;
     const dtype = dtypeOf(input);
     const b = input.BYTES_PER_ELEMENT;
     if (this.mem.owns(input) && this.mem.owns(target) && (out === null || this.mem.owns(out))) {
@@ -431,6 +422,34 @@ export class WasmKernels implements Kernels {
       }
     }
     return sum.value;
+  }
+
+  /**
+   * Small contiguous kl_div call (the common [B, C] case, which the op layer passes as one row of
+   * B·C elements): both operands staged behind each other at the start of the window, one kernel
+   * call, no allocation. Its own method with one copy loop per dtype, so each loop sees one array
+   * type: inside klDivBlock, with copyInto shared by every dtype, this measured ~50 ns of a 20-
+   * element call.
+   */
+  private klDivSmall(input: FloatArray, inOff: number, target: FloatArray, tOff: number, rows: number, cols: number, lt: number, out: FloatArray | null, outOff: number): number {
+    const n = rows * cols;
+    const w = this.mem.window;
+    if (input instanceof Float64Array) {
+      const V = this.mem.f64();
+      const e = w / 8;
+      for (let i = 0; i < n; i++) V[e + i] = input[inOff + i]!;
+      for (let i = 0; i < n; i++) V[e + n + i] = target[tOff + i]!;
+      const v = this.k.klDiv_f64(w, cols, 1, w + 8 * n, cols, 1, rows, cols, lt, out ? w + 16 * n : 0);
+      if (out) for (let i = 0; i < n; i++) out[outOff + i] = V[e + 2 * n + i]!;
+      return v;
+    }
+    const V = this.mem.f32();
+    const e = w / 4;
+    for (let i = 0; i < n; i++) V[e + i] = input[inOff + i]!;
+    for (let i = 0; i < n; i++) V[e + n + i] = target[tOff + i]!;
+    const v = this.k.klDiv_f32(w, cols, 1, w + 4 * n, cols, 1, rows, cols, lt, out ? w + 8 * n : 0);
+    if (out) for (let i = 0; i < n; i++) out[outOff + i] = V[e + 2 * n + i]!;
+    return v;
   }
 
   /** Copies `n` rows of `len` elements (row starts `stride` apart from `off`) contiguously to `ptr`. */
