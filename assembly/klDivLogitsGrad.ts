@@ -26,7 +26,7 @@
 // scalar build (and SIMD tails) run the scalar twin, which computes the same formulas.
 import { at, demotePair, expNegS, hsumF64, promoteHigh, sliceMaxScalar } from './common';
 import { colMaxF32x4, rowMaxF32, rowMaxF64 } from './max';
-import { logRatio, pointF32x4, pointF64x2, pointS, termF32x4, termF64x2, termFiniteF32x4, termS, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
+import { logRatio, pointF32x4, pointF64x2, pointS, seriesTermF32x4, termF32x4, termF64x2, termFiniteF32x4, termFiniteWithSeriesF32x4, termS, termWithSeriesF32x4, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
 import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowPrepF64, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 import { GROUP, KL_SHORT_ROW, tileD, tileG, tileGx, tileGy, tileIn, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
@@ -169,13 +169,23 @@ function gradRowF32<M, GT>(
     // Terms in f32 blocks folded into f64, exactly as klDivLogits' rowTermsF32.
     const end = min<i32>(k + BLOCK, n4);
     let acc = f32x4.splat(0);
+    // Software-pipelined as rowTermsF32: u and its series factor w of the next 4 elements are
+    // issued before the rest of the current 4. Same operations, same bits.
+    let yv = v128.load(at<f32>(y, k));
+    let u = uF32x4<i32>(v128.load(at<f32>(x, k)), yv, vD, vinvT, vL);
+    let w = seriesTermF32x4(u);
     for (; k < end; k += 4) {
-      const xv = v128.load(at<f32>(x, k));
-      const yv = v128.load(at<f32>(y, k));
-      const u = uF32x4<i32>(xv, yv, vD, vinvT, vL);
+      let yn = yv;
+      let un = u;
+      let wn = w;
+      if (k + 4 < end) {
+        yn = v128.load(at<f32>(y, k + 4));
+        un = uF32x4<i32>(v128.load(at<f32>(x, k + 4)), yn, vD, vinvT, vL);
+        wn = seriesTermF32x4(un);
+      }
       const q = f32x4.mul(v128.load(at<f32>(ea, k)), vix);
       const p = f32x4.mul(v128.load(at<f32>(eb, k)), viy);
-      acc = f32x4.add(acc, special ? termF32x4(u, p, q, yv) : termFiniteF32x4(u, p, q));
+      acc = f32x4.add(acc, special ? termWithSeriesF32x4(u, p, q, yv, w) : termFiniteWithSeriesF32x4(u, p, q, w));
       if (dst != 0) v128.store(at<f32>(dst, k), pointF32x4(u, p, yv, vps));
       if (isNone<M>()) {
         const gp = f32x4.mul(v128.load(at<f32>(G, k)), p);
@@ -187,6 +197,9 @@ function gradRowF32<M, GT>(
       } else {
         v128.store(at<f32>(gx, k), f32x4.mul(vs, f32x4.sub(q, p)));
       }
+      yv = yn;
+      u = un;
+      w = wn;
     }
     t0 = f64x2.add(t0, f64x2.promote_low_f32x4(acc));
     t1 = f64x2.add(t1, promoteHigh(acc));

@@ -61,12 +61,10 @@ export {
 }
 
 /**
- * logF64x2 and logF64 as calls (one copy each in the binary) for the once-per-slice logs of the
- * softmax family: inlined at every such site they grew each binary by ~7 kB for nothing.
+ * logF64 as a call (one copy in the binary) for the once-per-slice logs of the softmax family:
+ * inlined at every such site they grew each binary by ~7 kB for nothing. (The vector twin is a
+ * local function where it is used: AssemblyScript warns about exported v128 signatures.)
  */
-export function logF64x2Call(x: v128): v128 {
-  return log2d(x);
-}
 export function logF64Call(x: f64): f64 {
   return log1d(x);
 }
