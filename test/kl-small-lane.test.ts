@@ -139,3 +139,40 @@ describe.each(WASM_BACKENDS)('klDiv small-call lane on zero-copy operands, %s', 
     }
   });
 });
+
+describe('0-d reduction results (their one-element array is made on first access of data)', () => {
+  beforeAll(() => useBackend('wasm-simd'));
+
+  it('item(), data, toArray(), dtype and shape agree, and data is one stable array', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const { x, t } = operands(dtype, 20, 3, false);
+      const r = klDiv({ data: x, shape: [4, 5] }, { data: t, shape: [4, 5] }, { reduction: 'sum' });
+      expect(r).toBeInstanceOf(Tensor);
+      expect(r.dtype).toBe(dtype);
+      expect(r.shape).toEqual([]);
+      expect(r.ndim).toBe(0);
+      expect(r.numel).toBe(1);
+      const v = r.item();
+      const d = r.data;
+      expect(d).toBeInstanceOf(dtype === 'float64' ? Float64Array : Float32Array);
+      expect(d.length).toBe(1);
+      expect(Object.is(d[0], v)).toBe(true);
+      expect(r.data).toBe(d); // the same array on every access
+      expect(Object.is(r.toArray(), v)).toBe(true);
+      expect(r.toString()).toBe(`Tensor(shape=[], dtype=${dtype})`);
+    }
+  });
+
+  it('item() is the value rounded to the dtype, −0 and NaN included', () => {
+    // float32 results are rounded once: item() must equal what the array holds.
+    const r32 = klDiv({ data: Float32Array.of(-1.1, -2.3), shape: [2] }, { data: Float32Array.of(0.3, 0.7), shape: [2] }, { reduction: 'sum' });
+    expect(Object.is(r32.item(), Math.fround(r32.item()))).toBe(true);
+    expect(Object.is(r32.item(), r32.data[0])).toBe(true);
+    // 0·(log 0 − x) terms are +0; a single −0 target gives +0 too (PyTorch's xlogy), and NaN stays NaN.
+    const z = klDiv({ data: Float32Array.of(-1), shape: [1] }, { data: Float32Array.of(-0), shape: [1] }, { reduction: 'sum' });
+    expect(Object.is(z.item(), z.data[0])).toBe(true);
+    const nan = klDiv({ data: Float64Array.of(NaN, -1), shape: [2] }, { data: Float64Array.of(0.5, 0.5), shape: [2] }, { reduction: 'batchmean' });
+    expect(nan.item()).toBeNaN();
+    expect(nan.data[0]).toBeNaN();
+  });
+});

@@ -437,16 +437,20 @@ export class WasmKernels implements Kernels {
     if (input instanceof Float64Array) {
       const V = this.mem.f64();
       const e = w / 8;
-      for (let i = 0; i < n; i++) V[e + i] = input[inOff + i]!;
-      for (let i = 0; i < n; i++) V[e + n + i] = target[tOff + i]!;
+      if (inOff === 0 && input.length === n) V.set(input, e);
+      else for (let i = 0; i < n; i++) V[e + i] = input[inOff + i]!;
+      if (tOff === 0 && target.length === n) V.set(target, e + n);
+      else for (let i = 0; i < n; i++) V[e + n + i] = target[tOff + i]!;
       const v = this.k.klDiv_f64(w, cols, 1, w + 8 * n, cols, 1, rows, cols, lt, out ? w + 16 * n : 0);
       if (out) for (let i = 0; i < n; i++) out[outOff + i] = V[e + 2 * n + i]!;
       return v;
     }
     const V = this.mem.f32();
     const e = w / 4;
-    for (let i = 0; i < n; i++) V[e + i] = input[inOff + i]!;
-    for (let i = 0; i < n; i++) V[e + n + i] = target[tOff + i]!;
+    if (inOff === 0 && input.length === n) V.set(input, e);
+    else for (let i = 0; i < n; i++) V[e + i] = input[inOff + i]!;
+    if (tOff === 0 && target.length === n) V.set(target, e + n);
+    else for (let i = 0; i < n; i++) V[e + n + i] = target[tOff + i]!;
     const v = this.k.klDiv_f32(w, cols, 1, w + 4 * n, cols, 1, rows, cols, lt, out ? w + 8 * n : 0);
     if (out) for (let i = 0; i < n; i++) out[outOff + i] = V[e + 2 * n + i]!;
     return v;
