@@ -27,7 +27,9 @@ const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
  * `subarray` + `set` costs more (an allocation and a native call) than the copy itself.
  */
 function copyInto(dst: FloatArray, d: number, src: FloatArray, s: number, n: number): void {
-  if (n <= 64) {
+  if (s === 0 && src.length === n) {
+    dst.set(src, d); // a whole array: one builtin copy, no subarray view
+  } else if (n <= 64) {
     for (let i = 0; i < n; i++) dst[d + i] = src[s + i]!;
   } else {
     dst.set(src.subarray(s, s + n), d);
