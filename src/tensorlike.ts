@@ -187,23 +187,33 @@ function checkShapeLike(op: string, arg: string, stride: unknown, ndim: number):
  * other form, and for a shape it would reject, so that the general path reports the error.
  */
 function plainTensorOf(value: unknown, op: string, arg: string): Tensor | null {
+  const shape = plainShapeOf(value);
+  if (shape === null) return null;
+  const data = (value as { data: FloatArray }).data;
+  if (data.byteLength === 0) checkNotDetached(op, arg, data);
+  return tensorOf(data, shape.slice() as number[]);
+}
+
+/**
+ * The shape of a plain `{ data: Float32Array | Float64Array, shape }` without `dtype`, `stride` or
+ * `dataSync` whose dims are non-negative safe integers with `data.length` elements, as given (not
+ * copied); null for anything else. plainTensorOf builds on it, and so does klDiv's small-call
+ * lane (src/ops/klDiv.ts), which reads the operands without making Tensors of them.
+ */
+export function plainShapeOf(value: unknown): readonly number[] | null {
   if (value === null || typeof value !== 'object') return null;
   const obj = value as { data?: unknown; shape?: unknown; dtype?: unknown; stride?: unknown; dataSync?: unknown };
   const data = obj.data;
   const shape = obj.shape;
   if (!(data instanceof Float32Array || data instanceof Float64Array) || !Array.isArray(shape)) return null;
   if (obj.dtype !== undefined || obj.stride !== undefined || obj.dataSync !== undefined) return null;
-  const dims = new Array<number>(shape.length);
   let n = 1;
   for (let i = 0; i < shape.length; i++) {
     const d: unknown = shape[i];
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) return null;
-    dims[i] = d;
     n *= d;
   }
-  if (data.length !== n) return null;
-  if (data.byteLength === 0) checkNotDetached(op, arg, data);
-  return tensorOf(data, dims);
+  return data.length === n ? (shape as number[]) : null;
 }
 
 /**

@@ -7,7 +7,7 @@ import { resolveKlReduction } from '../reduction.js';
 import { kernels } from '../runtime.js';
 import { type BroadcastPlan, broadcastPlan, broadcastShapes } from '../shape.js';
 import { Tensor, numelOf, scalarOf, tensorOf } from '../tensor.js';
-import { type TensorLike, toTensor } from '../tensorlike.js';
+import { type TensorLike, plainShapeOf, toTensor } from '../tensorlike.js';
 import type { Dtype, FloatArray, Reduction } from '../types.js';
 import { type ValidateOption, validateKlDivArgs } from './diagnose.js';
 import { checkOut, overlaps } from './out.js';
@@ -132,39 +132,19 @@ export function klDivSmall(input: unknown, target: unknown, options: KlDivOption
   const t = (target as { data: FloatArray }).data;
   const n = x.length;
   if (n === 0 || n > SMALL_KL || t.length !== n || x.constructor !== t.constructor) return null;
-  let numel = 1;
-  for (let i = 0; i < xs.length; i++) {
-    const d = xs[i];
-    if (d !== ts[i]) return null;
-    numel *= d as number;
-  }
-  if (numel !== n || x.byteLength === 0 || t.byteLength === 0) return null;
+  // Equal shapes, each matching its own data (plainShapeOf, Tensor), so both hold n elements.
+  for (let i = 0; i < xs.length; i++) if (xs[i] !== ts[i]) return null;
   // As planKlDivResolved + klDivOverPlan for equal shapes: one contiguous run (stride 0 for a
   // single element, whose plan has no dims).
   const c = n === 1 ? 0 : 1;
   const sum = kernels().klDivBlock(x, 0, 0, c, t, 0, 0, c, 1, n, logTarget, null, 0);
-  const divisor = reduction === 'batchmean' && xs.length > 0 ? (xs[0] as number) : 1;
+  const divisor = reduction === 'batchmean' && xs.length > 0 ? xs[0]! : 1;
   return scalarOf(x instanceof Float64Array ? 'float64' : 'float32', sum / divisor);
 }
 
-/**
- * The shape of a small-lane operand: a Tensor's, or a plain `{ data: Float32Array | Float64Array,
- * shape }`'s (no dtype, stride or dataSync, every dim a non-negative safe integer, as toTensor
- * accepts it); null for anything else.
- */
-function smallShape(v: unknown): readonly unknown[] | null {
-  if (v instanceof Tensor) return v.shape;
-  if (v === null || typeof v !== 'object') return null;
-  const o = v as { data?: unknown; shape?: unknown; dtype?: unknown; stride?: unknown; dataSync?: unknown };
-  const data = o.data;
-  const shape = o.shape;
-  if (!(data instanceof Float32Array || data instanceof Float64Array) || !Array.isArray(shape)) return null;
-  if (o.dtype !== undefined || o.stride !== undefined || o.dataSync !== undefined) return null;
-  for (let i = 0; i < shape.length; i++) {
-    const d: unknown = shape[i];
-    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) return null;
-  }
-  return shape;
+/** The shape of a small-lane operand: a Tensor's, or a valid plain `{ data, shape }`'s (plainShapeOf); else null. */
+function smallShape(v: unknown): readonly number[] | null {
+  return v instanceof Tensor ? v.shape : plainShapeOf(v);
 }
 
 /** A validated kl_div call (shared by `klDiv`, `KLDivLoss` and the worker pool). */
