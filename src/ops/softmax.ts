@@ -1,7 +1,7 @@
 import { kernels } from '../runtime.js';
 import { normalizeDim, sliceLayout } from '../shape.js';
 import { Tensor, tensorOf } from '../tensor.js';
-import { type TensorLike, toTensor } from '../tensorlike.js';
+import { type TensorLike, plainShapeOf, toTensor } from '../tensorlike.js';
 import { type Dtype, type FloatArray, arrayFor } from '../types.js';
 import { warn } from '../warnings.js';
 import { type OutOptions, checkOut } from './out.js';
@@ -61,11 +61,37 @@ function runSliceOp(
   dim: number | null | undefined,
   options: OutOptions | undefined,
 ): Tensor {
+  const quick = sliceOpQuick(kernel, input, dim, options);
+  if (quick !== null) return quick;
   const plan = planSliceOp(op, torchName, kernel, input, dim, options);
   // In place (out === input) is allowed: every backend reads an element before writing it.
   let out = plan.out?.data ?? null;
   if (plan.x.length > 0) out = kernels()[kernel](plan.x, out, plan.outer, plan.size, plan.inner);
   return finishSliceOp(plan, out ?? new (arrayFor(plan.dtype))(0));
+}
+
+/**
+ * The common call without the plan: a Tensor or plain `{ data, shape }` input of at least one
+ * dimension and one element, an integer `dim` in range, no options. It makes the general path's
+ * kernel call (same layout, so the same bits) and returns a new tensor of the input's shape,
+ * without the intermediate input Tensor and plan objects, which measured ~100 ns of a 0.58 µs
+ * [4, 5] logSoftmax call. Anything else returns null and takes the general path (with its
+ * warnings and errors).
+ */
+function sliceOpQuick(kernel: SliceKernel, input: unknown, dim: number | null | undefined, options: OutOptions | undefined): Tensor | null {
+  if (options !== undefined || typeof dim !== 'number' || !Number.isInteger(dim)) return null;
+  const shape = input instanceof Tensor ? input.shape : plainShapeOf(input);
+  if (shape === null) return null;
+  const nd = shape.length;
+  if (nd === 0 || dim < -nd || dim >= nd) return null;
+  const x = (input as { data: FloatArray }).data;
+  if (x.length === 0) return null;
+  const d = dim < 0 ? dim + nd : dim;
+  let outer = 1;
+  let inner = 1;
+  for (let i = 0; i < d; i++) outer *= shape[i]!;
+  for (let i = d + 1; i < nd; i++) inner *= shape[i]!;
+  return tensorOf(kernels()[kernel](x, null, outer, shape[d]!, inner), shape.slice());
 }
 
 /**
