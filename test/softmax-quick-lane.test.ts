@@ -7,7 +7,7 @@
  * path's errors and warnings for the calls it declines.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Tensor, logSoftmax, setWarningHandler, softmax } from '../src/index.js';
+import { Tensor, logSoftmax, logSumExp, setWarningHandler, softmax } from '../src/index.js';
 import { ALL_BACKENDS, useBackend } from './helpers/backends.js';
 import { seeded } from './helpers/random.js';
 
@@ -71,5 +71,44 @@ describe.each(RUNS)('softmax / logSoftmax without options on %s, %s', (name, dty
     // Empty and 0-d inputs take the general path and keep its results.
     expect(softmax({ data: make(dtype, 0), shape: [0, 3] }, -1).shape).toEqual([0, 3]);
     expect(softmax({ data: make(dtype, 1).fill(5), shape: [] }, 0).item()).toBe(1);
+  });
+});
+
+describe.each(RUNS)('logSumExp with one integer dim on %s, %s', (name, dtype) => {
+  beforeAll(() => useBackend(name));
+
+  it('every dim and keepdim: the general path’s bits, shape and dtype (the general path forced with a one-element dim list)', () => {
+    const rnd = seeded(22);
+    for (const shape of SHAPES) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const x = make(dtype, n);
+      for (let i = 0; i < n; i++) x[i] = (rnd() - 0.5) * 20;
+      if (n > 8) {
+        x[3] = NaN;
+        x[n - 2] = Infinity;
+        x[5] = -Infinity;
+      }
+      for (let dim = -shape.length; dim < shape.length; dim++) {
+        for (const keepdim of [false, true]) {
+          for (const input of [{ data: x, shape }, new Tensor(x, shape)]) {
+            const quick = logSumExp(input, dim, keepdim);
+            const general = logSumExp(input, [dim], keepdim);
+            const what = `[${shape}] dim ${dim} keepdim ${keepdim}`;
+            expect(sameBits(quick.data, general.data), what).toBe('');
+            expect(quick.shape, what).toEqual(general.shape);
+            expect(quick.dtype, what).toBe(dtype);
+          }
+        }
+      }
+    }
+  });
+
+  it('declined calls keep the general path’s results and errors', () => {
+    const x = { data: make(dtype, 20).fill(1), shape: [4, 5] };
+    expect(() => logSumExp(x, 2)).toThrow(/Dimension out of range/);
+    expect(() => logSumExp(x, 1.5)).toThrow(/must be an integer/);
+    expect(() => logSumExp(x, -1, 1 as never)).toThrow(/keepdim/);
+    expect(logSumExp({ data: make(dtype, 0), shape: [0, 3] }, -1).shape).toEqual([0]);
+    expect(logSumExp({ data: make(dtype, 1).fill(2), shape: [] }, 0).item()).toBe(2);
   });
 });
