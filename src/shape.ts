@@ -32,6 +32,13 @@ export function normalizeDim(op: string, arg: string, dim: unknown, ndim: number
   return dim < 0 ? dim + n : dim;
 }
 
+/** Product of shape[from .. to) (1 for an empty range): the outer / inner extents of a slice layout. */
+export function productOf(shape: readonly number[], from: number, to: number): number {
+  let p = 1;
+  for (let d = from; d < to; d++) p *= shape[d]!;
+  return p;
+}
+
 /** The `[outer, size, inner]` view of `shape` around the (already normalised) dim. */
 export function sliceLayout(shape: readonly number[], dim: number): SliceLayout {
   if (shape.length === 0) return { outer: 1, size: 1, inner: 1 };

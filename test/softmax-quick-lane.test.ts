@@ -15,6 +15,22 @@ type Dt = 'float32' | 'float64';
 const make = (dtype: Dt, n: number) => (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
 
 const SHAPES: number[][] = [[1], [7], [4, 5], [1, 1], [9, 3], [3, 17], [6, 4, 5], [2, 3, 40], [5, 130], [33, 2]];
+/** One input per shape of SHAPES: seeded logits in (−10, 10), with NaN, +inf and −inf in the larger ones. */
+function inputs(dtype: Dt, seed: number): [number[], Float32Array | Float64Array][] {
+  const rnd = seeded(seed);
+  return SHAPES.map((shape) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const x = make(dtype, n);
+    for (let i = 0; i < n; i++) x[i] = (rnd() - 0.5) * 20;
+    if (n > 8) {
+      x[3] = NaN;
+      x[n - 2] = Infinity;
+      x[5] = -Infinity;
+    }
+    return [shape, x];
+  });
+}
+
 const RUNS = ALL_BACKENDS.flatMap((b) => (['float32', 'float64'] as const).map((d) => [b, d] as const));
 
 function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): string {
@@ -27,16 +43,7 @@ describe.each(RUNS)('softmax / logSoftmax without options on %s, %s', (name, dty
   beforeAll(() => useBackend(name));
 
   it('every dim of every shape: the general path’s bits, shape and dtype, in a fresh array', () => {
-    const rnd = seeded(21);
-    for (const shape of SHAPES) {
-      const n = shape.reduce((a, b) => a * b, 1);
-      const x = make(dtype, n);
-      for (let i = 0; i < n; i++) x[i] = (rnd() - 0.5) * 20;
-      if (n > 8) {
-        x[3] = NaN;
-        x[n - 2] = Infinity;
-        x[5] = -Infinity;
-      }
+    for (const [shape, x] of inputs(dtype, 21)) {
       for (let dim = -shape.length; dim < shape.length; dim++) {
         for (const op of [softmax, logSoftmax]) {
           for (const input of [{ data: x, shape }, new Tensor(x, shape)]) {
@@ -78,16 +85,7 @@ describe.each(RUNS)('logSumExp with one integer dim on %s, %s', (name, dtype) =>
   beforeAll(() => useBackend(name));
 
   it('every dim and keepdim: the general path’s bits, shape and dtype (the general path forced with a one-element dim list)', () => {
-    const rnd = seeded(22);
-    for (const shape of SHAPES) {
-      const n = shape.reduce((a, b) => a * b, 1);
-      const x = make(dtype, n);
-      for (let i = 0; i < n; i++) x[i] = (rnd() - 0.5) * 20;
-      if (n > 8) {
-        x[3] = NaN;
-        x[n - 2] = Infinity;
-        x[5] = -Infinity;
-      }
+    for (const [shape, x] of inputs(dtype, 22)) {
       for (let dim = -shape.length; dim < shape.length; dim++) {
         for (const keepdim of [false, true]) {
           for (const input of [{ data: x, shape }, new Tensor(x, shape)]) {

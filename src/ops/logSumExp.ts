@@ -1,8 +1,8 @@
 import { argRangeError, argTypeError, describe } from '../errors.js';
 import { kernels } from '../runtime.js';
-import { normalizeDim } from '../shape.js';
+import { normalizeDim, productOf } from '../shape.js';
 import { Tensor, tensorOf, contiguousStrides } from '../tensor.js';
-import { type TensorLike, plainShapeOf, toTensor } from '../tensorlike.js';
+import { type TensorLike, quickData, quickDimOf, quickShape, toTensor } from '../tensorlike.js';
 import { gatherStrided } from '../strided.js';
 import { type Dtype, type FloatArray, arrayFor, dtypeOf } from '../types.js';
 
@@ -62,20 +62,14 @@ export function logSumExp(input: TensorLike, dim: number | readonly number[], ke
  * returns null and takes the general path (with its errors).
  */
 function logSumExpQuick(input: unknown, dim: unknown, keepdim: unknown): Tensor | null {
-  if (typeof dim !== 'number' || !Number.isInteger(dim) || typeof keepdim !== 'boolean') return null;
-  const shape = input instanceof Tensor ? input.shape : plainShapeOf(input);
-  if (shape === null) return null;
-  const nd = shape.length;
-  if (nd === 0 || dim < -nd || dim >= nd) return null;
-  const x = (input as { data: FloatArray }).data;
-  if (x.length === 0) return null;
-  const d = dim < 0 ? dim + nd : dim;
-  let outer = 1;
-  let inner = 1;
+  const d = typeof keepdim === 'boolean' ? quickDimOf(input, dim) : -1;
+  if (d < 0) return null;
+  const x = quickData;
+  const shape = quickShape;
+  const outer = productOf(shape, 0, d);
+  const inner = productOf(shape, d + 1, shape.length);
   const outShape: number[] = [];
-  for (let i = 0; i < nd; i++) {
-    if (i < d) outer *= shape[i]!;
-    else if (i > d) inner *= shape[i]!;
+  for (let i = 0; i < shape.length; i++) {
     if (i !== d) outShape.push(shape[i]!);
     else if (keepdim) outShape.push(1);
   }

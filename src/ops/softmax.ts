@@ -1,7 +1,7 @@
 import { kernels } from '../runtime.js';
-import { normalizeDim, sliceLayout } from '../shape.js';
+import { normalizeDim, productOf, sliceLayout } from '../shape.js';
 import { Tensor, tensorOf } from '../tensor.js';
-import { type TensorLike, plainShapeOf, toTensor } from '../tensorlike.js';
+import { type TensorLike, quickData, quickDimOf, quickShape, toTensor } from '../tensorlike.js';
 import { type Dtype, type FloatArray, arrayFor } from '../types.js';
 import { warn } from '../warnings.js';
 import { type OutOptions, checkOut } from './out.js';
@@ -79,19 +79,12 @@ function runSliceOp(
  * warnings and errors).
  */
 function sliceOpQuick(kernel: SliceKernel, input: unknown, dim: number | null | undefined, options: OutOptions | undefined): Tensor | null {
-  if (options !== undefined || typeof dim !== 'number' || !Number.isInteger(dim)) return null;
-  const shape = input instanceof Tensor ? input.shape : plainShapeOf(input);
-  if (shape === null) return null;
-  const nd = shape.length;
-  if (nd === 0 || dim < -nd || dim >= nd) return null;
-  const x = (input as { data: FloatArray }).data;
-  if (x.length === 0) return null;
-  const d = dim < 0 ? dim + nd : dim;
-  let outer = 1;
-  let inner = 1;
-  for (let i = 0; i < d; i++) outer *= shape[i]!;
-  for (let i = d + 1; i < nd; i++) inner *= shape[i]!;
-  return tensorOf(kernels()[kernel](x, null, outer, shape[d]!, inner), shape.slice());
+  const d = options === undefined ? quickDimOf(input, dim) : -1;
+  if (d < 0) return null;
+  const x = quickData;
+  const shape = quickShape;
+  const out = kernels()[kernel](x, null, productOf(shape, 0, d), shape[d]!, productOf(shape, d + 1, shape.length));
+  return tensorOf(out, shape.slice());
 }
 
 /**
