@@ -11,6 +11,7 @@ export function numelOf(shape: readonly number[]): number {
   return n;
 }
 
+/** Set right before an internal construction (tensorOf, scalarOf); cleared by that constructor. */
 let trusted = false;
 
 /**
@@ -18,12 +19,8 @@ let trusted = false;
  * checked that `shape` is valid and matches `data.length`; `shape` is adopted, not copied).
  */
 export function tensorOf(data: FloatArray, shape: number[]): Tensor {
-  trusted = true;
-  try {
-    return new Tensor(data, shape);
-  } finally {
-    trusted = false;
-  }
+  trusted = true; // consumed (reset) by the constructor's first statement
+  return new Tensor(data, shape);
 }
 
 /**
@@ -31,12 +28,9 @@ export function tensorOf(data: FloatArray, shape: number[]): Tensor {
  * typed array is made on first access of `data`; `item()` needs none (see ScalarTensor).
  */
 export function scalarOf(dtype: Dtype, value: number): Tensor {
-  trusted = true;
-  try {
-    return new ScalarTensor(dtype, dtype === 'float64' ? value : Math.fround(value));
-  } finally {
-    trusted = false;
-  }
+  const v = dtype === 'float64' ? value : Math.fround(value);
+  trusted = true; // consumed by Tensor's constructor (ScalarTensor evaluates nothing before super)
+  return new ScalarTensor(dtype, v);
 }
 
 /** Row-major element strides of a shape. */
@@ -78,7 +72,10 @@ export class Tensor {
    */
   constructor(data: FloatArray, shape?: readonly number[]) {
     if (trusted) {
-      // Internal fast path (see tensorOf): the caller has validated data and shape.
+      // Internal fast path (see tensorOf): the caller has validated data and shape. The flag is
+      // reset here, by the one constructor it was set for, rather than by a try/finally around
+      // it in tensorOf / scalarOf: that measured ~17 of the ~29 ns of a 0-d result.
+      trusted = false;
       this._data = data;
       this.shape = shape as number[];
       this.dtype = data instanceof Float64Array ? 'float64' : 'float32';

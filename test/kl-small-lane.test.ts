@@ -11,6 +11,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Tensor, allocTensor, klDiv } from '../src/index.js';
 import { klDivSmall, planKlDiv, runKlDiv } from '../src/ops/klDiv.js';
+import { kernels } from '../src/runtime.js';
 import { ALL_BACKENDS, WASM_BACKENDS, useBackend } from './helpers/backends.js';
 import { seeded } from './helpers/random.js';
 
@@ -115,10 +116,38 @@ describe.each(RUNS)('klDiv small-call lane on %s, %s', (name, dtype) => {
   });
 });
 
+describe.each(RUNS)('Kernels.klDivWhole on %s, %s', (name, dtype) => {
+  beforeAll(() => useBackend(name));
+
+  it('is klDivBlock over one run of n, bit for bit, for n = 1…40 (longer than the lane too) and both target kinds', () => {
+    const k = kernels();
+    for (let n = 1; n <= 40; n++) {
+      for (const logTarget of [false, true]) {
+        const { x, t } = operands(dtype, n, 1000 + n, logTarget);
+        if (n % 5 === 0) t[n - 1] = 0; // a zero target (xlogy's 0) now and then
+        const c = n === 1 ? 0 : 1;
+        const a = k.klDivWhole(x, t, logTarget);
+        const b = k.klDivBlock(x, 0, 0, c, t, 0, 0, c, 1, n, logTarget, null, 0);
+        expect(Object.is(a, b), `n=${n} logTarget=${logTarget}: ${a} vs ${b}`).toBe(true);
+        // Against the float64 reference of the terms (t·(log t − x), or e^t·(t − x)): float32
+        // terms are rounded to float32 before the sum, so the bound scales with Σ|term|.
+        let ref = 0;
+        let mag = 0;
+        for (let i = 0; i < n; i++) {
+          const v = logTarget ? Math.exp(t[i]!) * (t[i]! - x[i]!) : t[i]! === 0 ? 0 : t[i]! * (Math.log(t[i]!) - x[i]!);
+          ref += v;
+          mag += Math.abs(v);
+        }
+        expect(Math.abs(a - ref), `n=${n} logTarget=${logTarget}`).toBeLessThanOrEqual((dtype === 'float32' ? 1.3e-6 : 1e-13) * mag);
+      }
+    }
+  });
+});
+
 describe.each(WASM_BACKENDS)('klDiv small-call lane on zero-copy operands, %s', (name) => {
   beforeAll(() => useBackend(name));
 
-  it('allocTensor operands take the lane (read in place) with the general path’s bits', () => {
+  it('allocTensor operands take the lane (staged like any array) with the general path’s bits (read in place)', () => {
     for (const dtype of ['float32', 'float64'] as const) {
       const { x, t } = operands(dtype, 20, 5, false);
       const X = allocTensor([4, 5], dtype);
@@ -130,8 +159,14 @@ describe.each(WASM_BACKENDS)('klDiv small-call lane on zero-copy operands, %s', 
         expect(a).not.toBeNull();
         const b = runKlDiv(planKlDiv(X, T, { reduction: 'batchmean' })).item();
         expect(Object.is(a!.item(), b)).toBe(true);
-        // And the same value as the staged copies of the same data.
+        // And the same value as the staged copies of the same data, and with one operand in WASM
+        // memory and the other not (either way round).
         expect(Object.is(klDiv({ data: x, shape: [4, 5] }, { data: t, shape: [4, 5] }, { reduction: 'batchmean' }).item(), b)).toBe(true);
+        expect(Object.is(klDiv(X, { data: t, shape: [4, 5] }, { reduction: 'batchmean' }).item(), b)).toBe(true);
+        expect(Object.is(klDiv({ data: x, shape: [4, 5] }, T, { reduction: 'batchmean' }).item(), b)).toBe(true);
+        // The operands are left as they were.
+        expect(Array.from(X.data)).toEqual(Array.from(x));
+        expect(Array.from(T.data)).toEqual(Array.from(t));
       } finally {
         X.free();
         T.free();

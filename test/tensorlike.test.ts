@@ -161,4 +161,18 @@ describe('Tensor', () => {
     const t = new Tensor(new Float32Array(6), [2, 3]);
     expect([t.numel, t.ndim, t.dtype]).toEqual([6, 2, 'float32']);
   });
+
+  it('still validates right after internal (unvalidated) constructions: the flag is consumed', () => {
+    // tensorOf / scalarOf set a module flag that the next constructor call consumes; op results
+    // (ordinary and 0-d) are built that way, so a user's Tensor right after one must validate.
+    const r = softmax([[1, 2, 3]], -1);
+    expect(() => new Tensor(new Float32Array(3), [2, 2])).toThrow(/needs 4 elements/);
+    const s = klDiv([0.1, 0.2], [0.5, 0.5], { reduction: 'sum' });
+    expect(() => new Tensor([1, 2] as never)).toThrow(TypeError);
+    const u = logSumExp({ data: Float64Array.of(1, 2), shape: [2] }, 0);
+    expect(() => new Tensor(new Float64Array(1), [-1])).toThrow(RangeError);
+    expect([r.shape, r.dtype, s.shape, s.dtype, u.shape, u.dtype]).toEqual([[1, 3], 'float32', [], 'float32', [], 'float64']);
+    // Own enumerable fields as before the class-field setting changed (assign semantics).
+    expect(Object.keys(new Tensor(new Float32Array(2), [2])).sort()).toEqual(['_data', 'dtype', 'shape']);
+  });
 });

@@ -59,6 +59,13 @@ export interface Kernels {
   ): number;
 
   /**
+   * Σ of the kl_div terms of two whole arrays of one dtype and length (the small-call lane of
+   * `klDiv`): the same value, bit for bit, as `klDivBlock(input, 0, 0, c, target, 0, 0, c, 1, n,
+   * logTarget, null, 0)` with `c = n === 1 ? 0 : 1`, without its stride and staging bookkeeping.
+   */
+  klDivWhole(input: FloatArray, target: FloatArray, logTarget: boolean): number;
+
+  /**
    * Fused KL(p ‖ q) per slice with p = softmax(y / T), q = softmax(x / T) along the middle axis,
    * without intermediate tensors. Each slice's KL is non-negative (termwise form, see
    * `js/klDivLogits.ts`) and exactly 0 when the slice's x and y are identical.

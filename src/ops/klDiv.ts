@@ -134,10 +134,8 @@ export function klDivSmall(input: unknown, target: unknown, options: KlDivOption
   if (n === 0 || n > SMALL_KL || t.length !== n || x.constructor !== t.constructor) return null;
   // Equal shapes, each matching its own data (plainShapeOf, Tensor), so both hold n elements.
   for (let i = 0; i < xs.length; i++) if (xs[i] !== ts[i]) return null;
-  // As planKlDivResolved + klDivOverPlan for equal shapes: one contiguous run (stride 0 for a
-  // single element, whose plan has no dims).
-  const c = n === 1 ? 0 : 1;
-  const sum = kernels().klDivBlock(x, 0, 0, c, t, 0, 0, c, 1, n, logTarget, null, 0);
+  // As planKlDivResolved + klDivOverPlan for equal shapes: one contiguous run (klDivWhole).
+  const sum = kernels().klDivWhole(x, t, logTarget);
   const divisor = reduction === 'batchmean' && xs.length > 0 ? xs[0]! : 1;
   return scalarOf(x instanceof Float64Array ? 'float64' : 'float32', sum / divisor);
 }

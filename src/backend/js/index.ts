@@ -1,5 +1,5 @@
 import type { Kernels } from '../kernels.js';
-import { klDivBlock } from './klDiv.js';
+import { klDivBlock, klDivWhole } from './klDiv.js';
 import { klDivGradBlock } from './klDivGrad.js';
 import { klDivLogits } from './klDivLogits.js';
 import { klDivLogitsGrad } from './klDivLogitsGrad.js';
@@ -19,6 +19,7 @@ export const jsKernels: Kernels = {
   logSoftmax,
   logSumExp,
   klDivBlock,
+  klDivWhole,
   klDivLogits,
   klDivGradBlock,
   klDivLogitsGrad,

@@ -48,3 +48,10 @@ export function klDivBlock(
   // Once the sum is ±inf or NaN the compensation term is NaN and meaningless.
   return Number.isFinite(s) ? s + c : s;
 }
+
+/** `Kernels.klDivWhole`: klDivBlock over two whole arrays as one run. */
+export function klDivWhole(input: FloatArray, target: FloatArray, logTarget: boolean): number {
+  const n = input.length;
+  const c = n === 1 ? 0 : 1;
+  return klDivBlock(input, 0, 0, c, target, 0, 0, c, 1, n, logTarget, null, 0);
+}
