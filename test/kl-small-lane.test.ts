@@ -59,6 +59,10 @@ describe.each(RUNS)('klDiv small-call lane on %s, %s', (name, dtype) => {
           expect(Number.isFinite(a)).toBe(true);
           // Tensors take the lane too, and klDiv itself returns the same value.
           expect(Object.is(klDiv(new Tensor(x, shape), new Tensor(t, shape), opts).item(), b)).toBe(true);
+          // Operands sharing one shape array (the lane skips comparing it with itself).
+          const shared = klDivSmall(X, { data: t, shape }, opts);
+          expect(shared).not.toBeNull();
+          expect(Object.is(shared!.item(), b)).toBe(true);
         }
       }
     }

@@ -126,18 +126,23 @@ export function klDivSmall(input: unknown, target: unknown, options: KlDivOption
   if ((reduction !== 'sum' && reduction !== 'batchmean') || typeof logTarget !== 'boolean') return null;
   if (options.sizeAverage != null || options.reduce != null || options.out !== undefined || (options.validate !== undefined && options.validate !== false)) return null;
   const xs = smallShape(input);
-  const ts = smallShape(target);
-  if (xs === null || ts === null || xs.length !== ts.length) return null;
+  if (xs === null) return null;
   const x = (input as { data: FloatArray }).data;
-  const t = (target as { data: FloatArray }).data;
   const n = x.length;
-  if (n === 0 || n > SMALL_KL || t.length !== n || x.constructor !== t.constructor) return null;
+  if (n === 0 || n > SMALL_KL) return null;
+  const ts = smallShape(target);
+  if (ts === null || ts.length !== xs.length) return null;
+  const t = (target as { data: FloatArray }).data;
+  // (instanceof rather than comparing `constructor`s, which with both dtypes in use measured ~5 ns
+  // more; both are Float32Array or Float64Array here.)
+  const f64 = x instanceof Float64Array;
+  if (t.length !== n || f64 !== (t instanceof Float64Array)) return null;
   // Equal shapes, each matching its own data (plainShapeOf, Tensor), so both hold n elements.
-  for (let i = 0; i < xs.length; i++) if (xs[i] !== ts[i]) return null;
+  if (ts !== xs) for (let i = 0; i < xs.length; i++) if (xs[i] !== ts[i]) return null;
   // As planKlDivResolved + klDivOverPlan for equal shapes: one contiguous run (klDivWhole).
   const sum = kernels().klDivWhole(x, t, logTarget);
   const divisor = reduction === 'batchmean' && xs.length > 0 ? xs[0]! : 1;
-  return scalarOf(x instanceof Float64Array ? 'float64' : 'float32', sum / divisor);
+  return scalarOf(f64 ? 'float64' : 'float32', sum / divisor);
 }
 
 /** The shape of a small-lane operand: a Tensor's, or a valid plain `{ data, shape }`'s (plainShapeOf); else null. */
