@@ -13,7 +13,7 @@ import {
   expF32x4, expF64x2, logF64x2, xlogxF32x4,
   exp2dClamp, exp2dFinish, exp2dT, exp2dV, expf4Clamp, expf4Finish, expf4T, expf4V,
   log2dMant, log2dPoly, log2dQuot, logf4Mant, logf4Poly, logf4Quot,
-  xlogxf4NormalFromParts, xlogxNormal2dFromParts, xlogxNormalBad2d, xlogxNormalCheck, XLOGX_NORMAL_LIMIT,
+  xlogxf4NormalFromParts, xlogxNormal2dFromParts, xlogxNormalCheck2d, xlogxNormalFailed2d, xlogxNormalCheck, XLOGX_NORMAL_LIMIT,
 } from './vmath';
 import { select64 } from './math/relaxed';
 
@@ -51,7 +51,7 @@ import { select64 } from './math/relaxed';
 // of t in three stages (stage0..2 below: issued one vector ahead, see termsLoop), then
 // t·log t masked to +0 at t = ±0 (xlogxf4NormalFromParts / xlogxNormal2dFromParts) minus t·x.
 // Other targets give garbage, so termsLoop folds a check over the same targets
-// (xlogxNormalCheck / xlogxNormalBad2d) and, if it fails, redoes the block with the general
+// (xlogxNormalCheck / xlogxNormalCheck2d) and, if it fails, redoes the block with the general
 // term (termF32x4 / termF64x2). Every lane the fast term is exact for has the general term's bits.
 
 /**
@@ -165,7 +165,7 @@ import { select64 } from './math/relaxed';
         v = f32x4.sub(xlogxf4NormalFromParts(tv, nonzero, p0, p1, p2), f32x4.mul(tv, xv));
       } else {
         const nonzero = f64x2.ne(tv, zero);
-        check = xlogxNormalBad2d(check, tv, nonzero);
+        check = xlogxNormalCheck2d(check, tv, nonzero);
         v = f64x2.sub(xlogxNormal2dFromParts(tv, nonzero, p0, p1, p2), f64x2.mul(tv, xv));
       }
       if (dst != 0) v128.store(dq, v);
@@ -184,7 +184,7 @@ import { select64 } from './math/relaxed';
       p1 = q1;
       p2 = q2;
     }
-    if (fast && (F32 ? normalCheckFailed(check) : v128.any_true(check))) {
+    if (fast && (F32 ? normalCheckFailed(check) : xlogxNormalFailed2d(check))) {
       v128.store(acc, b0);
       if (F32) v128.store(acc, b1, 16);
       return i;

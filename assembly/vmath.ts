@@ -51,7 +51,7 @@ export {
   expf4Clamp, expf4V, expf4T, expf4Finish,
   expf4NegClamp, expf4NegV, expf4NegT, expf4NegFinish, exp2dClamp, exp2dV, exp2dT, exp2dFinish,
   logf4Mant, logf4Quot, logf4Poly, log2dMant, log2dQuot, log2dPoly,
-  xlogxf4NormalFromParts, xlogxNormal2dFromParts, xlogxNormalCheck, xlogxNormalBad2d, XLOGX_NORMAL_LIMIT,
+  xlogxf4NormalFromParts, xlogxNormal2dFromParts, xlogxNormalCheck, xlogxNormalCheck2d, xlogxNormalFailed2d, XLOGX_NORMAL_LIMIT,
 } from './math/index';
 
 /** ln x for f64 lanes. */

@@ -4,4 +4,4 @@
 export { expf4, expf4Clamp, expf4V, expf4T, expf4Finish, expf4Neg, expf4NegClamp, expf4NegV, expf4NegT, expf4NegFinish, expf1, expf1Neg } from './expf';
 export { logf4, logf1, xlogxf4, xlogxf4NormalFromParts, logf4Mant, logf4Quot, logf4Poly, xlogxNormalCheck, XLOGX_NORMAL_LIMIT } from './logf';
 export { exp2d, exp2dClamp, exp2dV, exp2dT, exp2dFinish, exp1d } from './exp64';
-export { log2d, log1d, log2dMant, log2dQuot, log2dPoly, xlogxNormal2dFromParts, xlogxNormalBad2d } from './log64';
+export { log2d, log1d, log2dMant, log2dQuot, log2dPoly, xlogxNormal2dFromParts, xlogxNormalCheck2d, xlogxNormalFailed2d } from './log64';

@@ -5,8 +5,8 @@
  * `s = f/(2+f)`), widened: `x = 2^k·m`, `m ∈ [√½, √2)` by integer arithmetic on the bits,
  * `R(z) = z·(A1 + A2 z + … + A7 z⁶)` with our own minimax coefficients on z ∈ [0, 0.02945]
  * (max abs error 4.6e-18 ⇒ ≈ 0.02 ulp), and `k·ln2_hi − ((hfsq − (s·(hfsq+R) + k·ln2_lo)) − f)`
- * with a 32-bit `ln2_hi`. `k` (an i64 lane) is turned into a double with the 1.5·2^52 bias
- * trick, because WASM SIMD has no i64x2→f64x2 conversion.
+ * with a 32-bit `ln2_hi`. `k` (an i64 lane) is turned into a double through the mantissa of
+ * 2^52, because WASM SIMD has no i64x2→f64x2 conversion (see core2FromParts).
  *
  * Special values: x < 0 (incl. −inf) → NaN (canonical), ±0 → −inf, +inf → +inf, NaN → the same
  * NaN, subnormals exact (scaled by 2^54 first), log(1) = +0. Accurate relative to the result
@@ -34,13 +34,16 @@ const LOG64_K = memory.data<i64>([
   0x3dea39ef35793c76, 0x3dea39ef35793c76, // 160 ln2_lo
   0x3ff0000000000000, 0x3ff0000000000000, // 176 1.0
   0x3fe0000000000000, 0x3fe0000000000000, // 192 0.5
-  0x4338000000000000, 0x4338000000000000, // 208 1.5·2^52 (i64 → f64 bias)
+  0x40195f619980c433, 0x40195f619980c433, // 208 2^63 − bits(√½): x + this = 2^63 + ix (mod 2^64)
   0x0010000000000000, 0x0010000000000000, // 224 DBL_MIN
   0x7ff0000000000000, 0x7ff0000000000000, // 240 +inf
   0xfff0000000000000, 0xfff0000000000000, // 256 −inf
   0x7ff8000000000000, 0x7ff8000000000000, // 272 canonical NaN
   0x4350000000000000, 0x4350000000000000, // 288 2^54
   54, 54, //                                   304 exponent correction for scaled subnormals
+  0xffffffff00000000, 0xffffffff00000000, // 320 high words (xlogxNormalCheck2d)
+  0x4330000000000000, 0x4330000000000000, // 336 2^52 (its mantissa takes k + 2048)
+  0x4330000000000800, 0x4330000000000800, // 352 2^52 + 2048
 ], 16);
 
 // @ts-ignore: decorator
@@ -91,12 +94,15 @@ const LOG64_K = memory.data<i64>([
 /** core2 from its first stages (m = log2dMant(x), s = log2dQuot(m), r = log2dPoly(s)): the same operations, so the same bits. */
 // @ts-ignore: decorator
 @inline function core2FromParts(x: v128, kadj: v128, adjust: bool, m: v128, s: v128, r: v128): v128 {
-  const ix = i64x2.sub(x, k(0));
-  const kk = adjust ? i64x2.sub(i64x2.shr_s(ix, 52), kadj) : i64x2.shr_s(ix, 52);
+  // k = ix >> 52 (ix = bits(x) − bits(√½)) as a double. WASM SIMD's i64x2.shr_s has no SSE/AVX2
+  // instruction (V8 emulates it in ~6), so k + 2048 comes from a logical shift of 2^63 + ix, and
+  // becomes a double in the mantissa of 2^52 (exact: 0 ≤ k + 2048 < 2^52). The same kf as an
+  // arithmetic shift, so the same bits.
+  let kb = i64x2.shr_u(i64x2.add(x, k(208)), 52); // k + 2048
+  if (adjust) kb = i64x2.sub(kb, kadj);
   const f = f64x2.sub(m, k(176));
   const hfsq = f64x2.mul(f64x2.mul(k(192), f), f);
-  const bias = k(208);
-  const kf = f64x2.sub(i64x2.add(kk, bias), bias); // exact i64 → f64 for |k| < 2^51
+  const kf = f64x2.sub(v128.or(kb, k(336)), k(352));
   const cc = f64x2.add(f64x2.mul(s, f64x2.add(hfsq, r)), f64x2.mul(kf, k(160)));
   return f64x2.sub(f64x2.mul(kf, k(144)), f64x2.sub(f64x2.sub(hfsq, cc), f));
 }
@@ -144,7 +150,7 @@ const LOG64_K = memory.data<i64>([
 
 /**
  * `t·log t` for f64 lanes that are ±0 or positive, normal and finite (`nonzero` = `t ≠ 0`), with
- * the check left to the caller (`xlogxNormalBad2d`): such lanes get the bits of `t·log2d(t)` (the
+ * the check left to the caller (`xlogxNormalCheck2d`): such lanes get the bits of `t·log2d(t)` (the
  * same core with no subnormal scaling), ±0 gives +0, any other lane gives garbage. The f64 twin
  * of `xlogxf4NormalFromParts` in logf.ts, and like it takes core2's first stages (m = log2dMant(t),
  * s = log2dQuot(m), r = log2dPoly(s); see core2FromParts) so the caller can issue them one vector
@@ -156,15 +162,23 @@ const LOG64_K = memory.data<i64>([
 }
 
 /**
- * One step of the check behind {@link xlogxNormal2dFromParts}: `bad` gains the lanes where t is nonzero
- * and not positive normal finite (subnormal, negative, ±inf, NaN: the comparisons are false for
- * NaN). WebAssembly has no unsigned i64x2 max, hence two float comparisons instead of the f32
- * check's integer trick.
+ * One step of the check behind {@link xlogxNormal2dFromParts}, on the high 32-bit word of each
+ * lane (sign, exponent and the top of the mantissa), as the f32 check does on whole lanes: a lane
+ * is positive, normal and finite iff its high word minus that of DBL_MIN is, unsigned, below
+ * bits(+inf) − bits(DBL_MIN) in the high word, 0x7fe00000 (subnormals and negatives wrap to large values, +inf and NaN land at or
+ * above it). Zero lanes are masked out (`nonzero`), and the low words are ignored by
+ * {@link xlogxNormalFailed2d}. Three operations (subtract, and, unsigned max) instead of two
+ * float comparisons and three logic operations.
  */
 // @ts-ignore: decorator
-@inline export function xlogxNormalBad2d(bad: v128, t: v128, nonzero: v128): v128 {
-  const normal = v128.and(f64x2.ge(t, k(224)), f64x2.lt(t, k(240)));
-  return v128.or(bad, v128.andnot(nonzero, normal));
+@inline export function xlogxNormalCheck2d(acc: v128, t: v128, nonzero: v128): v128 {
+  return i32x4.max_u(acc, v128.and(i32x4.sub(t, k(224)), nonzero));
+}
+
+/** Whether a {@link xlogxNormalCheck2d} accumulator saw a lane outside the fast term's domain. */
+// @ts-ignore: decorator
+@inline export function xlogxNormalFailed2d(acc: v128): bool {
+  return v128.any_true(i32x4.ge_u(v128.and(acc, k(320)), i32x4.splat(0x7fe00000)));
 }
 
 /** Scalar twin of {@link log2d}: bit-identical results, NaN payloads included. */
