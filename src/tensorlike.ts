@@ -197,10 +197,10 @@ function plainTensorOf(value: unknown, op: string, arg: string): Tensor | null {
 /**
  * The shape of a plain `{ data: Float32Array | Float64Array, shape }` without `dtype`, `stride` or
  * `dataSync` whose dims are non-negative safe integers with `data.length` elements, as given (not
- * copied); null for anything else. plainTensorOf builds on it, and so does klDiv's small-call
- * lane (src/ops/klDiv.ts), which reads the operands without making Tensors of them.
+ * copied); null for anything else. plainTensorOf builds on it, and so do the small-call lanes
+ * (laneShapeOf), which read the operands without making Tensors of them.
  */
-export function plainShapeOf(value: unknown): readonly number[] | null {
+function plainShapeOf(value: unknown): readonly number[] | null {
   if (value === null || typeof value !== 'object') return null;
   const obj = value as { data?: unknown; shape?: unknown; dtype?: unknown; stride?: unknown; dataSync?: unknown };
   const data = obj.data;
@@ -216,6 +216,14 @@ export function plainShapeOf(value: unknown): readonly number[] | null {
   return data.length === n ? (shape as number[]) : null;
 }
 
+/**
+ * The shape of an operand the ops' small-call lanes read without making a Tensor of it: a Tensor's
+ * own shape, or a valid plain `{ data, shape }`'s (plainShapeOf); null for anything else.
+ */
+export function laneShapeOf(value: unknown): readonly number[] | null {
+  return value instanceof Tensor ? value.shape : plainShapeOf(value);
+}
+
 /** The data and shape (not copied) of the operand quickDimOf last accepted (read right after it). */
 export let quickData: FloatArray = new Float32Array(0);
 export let quickShape: readonly number[] = [];
@@ -229,7 +237,7 @@ export let quickShape: readonly number[] = [];
  */
 export function quickDimOf(input: unknown, dim: unknown): number {
   if (typeof dim !== 'number' || !Number.isInteger(dim)) return -1;
-  const shape = input instanceof Tensor ? input.shape : plainShapeOf(input);
+  const shape = laneShapeOf(input);
   if (shape === null) return -1;
   const nd = shape.length;
   if (nd === 0 || dim < -nd || dim >= nd) return -1;

@@ -7,7 +7,7 @@ import { resolveKlReduction } from '../reduction.js';
 import { kernels } from '../runtime.js';
 import { type BroadcastPlan, broadcastPlan, broadcastShapes } from '../shape.js';
 import { Tensor, numelOf, scalarOf, tensorOf } from '../tensor.js';
-import { type TensorLike, plainShapeOf, toTensor } from '../tensorlike.js';
+import { type TensorLike, laneShapeOf, toTensor } from '../tensorlike.js';
 import type { Dtype, FloatArray, Reduction } from '../types.js';
 import { type ValidateOption, validateKlDivArgs } from './diagnose.js';
 import { checkOut, overlaps } from './out.js';
@@ -125,29 +125,24 @@ export function klDivSmall(input: unknown, target: unknown, options: KlDivOption
   const { reduction, logTarget = false } = options;
   if ((reduction !== 'sum' && reduction !== 'batchmean') || typeof logTarget !== 'boolean') return null;
   if (options.sizeAverage != null || options.reduce != null || options.out !== undefined || (options.validate !== undefined && options.validate !== false)) return null;
-  const xs = smallShape(input);
+  const xs = laneShapeOf(input);
   if (xs === null) return null;
   const x = (input as { data: FloatArray }).data;
   const n = x.length;
   if (n === 0 || n > SMALL_KL) return null;
-  const ts = smallShape(target);
+  const ts = laneShapeOf(target);
   if (ts === null || ts.length !== xs.length) return null;
   const t = (target as { data: FloatArray }).data;
   // (instanceof rather than comparing `constructor`s, which with both dtypes in use measured ~5 ns
   // more; both are Float32Array or Float64Array here.)
   const f64 = x instanceof Float64Array;
   if (t.length !== n || f64 !== (t instanceof Float64Array)) return null;
-  // Equal shapes, each matching its own data (plainShapeOf, Tensor), so both hold n elements.
+  // Equal shapes, each matching its own data (laneShapeOf), so both hold n elements.
   if (ts !== xs) for (let i = 0; i < xs.length; i++) if (xs[i] !== ts[i]) return null;
   // As planKlDivResolved + klDivOverPlan for equal shapes: one contiguous run (klDivWhole).
   const sum = kernels().klDivWhole(x, t, logTarget);
   const divisor = reduction === 'batchmean' && xs.length > 0 ? xs[0]! : 1;
   return scalarOf(f64 ? 'float64' : 'float32', sum / divisor);
-}
-
-/** The shape of a small-lane operand: a Tensor's, or a valid plain `{ data, shape }`'s (plainShapeOf); else null. */
-function smallShape(v: unknown): readonly number[] | null {
-  return v instanceof Tensor ? v.shape : plainShapeOf(v);
 }
 
 /** A validated kl_div call (shared by `klDiv`, `KLDivLoss` and the worker pool). */

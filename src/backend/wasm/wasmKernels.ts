@@ -439,10 +439,7 @@ export class WasmKernels implements Kernels {
    */
   klDivWhole(input: FloatArray, target: FloatArray, logTarget: boolean): number {
     const n = input.length;
-    if (n > SMALL) {
-      const c = n === 1 ? 0 : 1;
-      return this.klDivBlock(input, 0, 0, c, target, 0, 0, c, 1, n, logTarget, null, 0);
-    }
+    if (n > SMALL) return this.klDivBlock(input, 0, 0, 1, target, 0, 0, 1, 1, n, logTarget, null, 0);
     const w = this.mem.window;
     const lt = logTarget ? 1 : 0;
     if (input instanceof Float64Array) {
