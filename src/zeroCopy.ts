@@ -18,6 +18,11 @@ import { type Dtype, type FloatArray, arrayFor } from './types.js';
  */
 export class WasmTensor extends Tensor {
   private freed = false;
+  /**
+   * The buffer `_data` views. Compared instead of `_data.buffer`, whose getter V8 (Node 20) does
+   * not inline: ~16 ns per `data` read, two of them in a small op call.
+   */
+  private viewBuffer: ArrayBuffer;
 
   /** @internal Use `allocTensor`. */
   constructor(
@@ -27,14 +32,18 @@ export class WasmTensor extends Tensor {
     shape: number[],
     dtype: Dtype,
   ) {
-    super(new (arrayFor(dtype))(mem.memory.buffer, pointer, numelOf(shape)), shape);
+    const buffer = mem.buffer;
+    super(new (arrayFor(dtype))(buffer, pointer, numelOf(shape)), shape);
+    this.viewBuffer = buffer;
   }
 
   override get data(): FloatArray {
     if (this.freed) throw new Error('WasmTensor: this tensor was freed; allocate a new one with allocTensor().');
-    if (this._data.buffer !== this.mem.buffer) {
+    const buffer = this.mem.buffer;
+    if (this.viewBuffer !== buffer) {
       // (A detached view reports length 0, so the length comes from the shape.)
-      this._data = new (arrayFor(this.dtype))(this.mem.buffer, this.pointer, numelOf(this.shape));
+      this._data = new (arrayFor(this.dtype))(buffer, this.pointer, numelOf(this.shape));
+      this.viewBuffer = buffer;
     }
     return this._data;
   }

@@ -186,10 +186,21 @@ describe.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar'] as const)('zero-
     first.data.set(Float64Array.from({ length: 1000 }, (_, i) => i * 0.5));
     const before = mem.byteLength;
     const oldView = first.data;
+    expect(first.data).toBe(oldView); // one view, handed out until the memory grows
+    expect(mem.owns(oldView)).toBe(true);
+    expect(mem.owns(oldView)).toBe(true); // (the second answer comes from owns' cache)
+    expect(mem.owns(new Float64Array(oldView.buffer.slice(0, 16), 8, 1))).toBe(false); // a copy is not ours
     const big = allocTensor([2 * 1024 * 1024]); // 8 MiB: forces growth
     expect(mem.byteLength).toBeGreaterThan(before);
     expect(oldView.length).toBe(0); // the old view was detached by the growth…
-    expect(first.data[999]).toBe(499.5); // …the tensor's getter re-derives it
+    expect(mem.owns(oldView)).toBe(false); // …so it is no longer ours (owns' cache was forgotten)
+    const newView = first.data;
+    expect(newView[999]).toBe(499.5); // …the tensor's getter re-derives it
+    expect(first.data).toBe(newView); // once
+    expect(mem.owns(newView)).toBe(true);
+    // An op on the tensor after growth reads the new view in place: the same values as a copy.
+    const lse = logSumExp(first, -1).item();
+    expect(lse).toBe(logSumExp(Float64Array.from(newView), -1).item());
     big.free();
     first.free();
     expect(mem.liveBytes).toBe(0);
