@@ -45,6 +45,9 @@ export class WasmTensor extends Tensor {
       this._data = new (arrayFor(this.dtype))(buffer, this.pointer, numelOf(this.shape));
       this.viewBuffer = buffer;
     }
+    // An op reads its operands' data right before it runs: noted, they are recognised by the
+    // small-call paths' identity check (WasmMemory.ownsRecent) and read in place.
+    this.mem.noteOwned(this._data);
     return this._data;
   }
 

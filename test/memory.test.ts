@@ -206,6 +206,48 @@ describe.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar'] as const)('zero-
     expect(mem.liveBytes).toBe(0);
   });
 
+  it('small calls recognise zero-copy operands by identity (ownsRecent) and stage the others: the same bits', () => {
+    const mem = activeWasmMemory()!;
+    const a = allocTensor([4, 5]);
+    const b = allocTensor([4, 5]);
+    const c = allocTensor([4, 5]);
+    for (let i = 0; i < 20; i++) {
+      a.data[i] = 3 * (rand() - 0.5);
+      b.data[i] = 3 * (rand() - 0.5);
+    }
+    const typed = new Float32Array(20);
+    expect(mem.ownsRecent(typed)).toBe(false);
+    const va = a.data;
+    const vb = b.data; // the last two views read are recognised…
+    expect(mem.ownsRecent(va) && mem.ownsRecent(vb)).toBe(true);
+    c.data.fill(0); // …and a third read pushes out the oldest
+    expect(mem.ownsRecent(va)).toBe(false);
+    expect(mem.ownsRecent(vb)).toBe(true);
+    expect(mem.owns(va)).toBe(true); // owns() still finds it (and remembers it)
+    // In place (tensors), unrecognised views (stale plain { data } of a view read earlier) and
+    // copies give the same bits, for each small-call path.
+    const stale = { data: va, shape: [4, 5] };
+    const copyA = { data: Float32Array.from(va), shape: [4, 5] };
+    const copyB = { data: Float32Array.from(vb), shape: [4, 5] };
+    for (const [name, f] of [
+      ['logSumExp', (x: never) => logSumExp(x, -1).data],
+      ['softmax', (x: never) => softmax(x, -1).data],
+      ['logSoftmax', (x: never) => logSoftmax(x, -1).data],
+    ] as const) {
+      const want = Array.from(f(copyA as never));
+      void c.data; // push a's view out of the recent pair
+      void b.data;
+      expect(mem.ownsRecent(va), name).toBe(false);
+      expect(Array.from(f(stale as never)), name).toEqual(want);
+      expect(Array.from(f(a as never)), name).toEqual(want);
+    }
+    const want = klDivLogits(copyA, copyB, { reduction: 'sum' }).item();
+    expect(klDivLogits(a, b, { reduction: 'sum' }).item()).toBe(want);
+    c.data.fill(0);
+    expect(klDivLogits(stale, b, { reduction: 'sum' }).item()).toBe(want);
+    for (const t of [a, b, c]) t.free();
+  });
+
   it('limits, free and misuse give clear errors', () => {
     expect(() => allocTensor([64 * 1024 * 1024])).toThrow(/do not fit in the WASM memory.*maxMemoryMiB/);
     const t = allocTensor([3]);

@@ -191,7 +191,7 @@ export class WasmKernels implements Kernels {
     const b = x.BYTES_PER_ELEMENT;
     const fn = this.kf[dtype][kind];
     const n = x.length;
-    if (n <= SMALL && outArg === null && !this.mem.owns(x)) {
+    if (n <= SMALL && outArg === null && !this.mem.ownsRecent(x)) {
       // Small call: stage, compute in place at the start of the window, copy out.
       const V = this.mem.view(dtype);
       const e = this.mem.window / b;
@@ -280,8 +280,7 @@ export class WasmKernels implements Kernels {
     const b = x.BYTES_PER_ELEMENT;
     const fn = this.kf[dtype].logSumExp;
     const n = x.length;
-    const xOwned = this.mem.owns(x);
-    if (n <= SMALL && !xOwned) {
+    if (n <= SMALL && !this.mem.ownsRecent(x)) {
       // Small call: input and result behind each other at the start of the window.
       const V = this.mem.view(dtype);
       const e = this.mem.window / b;
@@ -291,6 +290,7 @@ export class WasmKernels implements Kernels {
       copyInto(out, 0, V, e + d / b, outer * inner);
       return;
     }
+    const xOwned = this.mem.owns(x);
     if (xOwned && this.mem.owns(out)) {
       fn(x.byteOffset, out.byteOffset, outer, size, inner);
       return;
@@ -523,8 +523,8 @@ export class WasmKernels implements Kernels {
     const scratchLen = (inner === 1 ? 2 : f64 ? 4 : 8) * size * b;
     const w = this.mem.window;
     const fn = f64 ? this.k.klDivLogits_f64 : this.k.klDivLogits_f32;
-    if (this.mem.owns(x) && this.mem.owns(y) && (pointwise === null || this.mem.owns(pointwise))) {
-      // Zero-copy operands: only the per-slice sums and the scratch go to the window.
+    if (this.mem.ownsRecent(x) && this.mem.ownsRecent(y) && (pointwise === null || this.mem.owns(pointwise))) {
+      // Zero-copy operands (recognised by identity, see ownsRecent): only the per-slice sums and the scratch go to the window.
       const ps = w;
       if (alignUp(slices * 8) + scratchLen > this.mem.windowBytes) return null;
       const v = fn(x.byteOffset, y.byteOffset, outer, size, inner, invT, pointScale, pointwise ? pointwise.byteOffset : 0, ps, ps + alignUp(slices * 8));
