@@ -248,6 +248,31 @@ describe.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar'] as const)('zero-
     for (const t of [a, b, c]) t.free();
   });
 
+  it('views of klwasm\'s own memory (constants, scratch window) are refused as out or in-place operands; views inside a tensor work', () => {
+    const mem = activeWasmMemory()!;
+    const x = [[1, 2, 3, 4, 5], [0, 0, 0, 0, 1]];
+    const before = logSumExp(x, -1).toArray();
+    const t = allocTensor([4096]);
+    const n = 1024;
+    const src = { data: new Float32Array(n).map((_, i) => Math.sin(i)), shape: [1, n] };
+    for (const off of [0, 16, mem.window, mem.window + 64]) {
+      const view = new Float32Array(t.data.buffer, off, n);
+      const out = new Tensor(view, [1, n]);
+      expect(() => softmax(src, -1, { out }), `out at ${off}`).toThrow(/argument 'out' views klwasm's internal WASM memory.*allocTensor/);
+      expect(() => klDiv(src, src, { reduction: 'none', out })).toThrow(/argument 'out' views klwasm's internal WASM memory/);
+      // In place as an input (past the small-call size) would read the window while it is written.
+      if (off !== 0) expect(() => logSoftmax(new Tensor(view, [1, n]), -1)).toThrow(/an operand views klwasm's internal WASM memory/);
+    }
+    // Nothing was overwritten: the kernels' constants give the same results as before.
+    expect(logSumExp(x, -1).toArray()).toEqual(before);
+    // A view inside the tensor (in the zero-copy heap) is an ordinary in-place destination.
+    const inner = new Tensor(new Float32Array(t.data.buffer, t.pointer + 4 * 1024, n), [1, n]);
+    expect(softmax(src, -1, { out: inner })).toBe(inner);
+    expect(Array.from(inner.data)).toEqual(Array.from(softmax(src, -1).data));
+    expect(Array.from(t.data.subarray(1024, 2048))).toEqual(Array.from(inner.data));
+    t.free();
+  });
+
   it('limits, free and misuse give clear errors', () => {
     expect(() => allocTensor([64 * 1024 * 1024])).toThrow(/do not fit in the WASM memory.*maxMemoryMiB/);
     const t = allocTensor([3]);

@@ -1,4 +1,5 @@
 import { argRangeError, argTypeError, describe, shapeStr } from '../errors.js';
+import { activeWasmMemory } from '../runtime.js';
 import { Tensor } from '../tensor.js';
 import type { Dtype, FloatArray } from '../types.js';
 
@@ -15,6 +16,15 @@ export function checkOut(op: string, out: unknown, shape: readonly number[], dty
   }
   if (out.dtype !== dtype || out.shape.length !== shape.length || out.shape.some((d, i) => d !== shape[i])) {
     throw argRangeError(op, 'out', `is a ${out.dtype} tensor of shape ${shapeStr(out.shape)}, but the result is ${dtype} of shape ${shapeStr(shape)}`, 'Allocate out with the result shape and dtype');
+  }
+  // A view made over a zero-copy tensor's data.buffer can point below the zero-copy heap; writing
+  // the result there would overwrite the kernels' constants (every later result wrong) or the
+  // scratch window.
+  // (A zero-copy tensor's own view, which its data getter just noted, is skipped without
+  // reading `.buffer`, ~18 ns.)
+  const mem = activeWasmMemory();
+  if (mem !== null && !mem.ownsRecent(out.data) && mem.isInternal(out.data)) {
+    throw argRangeError(op, 'out', `views klwasm's internal WASM memory (bytes ${out.data.byteOffset}–${out.data.byteOffset + out.data.byteLength}: the kernels' constants and scratch window)`, 'Write into an allocTensor() tensor (or a view inside one) or a plain typed array');
   }
   return out;
 }

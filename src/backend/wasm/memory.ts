@@ -27,6 +27,13 @@ export interface MemoryConfig {
 
 const alignUp = (n: number, a = ALIGN): number => Math.ceil(n / a) * a;
 
+/** The error for an operand that views klwasm's own part of the WASM memory (isInternal). */
+export function internalViewError(arr: ArrayBufferView, heap: number): RangeError {
+  return new RangeError(
+    `klwasm: an operand views klwasm's internal WASM memory (bytes ${arr.byteOffset}–${arr.byteOffset + arr.byteLength} of the kernels' constants and scratch window, below ${heap}), which ops must not read or write in place. Pass an allocTensor() tensor, a view inside one, or a copy.`,
+  );
+}
+
 export class WasmMemory {
   readonly memory: WebAssembly.Memory;
   /** Start of the scratch window (16-byte aligned). */
@@ -131,13 +138,27 @@ export class WasmMemory {
     }
   }
 
-  /** Whether `arr` is a view into this memory (then its byteOffset is a kernel pointer). */
+  /**
+   * Whether `arr` views this memory below the zero-copy heap: the kernels' constants and the
+   * scratch window, which no op may read or write in place (a view made over a zero-copy
+   * tensor's `data.buffer` can point there). Reads `.buffer`: for validation, not hot paths.
+   */
+  isInternal(arr: ArrayBufferView): boolean {
+    return arr.buffer === this.buf && arr.byteOffset < this.heap;
+  }
+
+  /**
+   * Whether `arr` is a view into this memory (then its byteOffset is a kernel pointer).
+   * @throws RangeError for a view below the zero-copy heap (see isInternal) at a non-zero offset:
+   *   a kernel would read or write the constants or the window in place.
+   */
   owns(arr: ArrayBufferView): boolean {
     // Nothing of ours starts at address 0 (the kernels' static data is there), so byteOffset 0
     // answers without reading `.buffer`, which for a small on-heap typed array (a fresh result of
     // a few elements) makes V8 materialise an ArrayBuffer: ~0.15 µs, a fifth of a small call.
     if (arr === this.owned0 || arr === this.owned1) return true;
     if (arr.byteOffset === 0 || arr.buffer !== this.buf) return false;
+    if (arr.byteOffset < this.heap) throw internalViewError(arr, this.heap);
     this.owned1 = this.owned0;
     this.owned0 = arr;
     return true;
