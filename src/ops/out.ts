@@ -19,12 +19,12 @@ export function checkOut(op: string, out: unknown, shape: readonly number[], dty
   }
   // A view made over a zero-copy tensor's data.buffer can point below the zero-copy heap; writing
   // the result there would overwrite the kernels' constants (every later result wrong) or the
-  // scratch window.
-  // (A zero-copy tensor's own view, which its data getter just noted, is skipped without
-  // reading `.buffer`, ~18 ns.)
+  // scratch window. A zero-copy tensor's own view, which its data getter just noted, is passed
+  // without reading `.buffer` (~18 ns).
   const mem = activeWasmMemory();
-  if (mem !== null && !mem.ownsRecent(out.data) && mem.isInternal(out.data)) {
-    throw argRangeError(op, 'out', `views klwasm's internal WASM memory (bytes ${out.data.byteOffset}–${out.data.byteOffset + out.data.byteLength}: the kernels' constants and scratch window)`, 'Write into an allocTensor() tensor (or a view inside one) or a plain typed array');
+  const data = out.data;
+  if (mem !== null && !mem.ownsRecent(data) && mem.isInternal(data)) {
+    throw argRangeError(op, 'out', `views klwasm's internal WASM memory (bytes ${data.byteOffset}–${data.byteOffset + data.byteLength}: the kernels' constants and scratch window)`, 'Write into an allocTensor() tensor (or a view inside one) or a plain typed array');
   }
   return out;
 }

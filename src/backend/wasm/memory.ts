@@ -28,7 +28,7 @@ export interface MemoryConfig {
 const alignUp = (n: number, a = ALIGN): number => Math.ceil(n / a) * a;
 
 /** The error for an operand that views klwasm's own part of the WASM memory (isInternal). */
-export function internalViewError(arr: ArrayBufferView, heap: number): RangeError {
+function internalViewError(arr: ArrayBufferView, heap: number): RangeError {
   return new RangeError(
     `klwasm: an operand views klwasm's internal WASM memory (bytes ${arr.byteOffset}–${arr.byteOffset + arr.byteLength} of the kernels' constants and scratch window, below ${heap}), which ops must not read or write in place. Pass an allocTensor() tensor, a view inside one, or a copy.`,
   );
@@ -51,10 +51,11 @@ export class WasmMemory {
   private v32: Float32Array = new Float32Array(0);
   private v64: Float64Array = new Float64Array(0);
   /**
-   * The last two arrays `owns` found to view `buf` (a view's buffer never changes, so the answer
-   * holds until `buf` does; refresh() forgets them). Reading `.buffer` is a builtin call V8
-   * (Node 20) does not inline, ~18 ns, paid by every op on a zero-copy operand; a zero-copy
-   * tensor hands out the same view every time, so two entries cover an op's operands.
+   * The last two views of `buf` that `owns` found or a zero-copy tensor's `data` getter handed
+   * out (noteOwned). A view's buffer never changes, so the answer holds until `buf` does;
+   * refresh() forgets them. Reading `.buffer` is a builtin call V8 (Node 20) does not inline,
+   * ~18 ns, paid by every op on a zero-copy operand; a zero-copy tensor hands out the same view
+   * every time, so two entries cover an op's operands.
    */
   private owned0: ArrayBufferView | null = null;
   private owned1: ArrayBufferView | null = null;
@@ -159,8 +160,7 @@ export class WasmMemory {
     if (arr === this.owned0 || arr === this.owned1) return true;
     if (arr.byteOffset === 0 || arr.buffer !== this.buf) return false;
     if (arr.byteOffset < this.heap) throw internalViewError(arr, this.heap);
-    this.owned1 = this.owned0;
-    this.owned0 = arr;
+    this.noteOwned(arr);
     return true;
   }
 

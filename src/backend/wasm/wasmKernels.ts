@@ -524,7 +524,8 @@ export class WasmKernels implements Kernels {
     const w = this.mem.window;
     const fn = f64 ? this.k.klDivLogits_f64 : this.k.klDivLogits_f32;
     if (this.mem.ownsRecent(x) && this.mem.ownsRecent(y) && (pointwise === null || this.mem.owns(pointwise))) {
-      // Zero-copy operands (recognised by identity, see ownsRecent): only the per-slice sums and the scratch go to the window.
+      // Zero-copy operands (recognised by identity, see ownsRecent): only the per-slice sums and
+      // the scratch go to the window.
       const ps = w;
       if (alignUp(slices * 8) + scratchLen > this.mem.windowBytes) return null;
       const v = fn(x.byteOffset, y.byteOffset, outer, size, inner, invT, pointScale, pointwise ? pointwise.byteOffset : 0, ps, ps + alignUp(slices * 8));
