@@ -195,6 +195,14 @@ describe.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar'] as const)('strea
     compare(name, () => grads(klDivBackward(G2, col, t, { reduction: 'none', gradTarget: false })), 2e-6, 1e-5);
   });
 
+  it.each(['float32', 'float64'] as const)('streamed softmax rows of every length mod 8 (the pipelined apply loop and its tails), %s', (dtype) => {
+    const tol = dtype === 'float32' ? [2e-6, 1e-7] : [1e-12, 1e-14];
+    for (let K = 2001; K <= 2008; K++) {
+      const x = { data: randn(rand, 2 * K, 3, dtype), shape: [2, K] };
+      compare(name, () => softmax(x, -1), tol[0]!, tol[1]!);
+    }
+  });
+
   it.each(['float32', 'float64'] as const)('special values survive chunking (NaN, +inf and all -inf slices), %s', (dtype) => {
     const K = 3000;
     const data = randn(rand, 5 * K, 2, dtype);
