@@ -263,6 +263,11 @@ describe.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar'] as const)('zero-
       // In place as an input (past the small-call size) would read the window while it is written.
       if (off !== 0) expect(() => logSoftmax(new Tensor(view, [1, n]), -1)).toThrow(/an operand views klwasm's internal WASM memory/);
     }
+    // From address 0, a view long enough to reach the window is refused as well (a shorter one
+    // only reads constants as data, and is staged like any array).
+    const fromZero = new Float32Array(t.data.buffer, 0, (mem.window >>> 2) + 64);
+    expect(() => logSoftmax(new Tensor(fromZero, [1, fromZero.length]), -1)).toThrow(/an operand views klwasm's internal WASM memory \(bytes 0–/);
+    expect(() => logSumExp(new Tensor(fromZero, [fromZero.length]), 0)).toThrow(/internal WASM memory/);
     // Nothing was overwritten: the kernels' constants give the same results as before.
     expect(logSumExp(x, -1).toArray()).toEqual(before);
     // A view inside the tensor (in the zero-copy heap) is an ordinary in-place destination.
