@@ -7,8 +7,8 @@
 import { at, demotePair, expNegS, hsumF64, promoteHigh, sliceHasNaN, sliceMaxScalar } from './common';
 import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
 import { exp1d } from './math/index';
-import { COL_SUMS, colSumExpF32x4, colSumExpF64x2, expArgF32x4, expArgF64x2, sumExpRowF32, sumExpRowF64 } from './rowsum';
-import { exp2dFinish, exp2dT, exp2dV, expf4NegFinish, expf4NegT, expf4NegV, expNegF32x4, expNegF64x2, logF64Call, logF64x2 } from './vmath';
+import { COL_SUMS, colSumExpF32x4, colSumExpF64x2, expArgF64x2, sumExpRowF32, sumExpRowF64 } from './rowsum';
+import { exp2dFinish, exp2dT, exp2dV, expNegF32x4, expNegF64x2, logF64Call, logF64x2 } from './vmath';
 import { select64 } from './math/relaxed';
 import { GROUP, SHORT_ROW, tileSoftmax, tileIn } from './shortRows';
 
@@ -279,56 +279,20 @@ export function softmaxApply_f32(src: usize, dst: usize, K: i32, W: i32, state: 
       return;
     }
     const mT = <f32>m;
-    const inv = <f32>(1.0 / s);
+    if (mode == 0) {
+      // exp(x − m)·(1/s) through sumExpRowF32's software-pipelined loop (stores only, no sum);
+      // its scalar tail is expNegF32x4's bit-identical twin, so the same bits as a vector tail.
+      sumExpRowF32(src, dst, K, mT, false, true, <f32>(1.0 / s));
+      return;
+    }
     const ls = <f32>logF64Call(s);
     const vm = f32x4.splat(mT);
-    const vi = f32x4.splat(inv);
     const vl = f32x4.splat(ls);
     let k = 0;
-    if (mode == 0) {
-      // Software-pipelined like sumExpRowF32: the argument reductions of the next 8 elements are
-      // issued before the polynomials of the current 8 (same operations as expNegF32x4, so the
-      // same bits). The loads of k + 8… come before the stores of k…, which is fine in place.
-      const n8 = K & ~7;
-      if (n8 > 0) {
-        const x0 = expArgF32x4<string>(src, 0, vm, vm);
-        const x1 = expArgF32x4<string>(src, 4, vm, vm);
-        let v0 = expf4NegV(x0);
-        let v1 = expf4NegV(x1);
-        let t0 = expf4NegT(x0, v0);
-        let t1 = expf4NegT(x1, v1);
-        for (; k < n8; k += 8) {
-          let w0 = v0;
-          let w1 = v1;
-          let u0 = t0;
-          let u1 = t1;
-          if (k + 8 < n8) {
-            const y0 = expArgF32x4<string>(src, k + 8, vm, vm);
-            const y1 = expArgF32x4<string>(src, k + 12, vm, vm);
-            w0 = expf4NegV(y0);
-            w1 = expf4NegV(y1);
-            u0 = expf4NegT(y0, w0);
-            u1 = expf4NegT(y1, w1);
-          }
-          const q = at<f32>(dst, k);
-          v128.store(q, f32x4.mul(expf4NegFinish(v0, t0), vi));
-          v128.store(q, f32x4.mul(expf4NegFinish(v1, t1), vi), 16);
-          v0 = w0;
-          v1 = w1;
-          t0 = u0;
-          t1 = u1;
-        }
-      }
-    }
     for (; k + 4 <= K; k += 4) {
-      const x = v128.load(at<f32>(src, k));
-      const d = f32x4.sub(x, vm);
-      v128.store(at<f32>(dst, k), mode == 0 ? f32x4.mul(expNegF32x4(d), vi) : f32x4.sub(d, vl));
+      v128.store(at<f32>(dst, k), f32x4.sub(f32x4.sub(v128.load(at<f32>(src, k)), vm), vl));
     }
-    for (; k < K; k++) {
-      const x = load<f32>(at<f32>(src, k));
-      store<f32>(at<f32>(dst, k), mode == 0 ? expNegS<f32>(x - mT) * inv : x - mT - ls);
-    }
+    for (; k < K; k++) store<f32>(at<f32>(dst, k), load<f32>(at<f32>(src, k)) - mT - ls);
     return;
   }
   for (let i = 0; i < W; i++) {

@@ -15,14 +15,17 @@ const BLOCK = 64;
 
 /**
  * Σ_k exp(src[k] − m) for k < n (f32 row, m the row max or any value ≥ every element), in f64.
- * If `keep`, each exp(src[k] − m) is also written to dst[k] (softmax keeps them).
+ * If `keep`, each exp(src[k] − m) is also written to dst[k] (softmax keeps them). With `apply`
+ * (softmax's streamed second pass) each exp(src[k] − m)·scale is written instead and no sum is
+ * formed (the result is 0).
  */
 // @ts-ignore: decorator
-@inline export function sumExpRowF32(src: usize, dst: usize, n: i32, m: f32, keep: bool): f64 {
+@inline export function sumExpRowF32(src: usize, dst: usize, n: i32, m: f32, keep: bool, apply: bool = false, scale: f32 = 1): f64 {
   let s: f64 = 0;
   let k = 0;
   if (ASC_FEATURE_SIMD) {
     const vm = f32x4.splat(m);
+    const vscale = f32x4.splat(scale);
     let lo = f64x2.splat(0);
     let hi = lo;
     const n8 = n & ~7;
@@ -53,28 +56,38 @@ const BLOCK = 64;
         }
         const e0 = expf4NegFinish(v0, t0);
         const e1 = expf4NegFinish(v1, t1);
-        if (keep) {
+        if (apply) {
           const q = at<f32>(dst, k);
-          v128.store(q, e0);
-          v128.store(q, e1, 16);
+          v128.store(q, f32x4.mul(e0, vscale));
+          v128.store(q, f32x4.mul(e1, vscale), 16);
+        } else {
+          if (keep) {
+            const q = at<f32>(dst, k);
+            v128.store(q, e0);
+            v128.store(q, e1, 16);
+          }
+          s0 = f32x4.add(s0, e0);
+          s1 = f32x4.add(s1, e1);
         }
-        s0 = f32x4.add(s0, e0);
-        s1 = f32x4.add(s1, e1);
         v0 = w0;
         v1 = w1;
         t0 = u0;
         t1 = u1;
       }
+      if (apply) continue;
       const b = f32x4.add(s0, s1);
       lo = f64x2.add(lo, f64x2.promote_low_f32x4(b));
       hi = f64x2.add(hi, promoteHigh(b));
     }
-    s = hsumF64(f64x2.add(lo, hi));
+    if (!apply) s = hsumF64(f64x2.add(lo, hi));
   }
   for (; k < n; k++) {
     const e = expNegS<f32>(load<f32>(at<f32>(src, k)) - m);
-    if (keep) store<f32>(at<f32>(dst, k), e);
-    s += <f64>e;
+    if (apply) store<f32>(at<f32>(dst, k), e * scale);
+    else {
+      if (keep) store<f32>(at<f32>(dst, k), e);
+      s += <f64>e;
+    }
   }
   return s;
 }

@@ -109,22 +109,63 @@ export const GROUP: i32 = 4;
   }
 }
 
+/**
+ * A 4 × 4 f32 transpose through registers: the vectors at a0…a3 (one row each) are stored as
+ * columns at b0…b3. Unpacks pairs of rows, then pairs of 64-bit halves; tileIn and tileOut use it
+ * in opposite directions (rows into the tile, the tile's columns out to rows).
+ */
+// @ts-ignore: decorator
+@inline function transpose4x4F32(a0: usize, a1: usize, a2: usize, a3: usize, b0: usize, b1: usize, b2: usize, b3: usize): void {
+  const r0 = v128.load(a0);
+  const r1 = v128.load(a1);
+  const r2 = v128.load(a2);
+  const r3 = v128.load(a3);
+  const lo01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); // r0[0] r1[0] r0[1] r1[1]
+  const lo23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const hi01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); // r0[2] r1[2] r0[3] r1[3]
+  const hi23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(b0, v128.shuffle<f64>(lo01, lo23, 0, 2));
+  v128.store(b1, v128.shuffle<f64>(lo01, lo23, 1, 3));
+  v128.store(b2, v128.shuffle<f64>(hi01, hi23, 0, 2));
+  v128.store(b3, v128.shuffle<f64>(hi01, hi23, 1, 3));
+}
+
+/**
+ * The f64 block (4 rows × 2 columns): row pairs at a0…a3 (rows 0–3, two elements each) become,
+ * at b, column 0 (rows 0–1, rows 2–3) then column 1; tileOut runs it backwards (`toRows`).
+ */
+// @ts-ignore: decorator
+@inline function transpose4x2F64(rows: usize, K: i32, k: i32, b: usize, toRows: bool): void {
+  const p0 = at<f64>(rows, k);
+  const p1 = at<f64>(rows, K + k);
+  const p2 = at<f64>(rows, 2 * K + k);
+  const p3 = at<f64>(rows, 3 * K + k);
+  if (toRows) {
+    const c0lo = v128.load(b); // column k: rows 0–1
+    const c0hi = v128.load(b, 16); //        rows 2–3
+    const c1lo = v128.load(b, 32); // column k + 1
+    const c1hi = v128.load(b, 48);
+    v128.store(p0, v128.shuffle<f64>(c0lo, c1lo, 0, 2));
+    v128.store(p1, v128.shuffle<f64>(c0lo, c1lo, 1, 3));
+    v128.store(p2, v128.shuffle<f64>(c0hi, c1hi, 0, 2));
+    v128.store(p3, v128.shuffle<f64>(c0hi, c1hi, 1, 3));
+  } else {
+    const r0 = v128.load(p0);
+    const r1 = v128.load(p1);
+    const r2 = v128.load(p2);
+    const r3 = v128.load(p3);
+    v128.store(b, v128.shuffle<f64>(r0, r1, 0, 2));
+    v128.store(b, v128.shuffle<f64>(r2, r3, 0, 2), 16);
+    v128.store(b, v128.shuffle<f64>(r0, r1, 1, 3), 32);
+    v128.store(b, v128.shuffle<f64>(r2, r3, 1, 3), 48);
+  }
+}
+
 function tileInF32(tile: usize, src: usize, K: i32): void {
   let k = 0;
   for (; k + 4 <= K; k += 4) {
-    const r0 = v128.load(at<f32>(src, k));
-    const r1 = v128.load(at<f32>(src, K + k));
-    const r2 = v128.load(at<f32>(src, 2 * K + k));
-    const r3 = v128.load(at<f32>(src, 3 * K + k));
-    const a = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); // r0[k] r1[k] r0[k+1] r1[k+1]
-    const b = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-    const c = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); // r0[k+2] r1[k+2] r0[k+3] r1[k+3]
-    const d = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
     const q = at<f32>(tile, k * GROUP);
-    v128.store(q, v128.shuffle<f64>(a, b, 0, 2));
-    v128.store(q, v128.shuffle<f64>(a, b, 1, 3), 16);
-    v128.store(q, v128.shuffle<f64>(c, d, 0, 2), 32);
-    v128.store(q, v128.shuffle<f64>(c, d, 1, 3), 48);
+    transpose4x4F32(at<f32>(src, k), at<f32>(src, K + k), at<f32>(src, 2 * K + k), at<f32>(src, 3 * K + k), q, q + 16, q + 32, q + 48);
   }
   tileColumns<f32>(tile, src, K, k, true);
 }
@@ -133,51 +174,20 @@ function tileOutF32(tile: usize, dst: usize, K: i32): void {
   let k = 0;
   for (; k + 4 <= K; k += 4) {
     const q = at<f32>(tile, k * GROUP);
-    const c0 = v128.load(q); // column k: rows 0–3
-    const c1 = v128.load(q, 16);
-    const c2 = v128.load(q, 32);
-    const c3 = v128.load(q, 48);
-    const a = v128.shuffle<f32>(c0, c1, 0, 4, 1, 5);
-    const b = v128.shuffle<f32>(c2, c3, 0, 4, 1, 5);
-    const c = v128.shuffle<f32>(c0, c1, 2, 6, 3, 7);
-    const d = v128.shuffle<f32>(c2, c3, 2, 6, 3, 7);
-    v128.store(at<f32>(dst, k), v128.shuffle<f64>(a, b, 0, 2));
-    v128.store(at<f32>(dst, K + k), v128.shuffle<f64>(a, b, 1, 3));
-    v128.store(at<f32>(dst, 2 * K + k), v128.shuffle<f64>(c, d, 0, 2));
-    v128.store(at<f32>(dst, 3 * K + k), v128.shuffle<f64>(c, d, 1, 3));
+    transpose4x4F32(q, q + 16, q + 32, q + 48, at<f32>(dst, k), at<f32>(dst, K + k), at<f32>(dst, 2 * K + k), at<f32>(dst, 3 * K + k));
   }
   tileColumns<f32>(tile, dst, K, k, false);
 }
 
 function tileInF64(tile: usize, src: usize, K: i32): void {
   let k = 0;
-  for (; k + 2 <= K; k += 2) {
-    const r0 = v128.load(at<f64>(src, k));
-    const r1 = v128.load(at<f64>(src, K + k));
-    const r2 = v128.load(at<f64>(src, 2 * K + k));
-    const r3 = v128.load(at<f64>(src, 3 * K + k));
-    const q = at<f64>(tile, k * GROUP);
-    v128.store(q, v128.shuffle<f64>(r0, r1, 0, 2));
-    v128.store(q, v128.shuffle<f64>(r2, r3, 0, 2), 16);
-    v128.store(q, v128.shuffle<f64>(r0, r1, 1, 3), 32);
-    v128.store(q, v128.shuffle<f64>(r2, r3, 1, 3), 48);
-  }
+  for (; k + 2 <= K; k += 2) transpose4x2F64(src, K, k, at<f64>(tile, k * GROUP), false);
   tileColumns<f64>(tile, src, K, k, true);
 }
 
 function tileOutF64(tile: usize, dst: usize, K: i32): void {
   let k = 0;
-  for (; k + 2 <= K; k += 2) {
-    const q = at<f64>(tile, k * GROUP);
-    const c0lo = v128.load(q); // column k: rows 0–1
-    const c0hi = v128.load(q, 16); //        rows 2–3
-    const c1lo = v128.load(q, 32); // column k + 1
-    const c1hi = v128.load(q, 48);
-    v128.store(at<f64>(dst, k), v128.shuffle<f64>(c0lo, c1lo, 0, 2));
-    v128.store(at<f64>(dst, K + k), v128.shuffle<f64>(c0lo, c1lo, 1, 3));
-    v128.store(at<f64>(dst, 2 * K + k), v128.shuffle<f64>(c0hi, c1hi, 0, 2));
-    v128.store(at<f64>(dst, 3 * K + k), v128.shuffle<f64>(c0hi, c1hi, 1, 3));
-  }
+  for (; k + 2 <= K; k += 2) transpose4x2F64(dst, K, k, at<f64>(tile, k * GROUP), true);
   tileColumns<f64>(tile, dst, K, k, false);
 }
 
