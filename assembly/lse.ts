@@ -7,8 +7,8 @@
 import { at, demotePair, expNegS, hsumF64, promoteHigh, sliceHasNaN, sliceMaxScalar } from './common';
 import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
 import { exp1d } from './math/index';
-import { COL_SUMS, colSumExpF32x4, colSumExpF64x2, expArgF64x2, sumExpRowF32, sumExpRowF64 } from './rowsum';
-import { exp2dFinish, exp2dT, exp2dV, expNegF32x4, expNegF64x2, logF64Call, logF64x2 } from './vmath';
+import { COL_SUMS, colSumExpF32x4, colSumExpF64x2, sumExpRowF32, sumExpRowF64 } from './rowsum';
+import { expNegF32x4, logF64Call, logF64x2 } from './vmath';
 import { select64 } from './math/relaxed';
 import { GROUP, SHORT_ROW, tileSoftmax, tileIn } from './shortRows';
 
@@ -319,47 +319,19 @@ export function softmaxApply_f64(src: usize, dst: usize, K: i32, W: i32, state: 
       for (let k = 0; k < K; k++) store<f64>(at<f64>(dst, k), NaN);
       return;
     }
-    const inv = 1.0 / s;
+    if (mode == 0) {
+      // exp(x − m)·(1/s) through sumExpRowF64's loop (software-pipelined in the SIMD build, as
+      // for softmax's one-pass rows; stores only, no sum); its scalar tail is expNegF64x2's
+      // bit-identical twin.
+      sumExpRowF64<i32, i32, string>(src, K, m, 1, dst, 1.0 / s);
+      return;
+    }
     const ls = logF64Call(s);
     const vm = f64x2.splat(m);
-    const vi = f64x2.splat(inv);
     const vl = f64x2.splat(ls);
     let k = 0;
-    if (mode == 0 && !ASC_FEATURE_RELAXED_SIMD) {
-      // Software-pipelined like sumExpRowF64: the clamp and argument reduction of the next two
-      // elements are issued before the polynomial of the current two (same operations as
-      // expNegF64x2, so the same bits; the load of k + 2 comes before the store of k). Not in
-      // the relaxed build, whose fused multiply-adds already shorten the chain: there it
-      // measured 0.98× (1.06× in the SIMD build; softmax of [1, 4194304] float64, streamed).
-      const n2 = K & ~1;
-      if (n2 > 0) {
-        let xc = expArgF64x2<i32>(src, 0, vm, vm);
-        let v = exp2dV(xc);
-        let t = exp2dT(xc, v);
-        for (; k < n2; k += 2) {
-          let xn = xc;
-          let vn = v;
-          let tn = t;
-          if (k + 2 < n2) {
-            xn = expArgF64x2<i32>(src, k + 2, vm, vm);
-            vn = exp2dV(xn);
-            tn = exp2dT(xn, vn);
-          }
-          v128.store(at<f64>(dst, k), f64x2.mul(exp2dFinish(xc, v, t), vi));
-          xc = xn;
-          v = vn;
-          t = tn;
-        }
-      }
-    }
-    for (; k + 2 <= K; k += 2) {
-      const d = f64x2.sub(v128.load(at<f64>(src, k)), vm);
-      v128.store(at<f64>(dst, k), mode == 0 ? f64x2.mul(expNegF64x2(d), vi) : f64x2.sub(d, vl));
-    }
-    for (; k < K; k++) {
-      const x = load<f64>(at<f64>(src, k));
-      store<f64>(at<f64>(dst, k), mode == 0 ? expNegS<f64>(x - m) * inv : x - m - ls);
-    }
+    for (; k + 2 <= K; k += 2) v128.store(at<f64>(dst, k), f64x2.sub(f64x2.sub(v128.load(at<f64>(src, k)), vm), vl));
+    for (; k < K; k++) store<f64>(at<f64>(dst, k), load<f64>(at<f64>(src, k)) - m - ls);
     return;
   }
   for (let i = 0; i < W; i++) {

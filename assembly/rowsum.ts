@@ -217,25 +217,34 @@ export const COL_SUMS: usize = memory.data(48, 16);
  * Σ_k exp((src[k] − m)·scale) for k < n over a contiguous f64 row (m ≥ every element), one f64x2
  * exponential per iteration, software-pipelined, into two alternating accumulators. SCALED =
  * `string` applies `scale` (1/T); otherwise it is not read. KEEP = `string` also writes each
- * exponential to dst[k] (softmax keeps them); otherwise `dst` is not read.
+ * exponential to dst[k] (softmax keeps them); otherwise `dst` is not read. APPLY = `string`
+ * (softmax's streamed second pass) writes each exponential times `factor` and forms no sum
+ * (the result is 0).
  */
 // @ts-ignore: decorator
-@inline export function sumExpRowF64<SCALED, KEEP = i32>(src: usize, n: i32, m: f64, scale: f64, dst: usize = 0): f64 {
+@inline export function sumExpRowF64<SCALED, KEEP = i32, APPLY = i32>(src: usize, n: i32, m: f64, scale: f64, dst: usize = 0, factor: f64 = 1): f64 {
   let s: f64 = 0;
   let k = 0;
   if (ASC_FEATURE_SIMD) {
     const vm = f64x2.splat(m);
     const vs = f64x2.splat(scale);
+    const vf = f64x2.splat(factor);
     let a0 = f64x2.splat(0);
     let a1 = a0;
     const n2 = n & ~3; // the tail of 1–3 elements stays scalar, as before
-    if (ASC_FEATURE_RELAXED_SIMD && isReference<KEEP>()) {
+    if (ASC_FEATURE_RELAXED_SIMD && (isReference<KEEP>() || isReference<APPLY>())) {
       // The relaxed build's softmax keeps the plain 2-way loop: with fused multiply-adds the
       // chain is already short, and the pipelined loop with its stores measured 0.96× there
-      // (1.12× in the SIMD build). Same operations and pairing, so the same bits.
+      // (1.12× in the SIMD build; the streamed pass 0.98× / 1.06×). Same operations and
+      // pairing, so the same bits.
       for (; k < n2; k += 4) {
         const e0 = exp2dFromClamped(expArgF64x2<SCALED>(src, k, vm, vs));
         const e1 = exp2dFromClamped(expArgF64x2<SCALED>(src, k + 2, vm, vs));
+        if (isReference<APPLY>()) {
+          v128.store(at<f64>(dst, k), f64x2.mul(e0, vf));
+          v128.store(at<f64>(dst, k), f64x2.mul(e1, vf), 16);
+          continue;
+        }
         v128.store(at<f64>(dst, k), e0);
         v128.store(at<f64>(dst, k), e1, 16);
         a0 = f64x2.add(a0, e0);
@@ -258,22 +267,28 @@ export const COL_SUMS: usize = memory.data(48, 16);
           tn = exp2dT(xn, vn);
         }
         const e = exp2dFinish(xc, v, t);
-        if (isReference<KEEP>()) v128.store(at<f64>(dst, k), e);
-        // Alternate accumulators: the same pairing as the former 2-way unrolled loop.
-        if ((k & 2) == 0) a0 = f64x2.add(a0, e);
-        else a1 = f64x2.add(a1, e);
+        if (isReference<APPLY>()) v128.store(at<f64>(dst, k), f64x2.mul(e, vf));
+        else {
+          if (isReference<KEEP>()) v128.store(at<f64>(dst, k), e);
+          // Alternate accumulators: the same pairing as the former 2-way unrolled loop.
+          if ((k & 2) == 0) a0 = f64x2.add(a0, e);
+          else a1 = f64x2.add(a1, e);
+        }
         xc = xn;
         v = vn;
         t = tn;
       }
     }
-    s = hsumF64(f64x2.add(a0, a1));
+    if (!isReference<APPLY>()) s = hsumF64(f64x2.add(a0, a1));
   }
   for (; k < n; k++) {
     const d = load<f64>(at<f64>(src, k)) - m;
     const e = expNegS<f64>(isReference<SCALED>() ? d * scale : d);
-    if (isReference<KEEP>()) store<f64>(at<f64>(dst, k), e);
-    s += e;
+    if (isReference<APPLY>()) store<f64>(at<f64>(dst, k), e * factor);
+    else {
+      if (isReference<KEEP>()) store<f64>(at<f64>(dst, k), e);
+      s += e;
+    }
   }
   return s;
 }
