@@ -23,11 +23,11 @@ export {
 export { klDivGrad_f32, klDivGrad_f64 } from './klDivGrad';
 export { klDivSlices_f32, klDivSlices_f64 } from './klDivSlices';
 export { sliceStats_f32, sliceStats_f64 } from './sliceStats';
-import { tilesEnd } from './shortRows';
+import { colBlockEnd } from './colBlocks';
 
-/** First free byte after static data and the short-row tiles: where the facade's scratch arena starts. */
+/** First free byte after static data, the short-row tiles and the column block: where the facade's scratch arena starts. */
 export function heapBase(): usize {
-  return tilesEnd();
+  return colBlockEnd();
 }
 
 /** 1 in the SIMD and relaxed-SIMD builds, 0 in the scalar build (lets the facade verify what it loaded). */

@@ -11,6 +11,7 @@ import { COL_SUMS, colSumExpF32x4, colSumExpF64x2, sumExpRowF32, sumExpRowF64 } 
 import { expNegF32x4, logF64Call, logF64x2 } from './vmath';
 import { select64 } from './math/relaxed';
 import { GROUP, SHORT_ROW, tileSoftmax, tileIn } from './shortRows';
+import { colBlock, colBlockWidth, copyRows } from './colBlocks';
 
 /**
  * Final value from a slice's max m and s = Σ exp(x − m). Where m is ±inf the result is m (any
@@ -144,6 +145,32 @@ function lseColsF64(s: usize, d: usize, K: i32, W: i32): void {
   for (; i < W; i++) store<f64>(at<f64>(d, i), lseSliceScalar<f64>(at<f64>(s, i), K, W));
 }
 
+/** Crowding limit for logsumexp (colBlocks.ts): it only reads the rows. */
+// @ts-ignore: decorator
+@inline const CROWD_LIMIT: u32 = 4;
+
+/**
+ * One slab's column log-sum-exps, through the column block when the slab is wider than it
+ * (colBlocks.ts; same bits either way).
+ */
+function lseColsSlab<T>(s: usize, d: usize, K: i32, W: i32): void {
+  const cb = ASC_FEATURE_SIMD ? colBlockWidth<T>(K, W, CROWD_LIMIT) : 0;
+  if (cb == 0) {
+    if (sizeof<T>() == 4) lseColsF32(s, d, K, W);
+    else lseColsF64(s, d, K, W);
+    return;
+  }
+  const blk = colBlock();
+  const stride = <usize>W * sizeof<T>();
+  for (let i = 0; i < W; i += cb) {
+    const n = min<i32>(cb, W - i);
+    const bytes = <usize>n * sizeof<T>();
+    copyRows(at<T>(s, i), stride, blk, bytes, K, bytes);
+    if (sizeof<T>() == 4) lseColsF32(blk, at<T>(d, i), K, n);
+    else lseColsF64(blk, at<T>(d, i), K, n);
+  }
+}
+
 /**
  * dst[r·W + i] = logsumexp over k of src[(r·K + k)·W + i], f32. K ≥ 1. SIMD build: short rows
  * (W = 1, K ≤ SHORT_ROW) four at a time through the column code (shortRows.ts), other rows
@@ -161,7 +188,7 @@ export function logSumExp_f32(src: usize, dst: usize, R: i32, K: i32, W: i32): v
     lseRows<f32>(at<f32>(src, r * K), at<f32>(dst, r), R - r, K);
     return;
   }
-  for (; r < R; r++) lseColsF32(at<f32>(src, r * K * W), at<f32>(dst, r * W), K, W);
+  for (; r < R; r++) lseColsSlab<f32>(at<f32>(src, r * K * W), at<f32>(dst, r * W), K, W);
 }
 
 /** As logSumExp_f32 for f64 data. */
@@ -177,7 +204,7 @@ export function logSumExp_f64(src: usize, dst: usize, R: i32, K: i32, W: i32): v
     lseRows<f64>(at<f64>(src, r * K), at<f64>(dst, r), R - r, K);
     return;
   }
-  for (; r < R; r++) lseColsF64(at<f64>(src, r * K * W), at<f64>(dst, r * W), K, W);
+  for (; r < R; r++) lseColsSlab<f64>(at<f64>(src, r * K * W), at<f64>(dst, r * W), K, W);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
 import { COL_SUMS, colSumExpF32x4, colSumExpF64x2, sumExpRowF32, sumExpRowF64 } from './rowsum';
 import { expNegF32x4, logF64Call, logF64x2 } from './vmath';
 import { GROUP, SHORT_ROW, tileSoftmax, tileIn, tileOut } from './shortRows';
+import { colBlock, colBlockWidth, copyRows } from './colBlocks';
 
 // ---------------------------------------------------------------------------------------------
 // Scalar slice routines (any stride): the scalar build, and column tails of the SIMD build.
@@ -198,6 +199,39 @@ function softmaxColsF64(src: usize, dst: usize, K: i32, W: i32, log: bool): void
   }
 }
 
+/** One slab's columns (W > 1) with the column kernel of T, directly at the slab's stride. */
+// @ts-ignore: decorator
+@inline function colsDirect<T>(src: usize, dst: usize, K: i32, W: i32, log: bool): void {
+  if (sizeof<T>() == 8) softmaxColsF64(src, dst, K, W, log);
+  else if (log) logSoftmaxColsF32(src, dst, K, W);
+  else softmaxColsF32(src, dst, K, W);
+}
+
+/** Crowding limit for the softmax pair (colBlocks.ts): they write the rows too. */
+// @ts-ignore: decorator
+@inline const CROWD_LIMIT: u32 = 2;
+
+/**
+ * One slab's columns, through the column block when the slab is wider than it (colBlocks.ts:
+ * row strides at multiples of 4 KiB thrash the caches; same bits either way).
+ */
+function colsSlab<T>(src: usize, dst: usize, K: i32, W: i32, log: bool): void {
+  const cb = colBlockWidth<T>(K, W, CROWD_LIMIT);
+  if (cb == 0) {
+    colsDirect<T>(src, dst, K, W, log);
+    return;
+  }
+  const blk = colBlock();
+  const stride = <usize>W * sizeof<T>();
+  for (let i = 0; i < W; i += cb) {
+    const n = min<i32>(cb, W - i);
+    const bytes = <usize>n * sizeof<T>();
+    copyRows(at<T>(src, i), stride, blk, bytes, K, bytes);
+    colsDirect<T>(blk, blk, K, n, log);
+    copyRows(blk, bytes, at<T>(dst, i), stride, K, bytes);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Exported kernels. Layout (R, K, W) row-major, K ≥ 1; src and dst may be the same buffer.
 
@@ -228,16 +262,13 @@ function softmaxColsF64(src: usize, dst: usize, K: i32, W: i32, log: bool): void
         if (LOG) logSoftmaxSliceScalar<T>(at<T>(s, i), at<T>(d, i), K, W);
         else softmaxSliceScalar<T>(at<T>(s, i), at<T>(d, i), K, W);
       }
+    } else if (W > 1) {
+      colsSlab<T>(s, d, K, W, LOG);
     } else if (sizeof<T>() == 4) {
-      if (W == 1) {
-        if (LOG) logSoftmaxRowF32(s, d, K);
-        else softmaxRowF32(s, d, K);
-      } else if (LOG) logSoftmaxColsF32(s, d, K, W);
-      else softmaxColsF32(s, d, K, W);
-    } else if (W == 1) {
-      if (LOG) logSoftmaxRowF64(s, d, K);
-      else softmaxRowF64(s, d, K);
-    } else softmaxColsF64(s, d, K, W, LOG);
+      if (LOG) logSoftmaxRowF32(s, d, K);
+      else softmaxRowF32(s, d, K);
+    } else if (LOG) logSoftmaxRowF64(s, d, K);
+    else softmaxRowF64(s, d, K);
   }
 }
 

@@ -1,0 +1,84 @@
+// Column blocks: wide slabs of the column kernels (W > 1) staged through a contiguous block.
+//
+// Why: a column kernel walks four (f32) or two (f64) columns down all K rows at a stride of W
+// elements, then the next columns. When the row stride W·sizeof(T) is a multiple of 4 KiB (W =
+// 1024, 4096, 32768 f32 …: the H·W of most image models), the K rows of a column fall into the
+// same L1 set (and at multiples of 128 KiB into the same L2 set), so with K above the 8 ways each
+// pass misses and the next column group fetches the same lines again. Measured on this host
+// (zero-copy, K = 19, ~4 M elements, wasm-simd): log_softmax f32 215 Melem/s at W = 32768 and 251
+// at W = 1024, against 465 at W = 10000.
+//
+// So a slab wider than a block is done in blocks of `cb` columns (a multiple of 16, so the same
+// columns take the 4/2-lane path and the scalar tail as without blocks): the K × cb block is
+// copied into COL_BLOCK (rows contiguous, stride cb), the column kernel runs there, and the
+// results are copied back. The kernel does the same operations on every column whatever its
+// stride, so the results are bit-identical to the direct walk. SIMD builds only.
+import { tilesEnd } from './shortRows';
+
+/** Bytes of the column block (after the short-row tiles; see heapBase in index.ts). */
+// @ts-ignore: decorator
+@inline export const COL_BLOCK_BYTES: usize = 16384;
+
+/** The column block: K rows of cb elements, row-major. */
+// @ts-ignore: decorator
+@inline export function colBlock(): usize {
+  return tilesEnd();
+}
+
+/** First byte after the column block. */
+// @ts-ignore: decorator
+@inline export function colBlockEnd(): usize {
+  return tilesEnd() + COL_BLOCK_BYTES;
+}
+
+/**
+ * Whether K rows at a stride of `stride` bytes crowd an L1 set: more than 4 of them (half of 8
+ * ways: the destination's rows may share the sets) in one of 64 sets of 64-byte lines (a 4 KiB
+ * period, as on this host's 32 KiB 8-way L1; an L2 set conflict is an L1 one too, since its set
+ * bits include the L1's). Counts in the column block's first 64 bytes.
+ */
+function rowsCrowdL1(K: i32, stride: usize, limit: u32): bool {
+  const h = colBlock();
+  memory.fill(h, 0, 64);
+  let off: usize = 0;
+  for (let k = 0; k < K; k++) {
+    const p = h + ((off >> 6) & 63);
+    const c = <u32>load<u8>(p) + 1;
+    if (c > limit) return true;
+    store<u8>(p, c);
+    off += stride;
+  }
+  return false;
+}
+
+/**
+ * Columns per block for a K × W slab of T, or 0 to walk the slab directly: when W already fits
+ * one block (nothing to gain), when K rows of 16 columns do not fit it (very long columns), or
+ * when the rows do not crowd the cache (the copies cost ~20 % of log_softmax there).
+ */
+export function colBlockWidth<T>(K: i32, W: i32, limit: u32): i32 {
+  const cb = (<i32>(COL_BLOCK_BYTES / sizeof<T>()) / K) & ~15;
+  if (cb < 16 || cb >= W) return 0;
+  return rowsCrowdL1(K, <usize>W * sizeof<T>(), limit) ? cb : 0;
+}
+
+/**
+ * Copies `rows` rows of `bytes` bytes (a multiple of the element size, 4 or 8) from `src` (row
+ * stride `srcStride` bytes) to `dst` (row stride `dstStride` bytes). The regions do not overlap.
+ */
+export function copyRows(src: usize, srcStride: usize, dst: usize, dstStride: usize, rows: i32, bytes: usize): void {
+  const whole = bytes & ~63;
+  for (let k = 0; k < rows; k++) {
+    const s = src + <usize>k * srcStride;
+    const d = dst + <usize>k * dstStride;
+    let j: usize = 0;
+    for (; j < whole; j += 64) {
+      v128.store(d + j, v128.load(s + j));
+      v128.store(d + j, v128.load(s + j, 16), 16);
+      v128.store(d + j, v128.load(s + j, 32), 32);
+      v128.store(d + j, v128.load(s + j, 48), 48);
+    }
+    for (; j + 16 <= bytes; j += 16) v128.store(d + j, v128.load(s + j));
+    for (; j < bytes; j += 4) store<u32>(d + j, load<u32>(s + j));
+  }
+}

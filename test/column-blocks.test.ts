@@ -1,0 +1,151 @@
+/**
+ * Column blocks (assembly/colBlocks.ts): softmax, logSoftmax and logSumExp over a non-last dim
+ * whose row stride crowds an L1 set (W·bytes a multiple of 4 KiB, or close to one) copy K × cb
+ * blocks into a contiguous buffer and run the column kernel there. Checked on every WASM backend
+ * (the scalar build walks the columns directly, so it is the control):
+ * - bit for bit against the same columns in a slab padded on the left by a multiple of 16
+ *   columns to a width whose rows do not crowd (the direct walk, with the same lane grouping and
+ *   the same scalar tail), with special columns (NaN, +inf, all −inf, one −inf, huge values);
+ * - against the float64 js backend;
+ * - in place on a zero-copy tensor (`out` = the input).
+ * The widths are chosen by the kernel's own crowding rule, re-stated here (`crowds`), and the test
+ * asserts each side of a pair is on the intended side of it, so a change of rule cannot leave
+ * both runs on one path unnoticed.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { type Tensor, allocTensor, initSync, logSoftmax, logSumExp, setWarningHandler, softmax } from '../src/index.js';
+import { WASM_BACKENDS, useBackend } from './helpers/backends.js';
+import { closeMismatch } from './helpers/golden.js';
+import { seeded } from './helpers/random.js';
+
+setWarningHandler(null);
+afterAll(() => {
+  initSync({ backend: 'auto' });
+});
+
+type Dtype = 'float32' | 'float64';
+type Op = 'logSumExp' | 'softmax' | 'logSoftmax';
+const OPS: readonly Op[] = ['logSumExp', 'softmax', 'logSoftmax'];
+const TOL: Record<Dtype, [number, number]> = { float32: [1.3e-6, 1e-6], float64: [1e-13, 1e-13] };
+/** The kernels' crowding limits: rows per L1 set (softmax pair 2, logsumexp 4). */
+const LIMIT: Record<Op, number> = { logSumExp: 4, softmax: 2, logSoftmax: 2 };
+const BLOCK_BYTES = 16384;
+
+/** The kernel's rule (colBlocks.ts): some L1 set (64 sets of 64 bytes) holds more than `limit` of the K rows. */
+function crowds(K: number, strideBytes: number, limit: number): boolean {
+  const count = new Array<number>(64).fill(0);
+  for (let k = 0; k < K; k++) {
+    const set = Math.floor((k * strideBytes) / 64) % 64;
+    if (++count[set]! > limit) return true;
+  }
+  return false;
+}
+
+/** Whether the kernel blocks a K × W slab of `bytes`-byte elements for `op`. */
+function blocked(op: Op, K: number, W: number, bytes: number): boolean {
+  const cb = Math.floor(BLOCK_BYTES / bytes / K) & ~15;
+  return cb >= 16 && cb < W && crowds(K, W * bytes, LIMIT[op]);
+}
+
+function run(op: Op, x: { data: Float32Array | Float64Array; shape: number[] }, dim: number): Tensor {
+  return op === 'logSumExp' ? logSumExp(x, dim) : op === 'softmax' ? softmax(x, dim) : logSoftmax(x, dim);
+}
+
+function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): string | null {
+  if (a.length !== b.length) return `length ${a.length} ≠ ${b.length}`;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return `element ${i}: ${a[i]} vs ${b[i]}`;
+  return null;
+}
+
+/** [R, K, W] logits with special columns near both ends and in the middle. */
+function slab(dtype: Dtype, R: number, K: number, W: number, seed: number): Float32Array | Float64Array {
+  const rand = seeded(seed);
+  const n = R * K * W;
+  const x = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = 6 * (rand() + rand() - 1);
+  const col = (i: number, v: (k: number) => number): void => {
+    for (let r = 0; r < R; r++) for (let k = 0; k < K; k++) x[(r * K + k) * W + i] = v(k);
+  };
+  col(1, (k) => (k === K - 1 ? NaN : 0.5 * k));
+  col(2, (k) => (k === 0 ? Infinity : -k));
+  col(W >> 1, () => -Infinity);
+  col((W >> 1) + 1, (k) => (k === K >> 1 ? -Infinity : k / 3));
+  col(W - 2, (k) => (k === 0 ? 1e30 : -1e30 + k));
+  col(W - 1, (k) => 1e-30 * k);
+  return x;
+}
+
+/** The slab padded on the left by `pad` columns of zeros: column i moves to i + pad. */
+function padLeft(x: Float32Array | Float64Array, R: number, K: number, W: number, pad: number): Float32Array | Float64Array {
+  const y = x instanceof Float64Array ? new Float64Array(R * K * (W + pad)) : new Float32Array(R * K * (W + pad));
+  for (let rk = 0; rk < R * K; rk++) y.set(x.subarray(rk * W, (rk + 1) * W), rk * (W + pad) + pad);
+  return y;
+}
+
+/** Columns [pad, pad + W) of an [R, M, W + pad] result (M = K, or 1 for logsumexp). */
+function unpad(d: ArrayLike<number>, RM: number, W: number, pad: number): number[] {
+  const out: number[] = [];
+  for (let rk = 0; rk < RM; rk++) for (let i = 0; i < W; i++) out.push(d[rk * (W + pad) + pad + i]!);
+  return out;
+}
+
+// [K, crowded W, padding to a width that does not crowd] per dtype. Float32: W = 1024 (4 KiB rows,
+// all in one set), 4099 (16 396-byte rows, a partial last block and a 3-column scalar tail),
+// 8192 with K = 40; float64: 512, 2049 (a 1-column scalar tail), 4096.
+const CASES: Record<Dtype, [number, number, number][]> = {
+  float32: [[19, 1024, 16], [19, 4099, 16], [40, 8192, 16], [5, 1024, 16]],
+  float64: [[19, 512, 16], [19, 2049, 16], [30, 4096, 16]],
+};
+
+describe.each(WASM_BACKENDS)('column blocks on %s', (backend) => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    const bytes = dtype === 'float64' ? 8 : 4;
+    const [rtol, atol] = TOL[dtype];
+
+    it(`${dtype}: crowded slabs give the bits of the direct walk (padded, uncrowded layout)`, () => {
+      useBackend(backend);
+      for (const [K, W, pad0] of CASES[dtype]) {
+        const R = 2;
+        const x = slab(dtype, R, K, W, K * W);
+        for (const op of OPS) {
+          // The smallest padding (a multiple of 16 columns) whose rows do not crowd.
+          let pad = pad0;
+          while (blocked(op, K, W + pad, bytes)) pad += 16;
+          expect(blocked(op, K, W, bytes) || K * 16 * bytes > BLOCK_BYTES, `${op} [${R}, ${K}, ${W}] should be blocked`).toBe(true);
+          const got = run(op, { data: x, shape: [R, K, W] }, 1).data;
+          const ref = run(op, { data: padLeft(x, R, K, W, pad), shape: [R, K, W + pad] }, 1).data;
+          const want = unpad(ref, op === 'logSumExp' ? R : R * K, W, pad);
+          expect(sameBits(got, want), `${op} [${R}, ${K}, ${W}] vs padded by ${pad}`).toBeNull();
+        }
+      }
+    });
+
+    it(`${dtype}: crowded slabs match the float64 js backend`, () => {
+      for (const [K, W] of CASES[dtype]) {
+        const x = { data: slab(dtype, 2, K, W, 3 * K + W), shape: [2, K, W] };
+        for (const op of OPS) {
+          useBackend('js');
+          const want = run(op, x, 1);
+          useBackend(backend);
+          const got = run(op, x, 1);
+          expect(got.shape).toEqual(want.shape);
+          expect(closeMismatch(got.data, want.data, rtol, atol), `${op} [2, ${K}, ${W}]`).toBeNull();
+        }
+      }
+    });
+
+    it(`${dtype}: in place on a zero-copy tensor`, () => {
+      useBackend(backend);
+      const [K, W] = [19, dtype === 'float64' ? 512 : 1024];
+      const data = slab(dtype, 3, K, W, 11);
+      for (const op of ['softmax', 'logSoftmax'] as const) {
+        const want = run(op, { data, shape: [3, K, W] }, 1).data;
+        const t = allocTensor([3, K, W], dtype);
+        t.data.set(data);
+        (op === 'softmax' ? softmax : logSoftmax)(t, 1, { out: t });
+        expect(sameBits(t.data, want), op).toBeNull();
+        t.free();
+      }
+    });
+  }
+});
