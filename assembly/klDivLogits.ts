@@ -4,19 +4,22 @@
 // which equals Σ p·log(p/q) because Σp = Σq = 1 but has a non-negative term per element whose
 // rounding error is relative to the term itself (the textbook sum's error is first order in
 // u = log(p/q) while KL is second order; see ../shared/reference/fused-kl-numerics.md).
-//   u_i = ((y_i − x_i) − D)/T − L,  D = max y − max x,  L = log(Σ e^{(y−max y)/T} / Σ e^{(x−max x)/T}),
-//         in f64 (exact differences of f32 inputs; D first, so huge logits do not cancel), then
-//         rounded to T for the rest (klTerm.ts: uS / uF32x4);
+//   u_i = ((y_i − max y) − (x_i − max x))/T − L,  L = log(Σ e^{(y−max y)/T} / Σ e^{(x−max x)/T}),
+//         in f64 (each logit's distance to its maximum first: huge logits neither cancel nor
+//         swamp the rest), clamped below at −max of T (only where p = 0) and rounded to T for
+//         the rest (klTerm.ts: uS / uF32x4);
 //   |u| < 0.5:  term = q·u²·h(u),  h(u) = Σ_{k≥2} (k−1)/k!·u^{k−2} (Taylor series of φ(e^u)/u²);
 //   otherwise:  term = p·u − p + q (well conditioned away from u = 0);
-//   y = −inf (p = 0): term = q (0·log 0 = 0); x = −inf with finite y (q = 0): term = +inf — both
-//   decided from the logits, not from probabilities that underflowed; each term is clamped at ≥ 0
-//   (NaN passes through).
+//   y = −inf (p = 0): term = q + p = q (0·log 0 = 0); x = −inf with finite y (q = 0): term = +inf —
+//   both decided from the logits, not from probabilities that underflowed; each term is clamped
+//   at ≥ 0 (NaN passes through). A target slice that is all −inf has no distribution: its p is
+//   0·(1/0) = NaN, so the q + p above makes its terms, its point terms (p·0) and its KL NaN, as
+//   softmax of that slice is in PyTorch.
 // Identical slices give u ≡ 0 and therefore exactly 0. The exponentials exp((x − max)/T) are kept
 // in a scratch buffer between the sum pass and the term pass (cheaper than recomputing them).
 import { at, demotePair, expNegS, hsumF64, promoteHigh, sliceMaxScalar } from './common';
 import { logRatio, pointF32x4, pointF64x2, pointS, seriesTermF32x4, termF32x4, termF64x2, termFiniteF32x4, termFiniteWithSeriesF32x4, termS, termWithSeriesF32x4, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
-import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
+import { BLOCK, rowExpsF32, rowExtremaF32, rowLo, rowMx, rowMxD, rowMy, rowMyD, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
 import { colMaxF32x4, colMaxF64x2 } from './max';
 import { expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV, expNegF32x4, expNegF64x2 } from './vmath';
 import { gradRowF64 } from './klDivLogitsGrad';
@@ -50,7 +53,8 @@ import { GROUP, KL_SHORT_ROW, tileD, tileInLogits, tileOut, tileScratch, tileX, 
     sx = sumExpPreciseS(x, K, stride, <f32>mx, invT);
     sy = sumExpPreciseS(y, K, stride, <f32>my, invT);
   }
-  const D = <f64>my - <f64>mx;
+  const MY = <f64>my;
+  const MX = <f64>mx;
   const L = logRatio(sx, sy);
   const ix = <T>(1.0 / sx);
   const iy = <T>(1.0 / sy);
@@ -62,7 +66,7 @@ import { GROUP, KL_SHORT_ROW, tileD, tileInLogits, tileOut, tileScratch, tileX, 
   for (let k = 0; k < K; k++) {
     const xv = load<T>(at<T>(x, k * stride));
     const yv = load<T>(at<T>(y, k * stride));
-    const u = uS<T>(xv, yv, D, invT, L);
+    const u = uS<T>(xv, yv, MY, MX, invT, L);
     const q = load<T>(at<T>(ea, k)) * ix;
     const p = load<T>(at<T>(eb, k)) * iy;
     total += <f64>termS<T>(u, p, q, yv);
@@ -85,12 +89,13 @@ import { GROUP, KL_SHORT_ROW, tileD, tileInLogits, tileOut, tileScratch, tileX, 
  */
 // @ts-ignore: decorator
 @inline function rowTermsF32<SPECIAL, POINTS, UNIT, RECOMPUTE>(
-  x: usize, y: usize, n: i32, ea: usize, eb: usize, ix: f32, iy: f32, D: f64, invT: f64, L: f64, pointScale: f32, dst: usize,
+  x: usize, y: usize, n: i32, ea: usize, eb: usize, ix: f32, iy: f32, MY: f64, MX: f64, invT: f64, L: f64, pointScale: f32, dst: usize,
   mx: f32, my: f32, sc: f32,
 ): f64 {
   const vix = f32x4.splat(ix);
   const viy = f32x4.splat(iy);
-  const vD = f64x2.splat(D);
+  const vMy = f64x2.splat(MY);
+  const vMx = f64x2.splat(MX);
   const vinvT = f64x2.splat(invT);
   const vL = f64x2.splat(L);
   const vps = f32x4.splat(pointScale);
@@ -107,7 +112,7 @@ import { GROUP, KL_SHORT_ROW, tileD, tileInLogits, tileOut, tileScratch, tileX, 
     // Software-pipelined (see rowsum.ts): u and its series factor w of the next 4 elements are
     // issued before the rest of the current 4's terms. Same operations, same bits.
     let yv = v128.load(at<f32>(y, k));
-    let u = uF32x4<UNIT>(v128.load(at<f32>(x, k)), yv, vD, vinvT, vL);
+    let u = uF32x4<UNIT, SPECIAL>(v128.load(at<f32>(x, k)), yv, vMy, vMx, vinvT, vL);
     let w = seriesTermF32x4(u);
     for (; k < end; k += 4) {
       let yn = yv;
@@ -115,7 +120,7 @@ import { GROUP, KL_SHORT_ROW, tileD, tileInLogits, tileOut, tileScratch, tileX, 
       let wn = w;
       if (k + 4 < end) {
         yn = v128.load(at<f32>(y, k + 4));
-        un = uF32x4<UNIT>(v128.load(at<f32>(x, k + 4)), yn, vD, vinvT, vL);
+        un = uF32x4<UNIT, SPECIAL>(v128.load(at<f32>(x, k + 4)), yn, vMy, vMx, vinvT, vL);
         wn = seriesTermF32x4(un);
       }
       const a = isReference<RECOMPUTE>() ? expNegF32x4(f32x4.mul(f32x4.sub(v128.load(at<f32>(x, k)), vmx), vsc)) : v128.load(at<f32>(ea, k));
@@ -136,7 +141,7 @@ import { GROUP, KL_SHORT_ROW, tileD, tileInLogits, tileOut, tileScratch, tileX, 
   for (; k < n; k++) {
     const xv = load<f32>(at<f32>(x, k));
     const yv = load<f32>(at<f32>(y, k));
-    const u = uS<f32>(xv, yv, D, invT, L);
+    const u = uS<f32>(xv, yv, MY, MX, invT, L);
     const a = isReference<RECOMPUTE>() ? expNegS<f32>((xv - mx) * sc) : load<f32>(at<f32>(ea, k));
     const b = isReference<RECOMPUTE>() ? expNegS<f32>((yv - my) * sc) : load<f32>(at<f32>(eb, k));
     const q = a * ix;
@@ -157,21 +162,24 @@ function klRowF32<PRECISE = i32>(x: usize, y: usize, n: i32, invT: f64, pointSca
   if (unit) rowExpsF32<string, PRECISE>(x, y, n, mx, my, 1, ea, eb);
   else rowExpsF32<i32, PRECISE>(x, y, n, mx, my, <f32>invT, ea, eb);
   if (dst != 0) rowSumsPreciseF32(x, y, n, mx, my, invT);
-  const D = <f64>my - <f64>mx;
+  const MY = <f64>my;
+  const MX = <f64>mx;
   const L = logRatio(rowSx, rowSy);
   const ix = <f32>(1.0 / rowSx);
   const iy = <f32>(1.0 / rowSy);
   // Compile-time variants: `string` selects the −inf-aware / point-writing code paths; the
-  // common case (no −inf, no point terms) also gets a T = 1 variant.
-  if (rowSpecial) {
+  // common case (no −inf, no point terms) also gets a T = 1 variant. Rows where u could fall
+  // below −FLT_MAX (a logit ≥ 1e37·T below the maxima: u ≥ (min − max)/T − L, L ≥ −log n) take
+  // the −inf-aware path too, whose u is clamped (klTerm.ts); elsewhere the clamp is a no-op.
+  if (rowSpecial || (<f64>rowLo - <f64>max<f32>(mx, my)) * invT < -1e37) {
     return dst != 0
-      ? rowTermsF32<string, string, i32, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst, 0, 0, 0)
-      : rowTermsF32<string, i32, i32, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst, 0, 0, 0);
+      ? rowTermsF32<string, string, i32, i32>(x, y, n, ea, eb, ix, iy, MY, MX, invT, L, pointScale, dst, 0, 0, 0)
+      : rowTermsF32<string, i32, i32, i32>(x, y, n, ea, eb, ix, iy, MY, MX, invT, L, pointScale, dst, 0, 0, 0);
   }
-  if (dst != 0) return rowTermsF32<i32, string, i32, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst, 0, 0, 0);
+  if (dst != 0) return rowTermsF32<i32, string, i32, i32>(x, y, n, ea, eb, ix, iy, MY, MX, invT, L, pointScale, dst, 0, 0, 0);
   return unit
-    ? rowTermsF32<i32, i32, string, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst, 0, 0, 0)
-    : rowTermsF32<i32, i32, i32, i32>(x, y, n, ea, eb, ix, iy, D, invT, L, pointScale, dst, 0, 0, 0);
+    ? rowTermsF32<i32, i32, string, i32>(x, y, n, ea, eb, ix, iy, MY, MX, invT, L, pointScale, dst, 0, 0, 0)
+    : rowTermsF32<i32, i32, i32, i32>(x, y, n, ea, eb, ix, iy, MY, MX, invT, L, pointScale, dst, 0, 0, 0);
 }
 
 /** The clamped exp argument (x − m)·sc of four f32 columns at byte offset of element `off`. */
@@ -243,9 +251,11 @@ function klColsF32(
       ay0 = f64x2.replace_lane(f64x2.splat(sumExpPreciseS(yi, K, W, f32x4.extract_lane(vmy, 0), invT)), 1, sumExpPreciseS(yi + 4, K, W, f32x4.extract_lane(vmy, 1), invT));
       ay1 = f64x2.replace_lane(f64x2.splat(sumExpPreciseS(yi + 8, K, W, f32x4.extract_lane(vmy, 2), invT)), 1, sumExpPreciseS(yi + 12, K, W, f32x4.extract_lane(vmy, 3), invT));
     }
-    // Per-lane D = max y − max x and L = log(Σy/Σx) as f64 pairs; 1/Σx, 1/Σy.
-    const vDlo = f64x2.sub(f64x2.promote_low_f32x4(vmy), f64x2.promote_low_f32x4(vmx));
-    const vDhi = f64x2.sub(promoteHigh(vmy), promoteHigh(vmx));
+    // Per-lane maxima and L = log(Σy/Σx) as f64 pairs; 1/Σx, 1/Σy.
+    const vMyLo = f64x2.promote_low_f32x4(vmy);
+    const vMyHi = promoteHigh(vmy);
+    const vMxLo = f64x2.promote_low_f32x4(vmx);
+    const vMxHi = promoteHigh(vmx);
     let vLlo = f64x2.splat(logRatio(f64x2.extract_lane(ax0, 0), f64x2.extract_lane(ay0, 0)));
     vLlo = f64x2.replace_lane(vLlo, 1, logRatio(f64x2.extract_lane(ax0, 1), f64x2.extract_lane(ay0, 1)));
     let vLhi = f64x2.splat(logRatio(f64x2.extract_lane(ax1, 0), f64x2.extract_lane(ay1, 0)));
@@ -257,7 +267,7 @@ function klColsF32(
     let t1 = t0;
     // Pipelined like rowTermsF32: u and its series factor of row k + 1 are issued ahead.
     let yv = v128.load(yi);
-    let u = uF32x4Lanes(v128.load(xi), yv, vDlo, vDhi, vinvT, vLlo, vLhi);
+    let u = uF32x4Lanes(v128.load(xi), yv, vMyLo, vMyHi, vMxLo, vMxHi, vinvT, vLlo, vLhi);
     let w = seriesTermF32x4(u);
     for (let k = 0; k < K; k++) {
       let yn = yv;
@@ -265,7 +275,7 @@ function klColsF32(
       let wn = w;
       if (k + 1 < K) {
         yn = v128.load(at<f32>(yi, (k + 1) * W));
-        un = uF32x4Lanes(v128.load(at<f32>(xi, (k + 1) * W)), yn, vDlo, vDhi, vinvT, vLlo, vLhi);
+        un = uF32x4Lanes(v128.load(at<f32>(xi, (k + 1) * W)), yn, vMyLo, vMyHi, vMxLo, vMxHi, vinvT, vLlo, vLhi);
         wn = seriesTermF32x4(un);
       }
       const q = f32x4.mul(v128.load(at<f32>(scratch, k * 8)), vix);
@@ -326,8 +336,9 @@ function klColsF64(
       ax = f64x2.add(ax, a);
       ay = f64x2.add(ay, b);
     }
-    // Per-lane D = max y − max x and L = log(Σy/Σx).
-    const vD = f64x2.sub(vmy, vmx);
+    // Per-lane L = log(Σy/Σx) (the maxima are vmy, vmx).
+    const vMy = vmy;
+    const vMx = vmx;
     let vL = f64x2.splat(logRatio(f64x2.extract_lane(ax, 0), f64x2.extract_lane(ay, 0)));
     vL = f64x2.replace_lane(vL, 1, logRatio(f64x2.extract_lane(ax, 1), f64x2.extract_lane(ay, 1)));
     const vix = f64x2.div(one, ax);
@@ -336,7 +347,7 @@ function klColsF64(
     for (let k = 0; k < K; k++) {
       const xv = v128.load(at<f64>(xi, k * W));
       const yv = v128.load(at<f64>(yi, k * W));
-      const u = uF64x2(xv, yv, vD, vsc, vL);
+      const u = uF64x2(xv, yv, vMy, vMx, vsc, vL);
       const q = f64x2.mul(v128.load(at<f64>(scratch, k * 4)), vix);
       const p = f64x2.mul(v128.load(at<f64>(scratch, k * 4 + 2)), viy);
       t = f64x2.add(t, termF64x2(u, p, q, yv));
@@ -439,7 +450,8 @@ export function klDivLogits_f64(
     const my = load<f64>(at<f64>(stateY, i));
     const sx = load<f64>(at<f64>(stateX, W + i));
     const sy = load<f64>(at<f64>(stateY, W + i));
-    const D = my - mx;
+    const MY = my;
+    const MX = mx;
     const L = logRatio(sx, sy);
     const ix = <T>(1.0 / sx);
     const iy = <T>(1.0 / sy);
@@ -450,7 +462,7 @@ export function klDivLogits_f64(
     for (let k = 0; k < K; k++) {
       const xv = load<T>(at<T>(x, k * W + i));
       const yv = load<T>(at<T>(y, k * W + i));
-      const u = uS<T>(xv, yv, D, invT, L);
+      const u = uS<T>(xv, yv, MY, MX, invT, L);
       const q = expNegS<T>((xv - mxT) * sc) * ix;
       const p = expNegS<T>((yv - myT) * sc) * iy;
       total += <f64>termS<T>(u, p, q, yv);
@@ -472,13 +484,14 @@ export function klTermsChunk_f32(
     const my = load<f64>(stateY);
     const sx = load<f64>(stateX, 8);
     const sy = load<f64>(stateY, 8);
-    const D = my - mx;
+    const MY = my;
+    const MX = mx;
     const L = logRatio(sx, sy);
     const ix = <f32>(1.0 / sx);
     const iy = <f32>(1.0 / sy);
     const total = dst != 0
-      ? rowTermsF32<string, string, i32, string>(x, y, K, 0, 0, ix, iy, D, invT, L, pointScale, dst, <f32>mx, <f32>my, <f32>invT)
-      : rowTermsF32<string, i32, i32, string>(x, y, K, 0, 0, ix, iy, D, invT, L, pointScale, dst, <f32>mx, <f32>my, <f32>invT);
+      ? rowTermsF32<string, string, i32, string>(x, y, K, 0, 0, ix, iy, MY, MX, invT, L, pointScale, dst, <f32>mx, <f32>my, <f32>invT)
+      : rowTermsF32<string, i32, i32, string>(x, y, K, 0, 0, ix, iy, MY, MX, invT, L, pointScale, dst, <f32>mx, <f32>my, <f32>invT);
     store<f64>(acc, load<f64>(acc) + total);
     return;
   }

@@ -72,7 +72,8 @@ function gradSliceScalar<T, M, GT>(
     sx = sumExpPreciseS(x, K, stride, <f32>mx, invT);
     sy = sumExpPreciseS(y, K, stride, <f32>my, invT);
   }
-  const D = <f64>my - <f64>mx;
+  const MY = <f64>my;
+  const MX = <f64>mx;
   const L = logRatio(sx, sy);
   const ix = <T>(1.0 / sx);
   const iy = <T>(1.0 / sy);
@@ -83,7 +84,7 @@ function gradSliceScalar<T, M, GT>(
   for (let k = 0; k < K; k++) {
     const xv = <f64>load<T>(at<T>(x, k * stride));
     const yv = <f64>load<T>(at<T>(y, k * stride));
-    const u = uS<T>(<T>xv, <T>yv, D, invT, L);
+    const u = uS<T>(<T>xv, <T>yv, MY, MX, invT, L);
     const q = load<T>(at<T>(ea, k)) * ix;
     const p = load<T>(at<T>(eb, k)) * iy;
     total += <f64>termS<T>(u, p, q, <T>yv);
@@ -111,11 +112,11 @@ function gradSliceScalar<T, M, GT>(
       if (wantGy<GT>()) {
         const xv = <f64>load<T>(at<T>(x, k * stride));
         const yv = <f64>load<T>(at<T>(y, k * stride));
-        const u = uS<T>(<T>xv, <T>yv, D, invT, L);
+        const u = uS<T>(<T>xv, <T>yv, MY, MX, invT, L);
         let v: T;
         if (isNone<M>()) v = sT * (p * (g * (u + <T>1) - Bt));
         else v = sT * (p * (u - kl));
-        store<T>(at<T>(gy, k * stride), <T>yv == <T>-Infinity ? <T>0 : v);
+        store<T>(at<T>(gy, k * stride), <T>yv == <T>-Infinity ? p * <T>0 : v);
       }
     }
   }
@@ -142,13 +143,15 @@ function gradRowF32<M, GT>(
   const sx = rowSx;
   const sy = rowSy;
   let k = 0;
-  const D = <f64>my - <f64>mx;
+  const MY = <f64>my;
+  const MX = <f64>mx;
   const L = logRatio(sx, sy);
   const ix = <f32>(1.0 / sx);
   const iy = <f32>(1.0 / sy);
   const vix = f32x4.splat(ix);
   const viy = f32x4.splat(iy);
-  const vD = f64x2.splat(D);
+  const vMy = f64x2.splat(MY);
+  const vMx = f64x2.splat(MX);
   const vL = f64x2.splat(L);
   const vinvT = f64x2.splat(invT);
   const vps = f32x4.splat(pointScale);
@@ -172,7 +175,7 @@ function gradRowF32<M, GT>(
     // Software-pipelined as rowTermsF32: u and its series factor w of the next 4 elements are
     // issued before the rest of the current 4. Same operations, same bits.
     let yv = v128.load(at<f32>(y, k));
-    let u = uF32x4<i32>(v128.load(at<f32>(x, k)), yv, vD, vinvT, vL);
+    let u = uF32x4<i32>(v128.load(at<f32>(x, k)), yv, vMy, vMx, vinvT, vL);
     let w = seriesTermF32x4(u);
     for (; k < end; k += 4) {
       let yn = yv;
@@ -180,7 +183,7 @@ function gradRowF32<M, GT>(
       let wn = w;
       if (k + 4 < end) {
         yn = v128.load(at<f32>(y, k + 4));
-        un = uF32x4<i32>(v128.load(at<f32>(x, k + 4)), yn, vD, vinvT, vL);
+        un = uF32x4<i32>(v128.load(at<f32>(x, k + 4)), yn, vMy, vMx, vinvT, vL);
         wn = seriesTermF32x4(un);
       }
       const q = f32x4.mul(v128.load(at<f32>(ea, k)), vix);
@@ -210,7 +213,7 @@ function gradRowF32<M, GT>(
   for (; k < n; k++) {
     const xv = <f64>load<f32>(at<f32>(x, k));
     const yv = <f64>load<f32>(at<f32>(y, k));
-    const u = uS<f32>(<f32>xv, <f32>yv, D, invT, L);
+    const u = uS<f32>(<f32>xv, <f32>yv, MY, MX, invT, L);
     const q = load<f32>(at<f32>(ea, k)) * ix;
     const p = load<f32>(at<f32>(eb, k)) * iy;
     total += <f64>termS<f32>(u, p, q, <f32>yv);
@@ -242,11 +245,11 @@ function gradRowF32<M, GT>(
       if (wantGy<GT>()) {
         const xv = v128.load(at<f32>(x, k));
         const yv = v128.load(at<f32>(y, k));
-        const u = uF32x4<i32>(xv, yv, vD, vinvT, vL);
+        const u = uF32x4<i32>(xv, yv, vMy, vMx, vinvT, vL);
         let v: v128;
         if (isNone<M>()) v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(f32x4.mul(g, f32x4.add(u, one)), vB)));
         else v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(u, vkl)));
-        v128.store(at<f32>(gy, k), v128.bitselect(zero, v, f32x4.eq(yv, ninf)));
+        v128.store(at<f32>(gy, k), v128.bitselect(f32x4.mul(p, zero), v, f32x4.eq(yv, ninf)));
       }
     }
     for (; k < n; k++) {
@@ -260,11 +263,11 @@ function gradRowF32<M, GT>(
       if (wantGy<GT>()) {
         const xv = <f64>load<f32>(at<f32>(x, k));
         const yv = <f64>load<f32>(at<f32>(y, k));
-        const u = uS<f32>(<f32>xv, <f32>yv, D, invT, L);
+        const u = uS<f32>(<f32>xv, <f32>yv, MY, MX, invT, L);
         let v: f32;
         if (isNone<M>()) v = sT * (p * (g * (u + <f32>1) - Bt));
         else v = sT * (p * (u - kl));
-        store<f32>(at<f32>(gy, k), <f32>yv == <f32>-Infinity ? <f32>0 : v);
+        store<f32>(at<f32>(gy, k), <f32>yv == <f32>-Infinity ? p * <f32>0 : v);
       }
     }
   }
@@ -316,8 +319,10 @@ function gradColsF32<M, GT>(
       ay0 = f64x2.replace_lane(f64x2.splat(sumExpPreciseS(yi, K, W, f32x4.extract_lane(vmy, 0), invT)), 1, sumExpPreciseS(yi + 4, K, W, f32x4.extract_lane(vmy, 1), invT));
       ay1 = f64x2.replace_lane(f64x2.splat(sumExpPreciseS(yi + 8, K, W, f32x4.extract_lane(vmy, 2), invT)), 1, sumExpPreciseS(yi + 12, K, W, f32x4.extract_lane(vmy, 3), invT));
     }
-    const vDlo = f64x2.sub(f64x2.promote_low_f32x4(vmy), f64x2.promote_low_f32x4(vmx));
-    const vDhi = f64x2.sub(promoteHigh(vmy), promoteHigh(vmx));
+    const vMyLo = f64x2.promote_low_f32x4(vmy);
+    const vMyHi = promoteHigh(vmy);
+    const vMxLo = f64x2.promote_low_f32x4(vmx);
+    const vMxHi = promoteHigh(vmx);
     let vLlo = f64x2.splat(logRatio(f64x2.extract_lane(ax0, 0), f64x2.extract_lane(ay0, 0)));
     vLlo = f64x2.replace_lane(vLlo, 1, logRatio(f64x2.extract_lane(ax0, 1), f64x2.extract_lane(ay0, 1)));
     let vLhi = f64x2.splat(logRatio(f64x2.extract_lane(ax1, 0), f64x2.extract_lane(ay1, 0)));
@@ -338,7 +343,7 @@ function gradColsF32<M, GT>(
     for (let k = 0; k < K; k++) {
       const xv = v128.load(at<f32>(xi, k * W));
       const yv = v128.load(at<f32>(yi, k * W));
-      const u = uF32x4Lanes(xv, yv, vDlo, vDhi, vinvT, vLlo, vLhi);
+      const u = uF32x4Lanes(xv, yv, vMyLo, vMyHi, vMxLo, vMxHi, vinvT, vLlo, vLhi);
       const q = f32x4.mul(v128.load(at<f32>(scratch, k * 8)), vix);
       const p = f32x4.mul(v128.load(at<f32>(scratch, k * 8 + 4)), viy);
       const t = termF32x4(u, p, q, yv);
@@ -376,11 +381,11 @@ function gradColsF32<M, GT>(
         if (wantGy<GT>()) {
           const xv = v128.load(at<f32>(xi, k * W));
           const yv = v128.load(at<f32>(yi, k * W));
-          const u = uF32x4Lanes(xv, yv, vDlo, vDhi, vinvT, vLlo, vLhi);
+          const u = uF32x4Lanes(xv, yv, vMyLo, vMyHi, vMxLo, vMxHi, vinvT, vLlo, vLhi);
           let v: v128;
           if (isNone<M>()) v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(f32x4.mul(g, f32x4.add(u, one)), vB)));
           else v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(u, vkl)));
-          v128.store(at<f32>(gy, k * W + i), v128.bitselect(zero, v, f32x4.eq(yv, ninf)));
+          v128.store(at<f32>(gy, k * W + i), v128.bitselect(f32x4.mul(p, zero), v, f32x4.eq(yv, ninf)));
         }
       }
     }
@@ -414,13 +419,15 @@ export function gradRowF64<M, GT>(
   const sx = rowSx;
   const sy = rowSy;
   const vsc = f64x2.splat(invT);
-  const D = my - mx;
+  const MY = my;
+  const MX = mx;
   const L = logRatio(sx, sy);
   const ix = 1.0 / sx;
   const iy = 1.0 / sy;
   const vix = f64x2.splat(ix);
   const viy = f64x2.splat(iy);
-  const vD = f64x2.splat(D);
+  const vMy = f64x2.splat(MY);
+  const vMx = f64x2.splat(MX);
   const vL = f64x2.splat(L);
   const vps = f64x2.splat(pointScale);
   const vs = f64x2.splat(s);
@@ -433,7 +440,7 @@ export function gradRowF64<M, GT>(
   let k = 0;
   for (; k + 2 <= n; k += 2) {
     const yv = v128.load(at<f64>(y, k));
-    const u = uF64x2(v128.load(at<f64>(x, k)), yv, vD, vsc, vL);
+    const u = uF64x2(v128.load(at<f64>(x, k)), yv, vMy, vMx, vsc, vL);
     const q = f64x2.mul(v128.load(at<f64>(ea, k)), vix);
     const p = f64x2.mul(v128.load(at<f64>(eb, k)), viy);
     tt = f64x2.add(tt, termF64x2(u, p, q, yv));
@@ -451,7 +458,7 @@ export function gradRowF64<M, GT>(
   let B = hsumF64(BB);
   for (; k < n; k++) {
     const yv = load<f64>(at<f64>(y, k));
-    const u = uS<f64>(load<f64>(at<f64>(x, k)), yv, D, invT, L);
+    const u = uS<f64>(load<f64>(at<f64>(x, k)), yv, MY, MX, invT, L);
     const q = load<f64>(at<f64>(ea, k)) * ix;
     const p = load<f64>(at<f64>(eb, k)) * iy;
     total += termS<f64>(u, p, q, yv);
@@ -479,11 +486,11 @@ export function gradRowF64<M, GT>(
       }
       if (wantGy<GT>()) {
         const yv = v128.load(at<f64>(y, k));
-        const u = uF64x2(v128.load(at<f64>(x, k)), yv, vD, vsc, vL);
+        const u = uF64x2(v128.load(at<f64>(x, k)), yv, vMy, vMx, vsc, vL);
         let v: v128;
         if (isNone<M>()) v = f64x2.mul(vs, f64x2.mul(p, f64x2.sub(f64x2.mul(g, f64x2.add(u, one)), vB)));
         else v = f64x2.mul(vs, f64x2.mul(p, f64x2.sub(u, vkl)));
-        v128.store(at<f64>(gy, k), v128.bitselect(zero, v, f64x2.eq(yv, ninf)));
+        v128.store(at<f64>(gy, k), v128.bitselect(f64x2.mul(p, zero), v, f64x2.eq(yv, ninf)));
       }
     }
     for (; k < n; k++) {
@@ -496,9 +503,9 @@ export function gradRowF64<M, GT>(
       }
       if (wantGy<GT>()) {
         const yv = load<f64>(at<f64>(y, k));
-        const u = uS<f64>(load<f64>(at<f64>(x, k)), yv, D, invT, L);
+        const u = uS<f64>(load<f64>(at<f64>(x, k)), yv, MY, MX, invT, L);
         const v = isNone<M>() ? s * (p * (g * (u + 1) - B)) : s * (p * (u - total));
-        store<f64>(at<f64>(gy, k), yv == -Infinity ? 0 : v);
+        store<f64>(at<f64>(gy, k), yv == -Infinity ? p * 0 : v);
       }
     }
   }
@@ -636,7 +643,8 @@ export function klDivLogitsGrad_f64(
     const my = load<f64>(at<f64>(stateY, i));
     const sx = load<f64>(at<f64>(stateX, W + i));
     const sy = load<f64>(at<f64>(stateY, W + i));
-    const D = my - mx;
+    const MY = my;
+    const MX = mx;
     const L = logRatio(sx, sy);
     const ix = <T>(1.0 / sx);
     const iy = <T>(1.0 / sy);
@@ -651,7 +659,7 @@ export function klDivLogitsGrad_f64(
       const j = k * W + i;
       const xv = load<T>(at<T>(x, j));
       const yv = load<T>(at<T>(y, j));
-      const u = uS<T>(xv, yv, D, invT, L);
+      const u = uS<T>(xv, yv, MY, MX, invT, L);
       const q = expNegS<T>((xv - mxT) * sc) * ix;
       const p = expNegS<T>((yv - myT) * sc) * iy;
       total += <f64>termS<T>(u, p, q, yv);
@@ -682,7 +690,8 @@ export function klDivLogitsGrad_f64(
     const my = load<f64>(at<f64>(stateY, i));
     const sx = load<f64>(at<f64>(stateX, W + i));
     const sy = load<f64>(at<f64>(stateY, W + i));
-    const D = my - mx;
+    const MY = my;
+    const MX = mx;
     const L = logRatio(sx, sy);
     const ix = <T>(1.0 / sx);
     const iy = <T>(1.0 / sy);
@@ -705,9 +714,9 @@ export function klDivLogitsGrad_f64(
         store<T>(at<T>(gx, j), s * (q * At - g * p));
       }
       if (gy != 0) {
-        const u = uS<T>(xv, yv, D, invT, L);
+        const u = uS<T>(xv, yv, MY, MX, invT, L);
         const v = G != 0 ? s * (p * (g * (u + <T>1) - Bt)) : s * (p * (u - kl));
-        store<T>(at<T>(gy, j), yv == <T>-Infinity ? <T>0 : v);
+        store<T>(at<T>(gy, j), yv == <T>-Infinity ? p * <T>0 : v);
       }
     }
   }

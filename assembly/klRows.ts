@@ -17,6 +17,8 @@ export const BLOCK = 64;
 export let rowMx: f32 = 0;
 export let rowMy: f32 = 0;
 export let rowSpecial: bool = false;
+/** The smallest logit of x and y (pmin: NaN skipped). */
+export let rowLo: f32 = 0;
 
 // @ts-ignore: decorator
 @inline export function rowExtremaF32(x: usize, y: usize, n: i32): void {
@@ -59,6 +61,7 @@ export let rowSpecial: bool = false;
   rowMx = mx;
   rowMy = my;
   rowSpecial = lo == -Infinity;
+  rowLo = lo;
 }
 
 // Sweep 2 results. UNIT = `string` compiles the T = 1 variant without the multiply by 1/T (x·1 = x:

@@ -59,7 +59,7 @@ export const SERIES_LIMIT: f64 = 0.5;
  */
 // @ts-ignore: decorator
 @inline export function termS<T>(u: T, p: T, q: T, y: T): T {
-  if (y == <T>-Infinity) return q;
+  if (y == <T>-Infinity) return q + p; // q; NaN (p) where the whole target slice is −inf
   if (u == <T>Infinity) return <T>Infinity;
   const u2 = u * u;
   const t = abs<T>(u) < <T>SERIES_LIMIT ? q * (u2 * seriesS<T>(u, u2)) : p * u - p + q;
@@ -69,7 +69,7 @@ export const SERIES_LIMIT: f64 = 0.5;
 /** The 'none' term p·u·scale with the same logit rules (0 where y = −inf, +inf where u = +inf). */
 // @ts-ignore: decorator
 @inline export function pointS<T>(u: T, p: T, y: T, scale: T): T {
-  if (y == <T>-Infinity) return <T>0;
+  if (y == <T>-Infinity) return p * <T>0; // 0; NaN (p) where the whole target slice is −inf
   if (u == <T>Infinity) return <T>Infinity;
   return p * u * scale;
 }
@@ -139,7 +139,7 @@ const KT = memory.data<f32>([
 // @ts-ignore: decorator
 @inline export function termWithSeriesF32x4(u: v128, p: v128, q: v128, y: v128, w: v128): v128 {
   const t = select32(v128.load(KT, 144), termFiniteWithSeriesF32x4(u, p, q, w), f32x4.eq(u, v128.load(KT, 144)));
-  return select32(q, t, f32x4.eq(y, v128.load(KT, 160)));
+  return select32(f32x4.add(q, p), t, f32x4.eq(y, v128.load(KT, 160)));
 }
 
 /** Vector twin of pointS. */
@@ -147,7 +147,7 @@ const KT = memory.data<f32>([
 @inline export function pointF32x4(u: v128, p: v128, y: v128, scale: v128): v128 {
   const inf = v128.load(KT, 144);
   const pt = select32(inf, f32x4.mul(f32x4.mul(p, u), scale), f32x4.eq(u, inf));
-  return select32(f32x4.splat(0), pt, f32x4.eq(y, v128.load(KT, 160)));
+  return select32(f32x4.mul(p, f32x4.splat(0)), pt, f32x4.eq(y, v128.load(KT, 160)));
 }
 
 /** Vector twin of seriesS<f64>. */
@@ -175,7 +175,7 @@ const KT = memory.data<f32>([
   const large = f64x2.add(f64x2.sub(f64x2.mul(p, u), p), q);
   let t = select64(small, large, f64x2.lt(f64x2.abs(u), f64x2.splat(SERIES_LIMIT)));
   t = select64(inf, f64x2.pmax(t, zero), f64x2.eq(u, inf));
-  return select64(q, t, f64x2.eq(y, f64x2.neg(inf)));
+  return select64(f64x2.add(q, p), t, f64x2.eq(y, f64x2.neg(inf)));
 }
 
 /** Vector twin of pointS (f64). */
@@ -183,7 +183,7 @@ const KT = memory.data<f32>([
 @inline export function pointF64x2(u: v128, p: v128, y: v128, scale: v128): v128 {
   const inf = f64x2.splat(Infinity);
   const pt = select64(inf, f64x2.mul(f64x2.mul(p, u), scale), f64x2.eq(u, inf));
-  return select64(f64x2.splat(0), pt, f64x2.eq(y, f64x2.neg(inf)));
+  return select64(f64x2.mul(p, f64x2.splat(0)), pt, f64x2.eq(y, f64x2.neg(inf)));
 }
 
 /**
@@ -199,47 +199,63 @@ const KT = memory.data<f32>([
 }
 
 // ---------------------------------------------------------------------------------------------
-// u = log(p/q) per element, as ((y − x) − D)·(1/T) − L with D = max(y) − max(x) and
-// L = log Σ exp((y − max y)/T) − log Σ exp((x − max x)/T), all in f64:
-// - y − x of two f32 logits is exact in f64, so shifted logits (teacher = student + 3 + noise)
-//   keep the noise;
-// - subtracting D before scaling keeps huge logits (1e30) from cancelling catastrophically
-//   (the form (y − x)/T − c, c = lse(y/T) − lse(x/T), loses everything there);
-// - identical slices give D = L = 0 and y − x = 0: u = 0 exactly.
-// The result is rounded once to the element type.
+// u = log(p/q) per element, as ((y − max y) − (x − max x))·(1/T) − L with
+// L = log Σ exp((y − max y)/T) − log Σ exp((x − max x)/T), all in f64, then clamped below at
+// −max of the element type and rounded once to it:
+// - each difference of two f32 logits is exact in f64 unless their exponents are more than 29
+//   apart, and then the small one is negligible; the outer difference cancels only when the two
+//   are close, and then it is exact. So u keeps the noise of shifted logits (teacher = student +
+//   3 + noise), and huge logits neither cancel each other nor swamp the rest: with y = [0, 0,
+//   1e20] and x = [2, 1, 0] the last u is 2 − log Σ… exactly (the earlier form ((y − x) − D),
+//   D = max y − max x, rounded y − x and D at 1e20 and lost the 2);
+// - u < −max only where p underflowed to 0 (p > 0 bounds u below by about −104·… − log K), e.g.
+//   a teacher masked with −FLT_MAX at T < 1; the clamp keeps p·u = 0 there instead of 0·(−inf)
+//   = NaN. u = +inf (q = 0, x = −inf) is kept: that term is +inf;
+// - identical slices give u = 0 exactly.
+
+// Lower bounds of u (−FLT_MAX, −DBL_MAX), loaded rather than materialised (see KT above).
+const UMIN_F64 = memory.data<f64>([-1.7976931348623157e308, -1.7976931348623157e308], 16);
+const UMIN_F32 = memory.data<f32>([<f32>-3.4028234663852886e38, <f32>-3.4028234663852886e38, <f32>-3.4028234663852886e38, <f32>-3.4028234663852886e38], 16);
 
 /** u for one element in T's precision (the scalar twin of uF32x4 / the f64 vector code). */
 // @ts-ignore: decorator
-@inline export function uS<T>(x: T, y: T, D: f64, invT: f64, L: f64): T {
-  return <T>(((<f64>y - <f64>x) - D) * invT - L);
+@inline export function uS<T>(x: T, y: T, my: f64, mx: f64, invT: f64, L: f64): T {
+  const u = ((<f64>y - my) - (<f64>x - mx)) * invT - L;
+  if (sizeof<T>() == 4) return max<f32>(<f32>u, <f32>-3.4028234663852886e38);
+  return <T>max<f64>(u, -1.7976931348623157e308);
 }
 
 /**
- * u for four f32 lanes: widened to f64 pairs, computed as uS, narrowed once. UNIT = `string`
- * compiles the T = 1 variant without the multiply by 1/T (x·1 = x, so the results are identical;
- * the row kernels pick it when invT == 1, the common case, and it measured ≈ 6 % on W2).
+ * u for four f32 lanes: widened to f64 pairs, computed as uS, narrowed once and clamped. UNIT =
+ * `string` compiles the T = 1 variant without the multiply by 1/T (x·1 = x, so the results are
+ * identical; the row kernels pick it when invT == 1, the common case, and it measured ≈ 6 % on W2).
+ * CLAMP = `i32` leaves out the clamp, for rows whose extrema show that u stays above −FLT_MAX
+ * (klRowF32: the clamp would change nothing there, so the bits are the same).
  */
 // @ts-ignore: decorator
-@inline export function uF32x4<UNIT>(x: v128, y: v128, vD: v128, vInvT: v128, vL: v128): v128 {
-  let lo = f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(y), f64x2.promote_low_f32x4(x)), vD);
-  let hi = f64x2.sub(f64x2.sub(promoteHigh(y), promoteHigh(x)), vD);
+@inline export function uF32x4<UNIT, CLAMP = string>(x: v128, y: v128, vMy: v128, vMx: v128, vInvT: v128, vL: v128): v128 {
+  let lo = f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(y), vMy), f64x2.sub(f64x2.promote_low_f32x4(x), vMx));
+  let hi = f64x2.sub(f64x2.sub(promoteHigh(y), vMy), f64x2.sub(promoteHigh(x), vMx));
   if (!isReference<UNIT>()) {
     lo = f64x2.mul(lo, vInvT);
     hi = f64x2.mul(hi, vInvT);
   }
-  return demotePair(f64x2.sub(lo, vL), f64x2.sub(hi, vL));
+  const u = demotePair(f64x2.sub(lo, vL), f64x2.sub(hi, vL));
+  return isReference<CLAMP>() ? f32x4.pmax(u, v128.load(UMIN_F32)) : u;
 }
 
-/** uF32x4 with per-lane D and L (column kernels: lanes are different slices). */
+/** uF32x4 with per-lane maxima and L (column kernels: lanes are different slices). */
 // @ts-ignore: decorator
-@inline export function uF32x4Lanes(x: v128, y: v128, vDlo: v128, vDhi: v128, vInvT: v128, vLlo: v128, vLhi: v128): v128 {
-  const lo = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(y), f64x2.promote_low_f32x4(x)), vDlo), vInvT), vLlo);
-  const hi = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.sub(promoteHigh(y), promoteHigh(x)), vDhi), vInvT), vLhi);
-  return demotePair(lo, hi);
+@inline export function uF32x4Lanes(
+  x: v128, y: v128, vMyLo: v128, vMyHi: v128, vMxLo: v128, vMxHi: v128, vInvT: v128, vLlo: v128, vLhi: v128,
+): v128 {
+  const lo = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(y), vMyLo), f64x2.sub(f64x2.promote_low_f32x4(x), vMxLo)), vInvT), vLlo);
+  const hi = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.sub(promoteHigh(y), vMyHi), f64x2.sub(promoteHigh(x), vMxHi)), vInvT), vLhi);
+  return f32x4.pmax(demotePair(lo, hi), v128.load(UMIN_F32));
 }
 
 /** u for two f64 lanes. */
 // @ts-ignore: decorator
-@inline export function uF64x2(x: v128, y: v128, vD: v128, vInvT: v128, vL: v128): v128 {
-  return f64x2.sub(f64x2.mul(f64x2.sub(f64x2.sub(y, x), vD), vInvT), vL);
+@inline export function uF64x2(x: v128, y: v128, vMy: v128, vMx: v128, vInvT: v128, vL: v128): v128 {
+  return f64x2.pmax(f64x2.sub(f64x2.mul(f64x2.sub(f64x2.sub(y, vMy), f64x2.sub(x, vMx)), vInvT), vL), v128.load(UMIN_F64));
 }

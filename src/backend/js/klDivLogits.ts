@@ -1,5 +1,5 @@
 import type { FloatArray } from '../../types.js';
-import { prepareSlice } from './klSlice.js';
+import { prepareSlice, uOf } from './klSlice.js';
 import { scratch } from './softmax.js';
 
 /**
@@ -27,14 +27,16 @@ const SERIES_LIMIT = 0.5;
  *     KL = Σ q_i · φ(p_i / q_i),  φ(r) = r·log r − r + 1 ≥ 0,
  * which equals Σ p_i u_i because Σ p = Σ q = 1, but has a non-negative term per element whose
  * rounding error is relative to the term itself. With u_i = log(p_i/q_i) taken from the logits
- * rather than from rounded probabilities, as ((y_i − x_i) − (max y − max x))/T − log(Σb/Σa)
- * (the maxima subtracted before scaling, so huge logits do not cancel):
+ * rather than from rounded probabilities, as ((y_i − max y) − (x_i − max x))/T − log(Σb/Σa)
+ * (each logit's distance to its maximum first, so huge logits neither cancel nor swamp the rest;
+ * see `uOf`):
  * - |u| < 0.5: q·φ(e^u) by its Taylor series (no cancellation);
  * - otherwise: p·u − p + q, well conditioned once |u| is not small.
  * Identical slices give u ≡ 0 exactly and therefore exactly 0. Each term is clamped at 0 so
  * rounding can never make a slice negative. p = 0 and q = 0 are decided from the logits (−inf),
  * not from probabilities that underflowed: y = −inf gives the term q (0·log 0 = 0), x = −inf with
- * finite y gives +inf.
+ * finite y gives +inf. A target slice that is all −inf has no distribution (p = NaN), and its KL,
+ * point terms and gradients are NaN, as softmax of it is in PyTorch.
  * Reference: ../shared/reference/fused-kl-numerics.md.
  */
 export function klDivLogits(
@@ -56,19 +58,20 @@ export function klDivLogits(
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * size * inner + i;
-      const { D, L, invSa, invSb } = prepareSlice(x, y, base, size, inner, T, ex, ey);
+      const { mx, my, L, invSa, invSb } = prepareSlice(x, y, base, size, inner, T, ex, ey);
       let s = 0;
       let sc = 0;
       for (let k = 0, p = base; k < size; k++, p += inner) {
         const q = ex[k]! * invSa;
         const pk = ey[k]! * invSb;
-        const u = (y[p]! - x[p]! - D) / T - L;
+        const u = uOf(x[p]!, y[p]!, mx, my, T, L);
         let term: number;
         let point: number;
         if (y[p] === -Infinity) {
-          // p = 0 exactly: 0·log(0/q) = 0, the Bregman term is q.
-          term = q;
-          point = 0;
+          // p = 0 exactly: 0·log(0/q) = 0, the Bregman term is q. Where the whole target slice is
+          // −inf, p (0·1/0) is NaN, and so are the term and the point, as softmax of that slice.
+          term = q + pk;
+          point = pk * 0;
         } else if (u === Infinity) {
           // q = 0 exactly (x = −inf) where p > 0: infinite KL, even if p underflowed.
           term = Infinity;

@@ -1,5 +1,5 @@
 import type { FloatArray } from '../../types.js';
-import { prepareSlice } from './klSlice.js';
+import { prepareSlice, uOf } from './klSlice.js';
 import { scratch } from './softmax.js';
 
 /** φ(e^u)/u² series coefficients, highest first — the same table as `klDivLogits.ts`. */
@@ -54,7 +54,7 @@ export function klDivLogitsGrad(
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * size * inner + i;
-      const { D, L, invSa, invSb } = prepareSlice(x, y, base, size, inner, T, ex, ey);
+      const { mx, my, L, invSa, invSb } = prepareSlice(x, y, base, size, inner, T, ex, ey);
       const s = gradScale * (sliceScale !== null && gradOut === null ? sliceScale[o * inner + i]! : 1);
       let sum = 0;
       let sc = 0;
@@ -63,12 +63,14 @@ export function klDivLogitsGrad(
       for (let k = 0, p = base; k < size; k++, p += inner) {
         const q = ex[k]! * invSa;
         const pk = ey[k]! * invSb;
-        const u = (y[p]! - x[p]! - D) / T - L;
+        const u = uOf(x[p]!, y[p]!, mx, my, T, L);
         let term: number;
         let point: number;
         if (y[p] === -Infinity) {
-          term = q;
-          point = 0;
+          // p = 0 exactly: 0·log(0/q) = 0, the Bregman term is q. Where the whole target slice is
+          // −inf, p (0·1/0) is NaN, and so are the term and the point, as softmax of that slice.
+          term = q + pk;
+          point = pk * 0;
         } else if (u === Infinity) {
           term = Infinity;
           point = Infinity;
@@ -107,8 +109,8 @@ export function klDivLogitsGrad(
           const g = gradOut !== null ? gradOut[p]! : 0;
           if (gradOut !== null) gradInput[p] = s * (q * A - g * pk);
           if (gradTarget !== null) {
-            const u = (y[p]! - x[p]! - D) / T - L;
-            gradTarget[p] = y[p] === -Infinity ? 0 : gradOut !== null ? s * (pk * (g * (u + 1) - B)) : s * (pk * (u - kl));
+            const u = uOf(x[p]!, y[p]!, mx, my, T, L);
+            gradTarget[p] = y[p] === -Infinity ? pk * 0 : gradOut !== null ? s * (pk * (g * (u + 1) - B)) : s * (pk * (u - kl));
           }
         }
       }

@@ -2,8 +2,9 @@ import type { FloatArray } from '../../types.js';
 
 /** What the fused KL kernels need after their first two passes over a slice. */
 export interface SlicePrep {
-  /** max y − max x (raw logits). */
-  D: number;
+  /** max x and max y (raw logits). */
+  mx: number;
+  my: number;
   /** log Σ exp((y − max y)/T) − log Σ exp((x − max x)/T). */
   L: number;
   /** 1 / Σ exp((x − max x)/T). */
@@ -12,13 +13,14 @@ export interface SlicePrep {
   invSb: number;
 }
 
-const prep: SlicePrep = { D: 0, L: 0, invSa: 0, invSb: 0 };
+const prep: SlicePrep = { mx: 0, my: 0, L: 0, invSa: 0, invSb: 0 };
 
 /**
  * The first two passes over slice `base` (stride `inner`, `size` elements) shared by the js
  * backend's klDivLogits and klDivLogitsWithGrad: the raw maxima, then exp((· − max)/T) into
- * `ex` / `ey` with Neumaier-compensated sums. u = ((y − x) − D)/T − L then follows per element:
- * D subtracted before scaling (huge logits do not cancel), and D = L = 0 for identical slices.
+ * `ex` / `ey` with Neumaier-compensated sums. u then follows per element as `uOf` (each logit's
+ * distance to its slice's maximum first, so huge logits neither cancel nor swamp the rest; u = 0
+ * exactly for identical slices).
  * Returns a reused object (valid until the next call).
  */
 export function prepareSlice(
@@ -57,9 +59,20 @@ export function prepareSlice(
   }
   sa += ca;
   sb += cb;
-  prep.D = my - mx;
+  prep.mx = mx;
+  prep.my = my;
   prep.L = Math.log(sb / sa); // one log, and exact to 2^-53 absolute (see assembly/klTerm.ts logRatio)
   prep.invSa = 1 / sa;
   prep.invSb = 1 / sb;
   return prep;
+}
+
+/**
+ * u = log(p/q) of one element: ((y − max y) − (x − max x))/T − L, clamped below at −MAX_VALUE
+ * (u < −MAX_VALUE only where p = 0; the clamp keeps p·u = 0 there rather than 0·(−inf) = NaN).
+ * As assembly/klTerm.ts uS, which explains the order of the differences.
+ */
+export function uOf(x: number, y: number, mx: number, my: number, T: number, L: number): number {
+  const u = (y - my - (x - mx)) / T - L;
+  return u < -Number.MAX_VALUE ? -Number.MAX_VALUE : u;
 }

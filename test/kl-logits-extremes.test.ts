@@ -1,0 +1,154 @@
+/**
+ * klDivLogits at the edges of its logit rules, on every backend and through each kernel layout
+ * (long rows, short-row tiles, columns, segments of rows longer than a 1 KiB window, and
+ * klDivLogitsWithGrad's kernels), against a float64 reference of the chain written here:
+ * - a target slice that is all −inf has no distribution (softmax gives NaN there, as PyTorch), so
+ *   its KL, its 'none' terms and its gradients are NaN; the other slices are unaffected. (The rule
+ *   "p = 0 where the target logit is −inf" used to add q for every element: KL = 1.)
+ * - a teacher masked with −FLT_MAX at T < 1: (y − max y)/T is below −FLT_MAX, p = 0 there, and
+ *   the KL is finite (it used to be NaN on the WASM backends);
+ * - one logit far above the rest (1e8 … 3e38): u = log(p/q) must not lose the other logits
+ *   (it used to give 0.92 instead of 2.41 at 1e20).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { initSync, klDivLogits, klDivLogitsWithGrad, setWarningHandler } from '../src/index.js';
+import { ALL_BACKENDS, useBackend } from './helpers/backends.js';
+import { closeMismatch } from './helpers/golden.js';
+
+setWarningHandler(null);
+afterAll(() => {
+  initSync({ backend: 'auto' });
+});
+
+type Dtype = 'float32' | 'float64';
+const FLT_MAX = 3.4028234663852886e38;
+
+/** log_softmax(v/T) in float64 (−inf where v = −inf; NaN for an all −inf or NaN slice). */
+function logSoftmax64(v: number[], T: number): number[] {
+  const a = v.map((e) => e / T);
+  const m = Math.max(...a);
+  if (!Number.isFinite(m)) return a.map(() => NaN);
+  const lse = m + Math.log(a.reduce((s, e) => s + Math.exp(e - m), 0));
+  return a.map((e) => e - lse);
+}
+
+/** KL(softmax(y/T) ‖ softmax(x/T))·T² of one slice, float64, terms with p = 0 counted as 0. */
+function klRef(x: number[], y: number[], T: number): number {
+  const lq = logSoftmax64(x, T);
+  const lp = logSoftmax64(y, T);
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    const p = Math.exp(lp[i]!);
+    if (Number.isNaN(lp[i]!) || Number.isNaN(lq[i]!)) return NaN;
+    if (p === 0) continue;
+    s += p * (lp[i]! - lq[i]!);
+  }
+  return s * T * T;
+}
+
+function typed(dtype: Dtype, v: number[]): Float32Array | Float64Array {
+  return dtype === 'float64' ? Float64Array.from(v) : Float32Array.from(v);
+}
+
+/** Rounds to the dtype (the reference sees the values the kernels see). */
+function rounded(dtype: Dtype, v: number[]): number[] {
+  return Array.from(typed(dtype, v));
+}
+
+/**
+ * Runs `slices` (each [x, y], all of length K) through klDivLogits as [R, K] rows (dim −1) and as
+ * [K, R] columns (dim 0), 'perSlice', and checks each slice against klRef. R is padded to a
+ * multiple of 4 with ordinary slices so that short rows take the tiles.
+ */
+function checkSlices(dtype: Dtype, slices: [number[], number[]][], T: number, what: string): void {
+  const K = slices[0]![0].length;
+  const all = slices.slice();
+  for (let r = 0; all.length % 4 !== 0; r++) all.push([Array.from({ length: K }, (_, k) => Math.sin(k + r)), Array.from({ length: K }, (_, k) => Math.cos(k * r))]);
+  const R = all.length;
+  const xr = all.flatMap(([x]) => rounded(dtype, x));
+  const yr = all.flatMap(([, y]) => rounded(dtype, y));
+  const want = all.map((_, r) => klRef(xr.slice(r * K, (r + 1) * K), yr.slice(r * K, (r + 1) * K), T));
+  const [rtol, atol] = dtype === 'float64' ? [1e-12, 1e-12] : [1.3e-6, 1e-5];
+  const rows = klDivLogits({ data: typed(dtype, xr), shape: [R, K] }, { data: typed(dtype, yr), shape: [R, K] }, { temperature: T, reduction: 'perSlice' });
+  expect(closeMismatch(rows.data, want, rtol, atol), `${what}: rows [${R}, ${K}]`).toBeNull();
+  const tr = (v: number[]): number[] => Array.from({ length: K * R }, (_, i) => v[(i % R) * K + Math.floor(i / R)]!);
+  const cols = klDivLogits({ data: typed(dtype, tr(xr)), shape: [K, R] }, { data: typed(dtype, tr(yr)), shape: [K, R] }, { dim: 0, temperature: T, reduction: 'perSlice' });
+  expect(closeMismatch(cols.data, want, rtol, atol), `${what}: columns [${K}, ${R}]`).toBeNull();
+  const g = klDivLogitsWithGrad({ data: typed(dtype, xr), shape: [R, K] }, { data: typed(dtype, yr), shape: [R, K] }, { temperature: T, reduction: 'sum' });
+  const total = want.reduce((a, b) => a + b, 0);
+  expect(closeMismatch([g.loss.item()], [total], rtol, atol), `${what}: withGrad loss`).toBeNull();
+}
+
+describe.each(ALL_BACKENDS)('klDivLogits extremes on %s', (backend) => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`${dtype}: an all −inf target slice gives NaN, its neighbours are unaffected`, () => {
+      useBackend(backend);
+      for (const K of [2, 5, 12, 13, 40, 3000]) {
+        const x = Array.from({ length: K }, (_, k) => Math.sin(3 * k));
+        const ninf = Array.from({ length: K }, () => -Infinity);
+        const y = Array.from({ length: K }, (_, k) => Math.cos(k));
+        checkSlices(dtype, [[x, ninf], [x, y]], 1, `K = ${K}`);
+        // 'none': NaN in the masked slice only; the gradients NaN there.
+        const xs = typed(dtype, [...x, ...x]);
+        const ys = typed(dtype, [...ninf, ...y]);
+        const none = klDivLogits({ data: xs, shape: [2, K] }, { data: ys, shape: [2, K] }, { reduction: 'none' }).data;
+        expect(Array.from(none.subarray(0, K)).every(Number.isNaN), `none, K = ${K}`).toBe(true);
+        expect(Array.from(none.subarray(K)).every(Number.isFinite), `none, K = ${K}`).toBe(true);
+        const g = klDivLogitsWithGrad({ data: xs, shape: [2, K] }, { data: ys, shape: [2, K] }, { reduction: 'sum', gradTarget: true });
+        expect(Number.isNaN(g.loss.item())).toBe(true);
+        expect(Array.from(g.gradInput.data.subarray(0, K)).every(Number.isNaN)).toBe(true);
+        expect(Array.from(g.gradTarget!.data.subarray(0, K)).every(Number.isNaN)).toBe(true);
+        expect(Array.from(g.gradInput.data.subarray(K)).every(Number.isFinite)).toBe(true);
+      }
+    });
+
+    it(`${dtype}: a teacher masked with the dtype's most negative value at T < 1 gives the chain's finite KL`, () => {
+      useBackend(backend);
+      const MIN = dtype === 'float64' ? -Number.MAX_VALUE : -FLT_MAX;
+      for (const T of [0.5, 0.9, 1, 2]) {
+        for (const K of [4, 12, 40, 3000]) {
+          const x = Array.from({ length: K }, (_, k) => 0.5 + Math.sin(k));
+          const y = Array.from({ length: K }, (_, k) => (k % 3 === 0 ? MIN : Math.cos(2 * k)));
+          // Both masked at the same places, too: those terms are 0 (p = 0).
+          const xm = x.map((v, k) => (k % 3 === 0 ? MIN : v));
+          checkSlices(dtype, [[x, y], [xm, y]], T, `T = ${T}, K = ${K}`);
+        }
+      }
+      // The issue's case, float32 only: 0.01755191 (it was NaN on WASM).
+      if (dtype === 'float32') {
+        const got = klDivLogits({ data: Float32Array.from([0.5, 1, 2, -1]), shape: [1, 4] }, { data: Float32Array.from([-FLT_MAX, 0.3, 1, -FLT_MAX]), shape: [1, 4] }, { temperature: 0.5 }).item();
+        expect(got).toBeCloseTo(0.01755191, 7);
+      }
+    });
+
+    it(`${dtype}: one logit far above the rest keeps the others in u`, () => {
+      useBackend(backend);
+      const huge = dtype === 'float64' ? [1e8, 1e15, 1e20, 1e300] : [1e8, 1e15, 1e20, 3e38];
+      for (const H of huge) {
+        for (const K of [3, 12, 40, 3000]) {
+          const x = Array.from({ length: K }, (_, k) => (k < 3 ? [2, 1, 0][k]! : -1 - Math.sin(k)));
+          const y = Array.from({ length: K }, (_, k) => (k === 2 ? H : Math.cos(k)));
+          // Teacher one-hot at element 2 (p = 1 there): KL = −log_softmax(x)[2].
+          // And the mirror: the student's huge logit makes every other q tiny (KL ≈ H·(1 − p_2)).
+          checkSlices(dtype, [[x, y], [y, x]], 1, `H = ${H}, K = ${K}`);
+        }
+      }
+      const got = klDivLogits([[2, 1, 0]], [[0, 0, 1e20]], { reduction: 'sum' }).item();
+      expect(got).toBeCloseTo(2.4076059, 6);
+    });
+
+    it(`${dtype}: the same edges through segments (rows longer than a 1 KiB window)`, () => {
+      initSync({ backend, windowKiB: 1 });
+      try {
+        const K = 3000;
+        const x = Array.from({ length: K }, (_, k) => Math.sin(k));
+        const MIN = dtype === 'float64' ? -Number.MAX_VALUE : -FLT_MAX;
+        checkSlices(dtype, [[x, Array.from({ length: K }, () => -Infinity)], [x, x.map((v) => 2 * v)]], 1, 'segments, all −inf');
+        checkSlices(dtype, [[x, x.map((v, k) => (k % 3 === 0 ? MIN : v))]], 0.5, 'segments, masked teacher T = 0.5');
+        checkSlices(dtype, [[x, x.map((v, k) => (k === 7 ? 1e20 : v))]], 1, 'segments, one huge logit');
+      } finally {
+        initSync({ backend });
+      }
+    });
+  }
+});
