@@ -5,6 +5,7 @@ import { canRun, instantiateKernels, instantiateKernelsSync, instantiateKernelsS
 import { WasmMemory } from './backend/wasm/memory.js';
 import { WasmKernels } from './backend/wasm/wasmKernels.js';
 import type { BackendChoice, BackendName } from './types.js';
+import { checkOptionKeys } from './options.js';
 
 /** Options for `init` / `initSync`. */
 export interface InitOptions {
@@ -51,6 +52,7 @@ function checkOptions(fn: string, opts: InitOptions | undefined): Resolved {
   if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
     throw new TypeError(`${fn}: argument 'opts' must be an object such as { backend: 'auto' }, got ${opts === null ? 'null' : typeof opts}.`);
   }
+  if (opts !== undefined) checkOptionKeys(fn, opts, ['backend', 'maxMemoryMiB', 'windowKiB', 'wasmBaseUrl']);
   const choice = opts?.backend ?? 'auto';
   if (!BACKENDS.includes(choice)) {
     throw new TypeError(`${fn}: option 'backend' must be one of ${BACKENDS.map((b) => `'${b}'`).join(', ')}, got ${JSON.stringify(choice)}.`);

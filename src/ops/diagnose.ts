@@ -14,6 +14,7 @@ import { type Tensor, contiguousStrides } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
 import type { Dtype, FloatArray } from '../types.js';
 import { expandTo } from './klDivPerSlice.js';
+import { checkOptionKeys } from '../options.js';
 
 /** What an argument looks like along `dim`. */
 export type DistributionKind =
@@ -392,6 +393,7 @@ function resolveOptions(op: string, options: unknown, logTargetDefault?: boolean
   if (options === null || typeof options !== 'object') {
     throw argTypeError(op, 'options', `is ${describe(options)}`, 'Pass an options object such as { dim: -1 }');
   }
+  checkOptionKeys(op, options, ['dim', 'logTarget', 'tolerance']);
   const o = options as DiagnoseOptions;
   const logTarget = logTargetDefault ?? o.logTarget ?? false;
   if (typeof logTarget !== 'boolean') throw argTypeError(op, 'logTarget', `is ${describe(logTarget)}`, 'Pass true if target holds log-probabilities, false (default) if it holds probabilities');

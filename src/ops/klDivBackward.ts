@@ -8,6 +8,7 @@ import { Tensor, numelOf } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
 import { type FloatArray, type Reduction, arrayFor } from '../types.js';
 import { sumToShape } from './sumTo.js';
+import { checkOptionKeys } from '../options.js';
 
 /** Options of `klDivBackward`: the forward's options, plus which gradients to compute. */
 export interface KlDivBackwardOptions {
@@ -91,6 +92,7 @@ export function klDivBackward(
   if (options === null || typeof options !== 'object') {
     throw argTypeError(OP, 'options', `is ${describe(options)}`, "Pass the forward's options, e.g. { reduction: 'batchmean' }");
   }
+  checkOptionKeys(OP, options, ['reduction', 'logTarget', 'sizeAverage', 'reduce', 'gradTarget']);
   const { reduction = 'mean', logTarget = false, sizeAverage, reduce, gradTarget = true } = options;
   if (typeof logTarget !== 'boolean') {
     throw argTypeError(OP, 'logTarget', `is ${describe(logTarget)}`, 'Pass the same logTarget as the forward call (true or false)');

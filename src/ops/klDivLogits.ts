@@ -10,6 +10,7 @@ import { type TensorLike, toTensor } from '../tensorlike.js';
 import type { Dtype, FloatArray, Reduction } from '../types.js';
 import { warn } from '../warnings.js';
 import { type KlDivLogitsReduction, checkLogitsReduction } from './klDivLogitsGrad.js';
+import { checkOptionKeys } from '../options.js';
 
 /** Options of `klDivLogits`. */
 export interface KlDivLogitsOptions {
@@ -103,6 +104,7 @@ export function planKlDivLogits(inputLogits: TensorLike, targetLogits: TensorLik
   if (options === null || typeof options !== 'object') {
     throw argTypeError(OP, 'options', `is ${describe(options)}`, "Pass an options object such as { temperature: 2, reduction: 'batchmean' }");
   }
+  checkOptionKeys(OP, options, ['dim', 'temperature', 'reduction']);
   const { dim = -1, temperature = 1, reduction = 'batchmean' } = options;
   const x = toTensor(inputLogits, OP, 'inputLogits');
   const y = toTensor(targetLogits, OP, 'targetLogits');

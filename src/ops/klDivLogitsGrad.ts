@@ -7,6 +7,7 @@ import { Tensor } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
 import { type FloatArray, type Reduction, arrayFor } from '../types.js';
 import { warn } from '../warnings.js';
+import { checkOptionKeys } from '../options.js';
 
 /** Reductions of the fused logits ops: PyTorch's four, plus `'perSlice'` (one KL per distribution). */
 export type KlDivLogitsReduction = Reduction | 'perSlice';
@@ -110,6 +111,7 @@ export function klDivLogitsWithGrad(
   if (options === null || typeof options !== 'object') {
     throw argTypeError(OP, 'options', `is ${describe(options)}`, "Pass an options object such as { temperature: 2, reduction: 'batchmean' }");
   }
+  checkOptionKeys(OP, options, ['dim', 'temperature', 'reduction', 'gradOutput', 'gradTarget']);
   const { dim = -1, temperature = 1, reduction = 'batchmean', gradOutput, gradTarget = false } = options;
   const x = toTensor(inputLogits, OP, 'inputLogits');
   const y = toTensor(targetLogits, OP, 'targetLogits');

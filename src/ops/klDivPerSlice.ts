@@ -6,6 +6,7 @@ import { gatherStrided } from '../strided.js';
 import { Tensor, contiguousStrides, numelOf } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
 import { type Dtype, type FloatArray, arrayFor } from '../types.js';
+import { checkOptionKeys } from '../options.js';
 
 /** Options of `klDivPerSlice`. */
 export interface KlDivPerSliceOptions {
@@ -53,6 +54,7 @@ export function klDivPerSlice(input: TensorLike, target: TensorLike, options: Kl
   if (options === null || typeof options !== 'object') {
     throw argTypeError(OP, 'options', `is ${describe(options)}`, 'Pass an options object such as { dim: -1 }');
   }
+  checkOptionKeys(OP, options, ['dim', 'logTarget']);
   const { dim = -1, logTarget = false } = options;
   if (typeof logTarget !== 'boolean') {
     throw argTypeError(OP, 'logTarget', `is ${describe(logTarget)}`, 'Pass true if target holds log-probabilities, false (default) if it holds probabilities');

@@ -3,9 +3,10 @@ import { checkReductionName, legacyReduction, resolveKlReduction } from '../redu
 import type { Tensor } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensorlike.js';
 import type { Reduction } from '../types.js';
-import { type KlDivOptions, klDivResolved } from './klDiv.js';
+import { KL_DIV_OPTIONS, type KlDivOptions, klDivResolved } from './klDiv.js';
 import { type KlDivGradients, klDivBackwardResolved } from './klDivBackward.js';
 import { type ValidateOption, validateKlDivArgs } from './diagnose.js';
+import { checkOptionKeys } from '../options.js';
 
 /**
  * `torch.nn.KLDivLoss` as a class: options are fixed at construction, `forward(input, target)`
@@ -40,6 +41,7 @@ export class KLDivLoss {
     if (options === null || typeof options !== 'object') {
       throw argTypeError('KLDivLoss', 'options', `is ${describe(options)}`, "Pass an options object such as { reduction: 'batchmean' }");
     }
+    checkOptionKeys('KLDivLoss', options, KL_DIV_OPTIONS.filter((k) => k !== 'out'));
     const { reduction = 'mean', logTarget = false, sizeAverage, reduce, validate = false } = options;
     if (typeof logTarget !== 'boolean') {
       throw argTypeError('KLDivLoss', 'logTarget', `is ${describe(logTarget)}`, 'Pass true or false');

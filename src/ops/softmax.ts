@@ -1,10 +1,12 @@
+import { argRangeError, argTypeError, describe } from '../errors.js';
 import { kernels } from '../runtime.js';
 import { normalizeDim, productOf, sliceLayout } from '../shape.js';
 import { Tensor, tensorOf } from '../tensor.js';
 import { type TensorLike, quickData, quickDimOf, quickShape, toTensor } from '../tensorlike.js';
 import { type Dtype, type FloatArray, arrayFor } from '../types.js';
 import { warn } from '../warnings.js';
-import { type OutOptions, checkOut } from './out.js';
+import { type OutOptions, checkOut, overlaps } from './out.js';
+import { checkOptionKeys } from '../options.js';
 
 /**
  * PyTorch's `_get_softmax_dim`: when `dim` is omitted, 0 for 0-, 1- and 3-d inputs, else 1 — with
@@ -43,7 +45,21 @@ export function planSliceOp(
 ): SlicePlan {
   const x = toTensor(input, op, 'input');
   const d = dim === undefined || dim === null ? implicitSoftmaxDim(torchName, x.ndim) : normalizeDim(op, 'dim', dim, x.ndim);
+  if (options !== undefined && options !== null) {
+    if (typeof options !== 'object') throw argTypeError(op, 'options', `is ${describe(options)}`, 'Pass an options object such as { out } or leave it out');
+    checkOptionKeys(op, options, ['out']);
+  }
   const out = options?.out === undefined ? null : checkOut(op, options.out, x.shape, x.dtype);
+  // In place (out's data is the input's very array or an identical view) is supported; any other
+  // overlap would have the kernels read elements they already overwrote.
+  if (out !== null && out.data !== x.data && overlaps(out.data, x.data) && (out.data.byteOffset !== x.data.byteOffset || out.data.length !== x.data.length)) {
+    throw argRangeError(
+      op,
+      'out',
+      `partly overlaps the input (input bytes ${x.data.byteOffset}–${x.data.byteOffset + x.data.byteLength}, out bytes ${out.data.byteOffset}–${out.data.byteOffset + out.data.byteLength} of one buffer)`,
+      'Pass the input itself as out to work in place, or an output that shares no bytes with it',
+    );
+  }
   const { outer, size, inner } = sliceLayout(x.shape, d);
   return { kernel, x: x.data, shape: x.shape, dtype: x.dtype, outer, size, inner, out };
 }

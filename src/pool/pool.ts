@@ -22,6 +22,7 @@ import type { TensorLike } from '../tensorlike.js';
 import { type BackendChoice, type FloatArray, arrayFor } from '../types.js';
 import type { Task, WorkerReply } from './protocol.js';
 import { workerUrl } from './workerUrl.js';
+import { checkOptionKeys } from '../options.js';
 
 /** Options of `createPool`. */
 export interface PoolOptions {
@@ -294,16 +295,23 @@ export class KlwasmPool {
   }
 
   /** `softmax` on the pool (bitwise the single-thread result). */
-  softmax(input: TensorLike, dim?: number | null): Promise<Tensor> {
-    return this.sliceOp('softmax', 'softmax', input, dim);
+  softmax(input: TensorLike, dim?: number | null, options?: OutOptions): Promise<Tensor> {
+    return this.sliceOp('softmax', 'softmax', input, dim, options);
   }
 
   /** `logSoftmax` on the pool (bitwise the single-thread result). */
-  logSoftmax(input: TensorLike, dim?: number | null): Promise<Tensor> {
-    return this.sliceOp('logSoftmax', 'log_softmax', input, dim);
+  logSoftmax(input: TensorLike, dim?: number | null, options?: OutOptions): Promise<Tensor> {
+    return this.sliceOp('logSoftmax', 'log_softmax', input, dim, options);
   }
 
-  private async sliceOp(kernel: 'softmax' | 'logSoftmax', torchName: string, input: TensorLike, dim: number | null | undefined): Promise<Tensor> {
+  private async sliceOp(
+    kernel: 'softmax' | 'logSoftmax',
+    torchName: string,
+    input: TensorLike,
+    dim: number | null | undefined,
+    options: OutOptions | undefined,
+  ): Promise<Tensor> {
+    this.rejectOut(kernel, options);
     const plan = planSliceOp(kernel, torchName, kernel, input, dim, undefined);
     const x = shared(plan.x);
     const out = sharedArray(plan.dtype, x.length);
@@ -415,6 +423,7 @@ export function createPool(options: PoolOptions = {}): KlwasmPool {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`createPool: argument 'options' must be an object such as { threads: 2 }.`);
   }
+  checkOptionKeys('createPool', options, ['threads', 'backend', 'maxMemoryMiB', 'windowKiB']);
   const threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
     throw new RangeError(`createPool: option 'threads' must be an integer in [1, 256], got ${String(threads)}.`);
