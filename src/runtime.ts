@@ -1,7 +1,8 @@
 import type { Kernels } from './backend/kernels.js';
 import { jsKernels } from './backend/js/index.js';
 import type { WasmFlavor } from './backend/wasm/binaries.js';
-import { canRun, instantiateKernels, instantiateKernelsSync, instantiateKernelsStreaming } from './backend/wasm/instantiate.js';
+import { warn } from './warnings.js';
+import { WasmFetchError, canRun, instantiateKernels, instantiateKernelsSync, instantiateKernelsStreaming } from './backend/wasm/instantiate.js';
 import { WasmMemory } from './backend/wasm/memory.js';
 import { WasmKernels } from './backend/wasm/wasmKernels.js';
 import type { BackendChoice, BackendName } from './types.js';
@@ -40,6 +41,8 @@ let active: Kernels | null = null;
 /** The resolved options the active backend was loaded with (see `isActive`). */
 let activeKey = '';
 let pending: Promise<unknown> = Promise.resolve();
+/** initSync calls so far: lets a pending init see that a later initSync has won. */
+let syncCalls = 0;
 
 interface Resolved {
   choice: BackendChoice;
@@ -142,6 +145,13 @@ function unsupported(name: BackendName): Error {
  * ```
  */
 export function initSync(opts?: InitOptions): BackendName {
+  const name = loadActiveSync(opts);
+  syncCalls++; // only a call that succeeded wins over a pending init
+  return name;
+}
+
+/** initSync's work; also the implicit init of an op called before any init (not a caller's call). */
+function loadActiveSync(opts?: InitOptions): BackendName {
   const r = checkOptions('initSync', opts);
   if (isActive(r)) return active!.name;
   let lastError: unknown;
@@ -161,7 +171,8 @@ export function initSync(opts?: InitOptions): BackendName {
  * Loads a backend (compiling the WASM asynchronously, or by streaming compilation from
  * `wasmBaseUrl`) and makes it active; resolves to its name. Calls are serialised: each starts
  * after the previous one settled, so concurrent calls never leave a half-built instance, and the
- * last call wins. A call that resolves to the active backend with the same options keeps it
+ * last call wins — also against `initSync`: an init still waiting or compiling when `initSync` is
+ * called activates nothing and resolves to the backend `initSync` made active. A call that resolves to the active backend with the same options keeps it
  * (idempotent: no new compile, memory or window).
  *
  * @example
@@ -178,15 +189,23 @@ export function init(opts?: InitOptions): Promise<string> {
   } catch (e) {
     return Promise.reject(e);
   }
+  // An initSync called after this init (while it waits or compiles) is the later call, so it wins:
+  // this call then activates nothing and resolves to the backend that initSync made active.
+  const syncAtCall = syncCalls;
+  const superseded = (): boolean => syncCalls !== syncAtCall && active !== null;
   const next = pending.then(async () => {
-    if (isActive(r)) return active!.name;
+    if (superseded() || isActive(r)) return active!.name;
     let lastError: unknown;
     for (const name of candidates(r.choice)) {
       try {
-        active = await loadAsync(name, r);
+        const loaded = await loadAsync(name, r);
+        if (superseded()) return active!.name;
+        active = loaded;
         activeKey = configKey(name, r);
         return active.name;
       } catch (e) {
+        // A wrong wasmBaseUrl with 'auto' falls back (the page keeps working) but says so.
+        if (e instanceof WasmFetchError && r.choice === 'auto') warn('KLWASM_WASM_FETCH', `${e.message} Falling back to the next backend.`);
         lastError = e;
       }
     }
@@ -203,7 +222,7 @@ export function backend(): BackendName | null {
 
 /** The active kernels, initialising synchronously with `'auto'` on first use. */
 export function kernels(): Kernels {
-  return active ?? (initSync(), active!);
+  return active ?? (loadActiveSync(), active!);
 }
 
 /** The active backend's WASM memory manager, or null for the js backend. */

@@ -11,7 +11,7 @@
  *   (it used to give 0.92 instead of 2.41 at 1e20).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { initSync, klDivLogits, klDivLogitsWithGrad, setWarningHandler } from '../src/index.js';
+import { initSync, klDiv, klDivLogits, klDivLogitsWithGrad, setWarningHandler } from '../src/index.js';
 import { ALL_BACKENDS, useBackend } from './helpers/backends.js';
 import { closeMismatch } from './helpers/golden.js';
 
@@ -151,4 +151,37 @@ describe.each(ALL_BACKENDS)('klDivLogits extremes on %s', (backend) => {
       }
     });
   }
+});
+
+describe.each(ALL_BACKENDS)('temperature range and float32 overflow on %s', (backend) => {
+  it('klDivLogits and klDivLogitsWithGrad accept temperatures in [2^-63, 2^63] only', () => {
+    useBackend(backend);
+    const x = [[1, 2, 0.5]];
+    const y = [[2, 1, 0.5]];
+    for (const T of [1e-300, 2 ** -64, 2 ** 64, 1e200]) {
+      expect(() => klDivLogits(x, y, { temperature: T }), `T = ${T}`).toThrow(/argument 'temperature' is .*2\^-63/);
+      expect(() => klDivLogitsWithGrad(x, y, { temperature: T }), `T = ${T}`).toThrow(RangeError);
+    }
+    // Inside the range the loss agrees with the float64 chain; at 2^63 the chain itself cancels
+    // (u ≈ 1e-19 next to log 3), so there the limit T²·KL → Var_q(y − x)/2 = 1/3 (q uniform).
+    for (const T of [2 ** -63, 1e-3, 1e6]) {
+      const got = klDivLogits(x, y, { temperature: T, reduction: 'sum' }).item();
+      expect(closeMismatch([got], [klRef([1, 2, 0.5], [2, 1, 0.5], T)], 1.3e-6, 1e-5), `T = ${T}`).toBeNull();
+    }
+    expect(klDivLogits(x, y, { temperature: 2 ** 63, reduction: 'sum' }).item()).toBeCloseTo(1 / 3, 6);
+  });
+
+  it('klDiv float32 terms that overflow float32 are ±inf on every backend, as in PyTorch', () => {
+    useBackend(backend);
+    const none = (input: number[], target: number[], logTarget = false) =>
+      Array.from(klDiv({ data: Float32Array.from(input), shape: [input.length] }, { data: Float32Array.from(target), shape: [target.length] }, { reduction: 'none', logTarget }).data);
+    // xlogy(3e38, 3e38) = inf in float32, minus 3e38·inf: NaN (the js backend gave −inf).
+    expect(Number.isNaN(none([Infinity], [3e38])[0]!)).toBe(true);
+    // t·x = 10·(−1e38) overflows: −(−inf) = +inf.
+    expect(none([-1e38], [10])[0]).toBe(Infinity);
+    // log_target: exp(100) overflows float32: inf.
+    expect(none([-1], [100], true)[0]).toBe(Infinity);
+    // Ordinary values are unaffected.
+    expect(none([-0.5], [0.25])[0]).toBeCloseTo(0.25 * (Math.log(0.25) + 0.5), 6);
+  });
 });

@@ -133,3 +133,41 @@ describe('pool', () => {
     }
   });
 });
+
+describe('init and initSync: the last call wins', () => {
+  it('an initSync after a pending init wins; an op before init does not cancel it', async () => {
+    initSync({ backend: 'js' });
+    const p1 = init({ backend: 'wasm-scalar' });
+    expect(initSync({ backend: 'wasm-simd' })).toBe('wasm-simd');
+    expect(await p1).toBe('wasm-simd');
+    expect(initSync({ backend: 'wasm-simd' })).toBe('wasm-simd');
+    // A later init still wins over an earlier initSync.
+    const p2 = init({ backend: 'wasm-scalar' });
+    expect(await p2).toBe('wasm-scalar');
+    // A failed initSync (bad options) does not cancel a pending init.
+    const p3 = init({ backend: 'js' });
+    expect(() => initSync({ backend: 'nope' as never })).toThrow(TypeError);
+    expect(await p3).toBe('js');
+    initSync({ backend: 'auto' });
+  });
+});
+
+describe('init({ wasmBaseUrl }) in Node', () => {
+  it('a fetch that fails names the option, the URL and the fix; auto falls back with a warning', async () => {
+    initSync({ backend: 'js' });
+    await expect(init({ backend: 'wasm-simd', wasmBaseUrl: 'file:///nonexistent/klwasm/' })).rejects.toThrow(
+      /init\(\{ wasmBaseUrl \}\) could not fetch file:\/\/\/nonexistent\/klwasm\/klwasm\.simd\.wasm: .*omit wasmBaseUrl/,
+    );
+    // 'auto' falls back (down to js) but warns with the same message.
+    const seen: { code: string; message: string }[] = [];
+    setWarningHandler((w) => seen.push(w));
+    try {
+      expect(await init({ backend: 'auto', wasmBaseUrl: 'http://127.0.0.1:9/' })).toBe('js');
+    } finally {
+      setWarningHandler(null);
+    }
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((w) => w.code === 'KLWASM_WASM_FETCH' && /could not fetch http:\/\/127\.0\.0\.1:9\/klwasm\.\w+\.wasm.*Falling back/.test(w.message))).toBe(true);
+    initSync({ backend: 'auto' });
+  });
+});

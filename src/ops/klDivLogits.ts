@@ -83,6 +83,26 @@ function sliceScratch(n: number): Float64Array {
   return scratchView;
 }
 
+/**
+ * Smallest and largest accepted temperatures, 2^−63 and 2^63 (≈ 1.1e-19 and 9.2e18): T² (the loss
+ * scale, also applied in float32 to 'none' terms) and 1/T (the logits' scale, a float32 factor in
+ * the float32 kernels) stay finite, normal float32 numbers.
+ */
+export const TEMPERATURE_MIN = 2 ** -63;
+export const TEMPERATURE_MAX = 2 ** 63;
+
+/**
+ * Validates a temperature: a number in [2^−63, 2^63]. Outside it T² or 1/T leave float32's range
+ * and the loss would be 0 or NaN whatever the logits (a temperature of 1e-300 gave 0 on one backend
+ * and NaN on another).
+ */
+export function checkTemperature(op: string, temperature: unknown): asserts temperature is number {
+  if (typeof temperature === 'number' && temperature >= TEMPERATURE_MIN && temperature <= TEMPERATURE_MAX) return;
+  const fix = 'The temperature must be a number from 2^-63 (≈1.1e-19) to 2^63 (≈9.2e18), so that T² and 1/T stay finite, normal float32 numbers (1 means no scaling)';
+  if (typeof temperature !== 'number') throw argTypeError(op, 'temperature', `is ${describe(temperature)}`, fix);
+  throw argRangeError(op, 'temperature', `is ${temperature}`, fix);
+}
+
 /** A validated klDivLogits call: operands in the result dtype and the slice layout (shared with the worker pool). */
 export interface KlDivLogitsPlan {
   x: FloatArray;
@@ -108,11 +128,7 @@ export function planKlDivLogits(inputLogits: TensorLike, targetLogits: TensorLik
   const { dim = -1, temperature = 1, reduction = 'batchmean' } = options;
   const x = toTensor(inputLogits, OP, 'inputLogits');
   const y = toTensor(targetLogits, OP, 'targetLogits');
-  if (typeof temperature !== 'number' || !(temperature > 0) || !Number.isFinite(temperature)) {
-    const fix = 'The temperature must be a finite number > 0 (1 means no scaling)';
-    if (typeof temperature !== 'number') throw argTypeError(OP, 'temperature', `is ${describe(temperature)}`, fix);
-    throw argRangeError(OP, 'temperature', `is ${temperature}`, fix);
-  }
+  checkTemperature(OP, temperature);
   const red = checkLogitsReduction(OP, reduction);
   if (red === 'elementwise_mean') {
     throw argTypeError(OP, 'reduction', "is 'elementwise_mean'", "Use 'batchmean' (the KL per sample), 'sum', 'mean', 'none' or 'perSlice'");

@@ -8,6 +8,7 @@ import { type TensorLike, toTensor } from '../tensorlike.js';
 import { type FloatArray, type Reduction, arrayFor } from '../types.js';
 import { warn } from '../warnings.js';
 import { checkOptionKeys } from '../options.js';
+import { checkTemperature } from './klDivLogits.js';
 
 /** Reductions of the fused logits ops: PyTorch's four, plus `'perSlice'` (one KL per distribution). */
 export type KlDivLogitsReduction = Reduction | 'perSlice';
@@ -115,11 +116,7 @@ export function klDivLogitsWithGrad(
   const { dim = -1, temperature = 1, reduction = 'batchmean', gradOutput, gradTarget = false } = options;
   const x = toTensor(inputLogits, OP, 'inputLogits');
   const y = toTensor(targetLogits, OP, 'targetLogits');
-  if (typeof temperature !== 'number' || !(temperature > 0) || !Number.isFinite(temperature)) {
-    const fix = 'The temperature must be a finite number > 0 (1 means no scaling)';
-    if (typeof temperature !== 'number') throw argTypeError(OP, 'temperature', `is ${describe(temperature)}`, fix);
-    throw argRangeError(OP, 'temperature', `is ${temperature}`, fix);
-  }
+  checkTemperature(OP, temperature);
   if (typeof gradTarget !== 'boolean') {
     throw argTypeError(OP, 'gradTarget', `is ${describe(gradTarget)}`, 'Pass true to also get the gradient with respect to targetLogits, false (default) to skip it');
   }

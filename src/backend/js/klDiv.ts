@@ -26,6 +26,11 @@ export function klDivBlock(
   let s = 0;
   let c = 0;
   let o = outOff;
+  // float32 operands: PyTorch (and the WASM kernels) form each product in float32, so one that
+  // exceeds FLT_MAX is ±inf there (xlogy(3e38, 3e38) = inf, and inf − inf = NaN with input = inf).
+  // Computed in float64 it would stay finite; f32Overflow rounds such values to ±inf, and leaves
+  // every other value unrounded (float64 accuracy).
+  const f32 = input instanceof Float32Array;
   for (let r = 0; r < rows; r++) {
     let xi = inOff + r * inRowStride;
     let ti = tOff + r * tRowStride;
@@ -34,10 +39,10 @@ export function klDivBlock(
       const t = target[ti]!;
       let v: number;
       if (logTarget) {
-        v = Math.exp(t) * (t - x);
+        v = f32 ? f32Overflow(f32Overflow(Math.exp(t)) * f32Overflow(t - x)) : Math.exp(t) * (t - x);
       } else {
         // xlogy(t, t): NaN for NaN t, 0 for t == 0, t*log(t) otherwise (NaN for t < 0).
-        v = (t === 0 ? 0 : t * Math.log(t)) - t * x;
+        v = f32 ? f32Overflow(t === 0 ? 0 : t * Math.log(t)) - f32Overflow(t * x) : (t === 0 ? 0 : t * Math.log(t)) - t * x;
       }
       if (out !== null) out[o++] = v;
       const sum = s + v;
@@ -47,6 +52,11 @@ export function klDivBlock(
   }
   // Once the sum is ±inf or NaN the compensation term is NaN and meaningless.
   return Number.isFinite(s) ? s + c : s;
+}
+
+/** ±inf for values that round to infinity in float32 (|v| ≥ 2^128 − 2^103), v otherwise. */
+function f32Overflow(v: number): number {
+  return v >= 3.4028235677973366e38 ? Infinity : v <= -3.4028235677973366e38 ? -Infinity : v;
 }
 
 /** `Kernels.klDivWhole`: klDivBlock over two whole arrays as one run. */

@@ -58,6 +58,15 @@ export async function instantiateKernels(flavor: WasmFlavor, memory: WebAssembly
 
 const FILES: Record<WasmFlavor, string> = { relaxed: 'klwasm.relaxed.wasm', simd: 'klwasm.simd.wasm', scalar: 'klwasm.scalar.wasm' };
 
+/**
+ * A binary could not be loaded from `wasmBaseUrl` (network error, HTTP status, wrong content
+ * type): a configuration error, so `init({ backend: 'auto' })` reports it instead of falling back
+ * to a slower backend.
+ */
+export class WasmFetchError extends Error {
+  override name = 'WasmFetchError';
+}
+
 /** Modules compiled from URLs, by URL: `init` instantiates twice (a probe, then the real memory). */
 const streamed = new Map<string, Promise<WebAssembly.Module>>();
 
@@ -66,13 +75,22 @@ function compileUrl(url: URL): Promise<WebAssembly.Module> {
   let module = streamed.get(url.href);
   if (module === undefined) {
     module = (async () => {
-      const response = await fetch(url);
+      let response: Response;
+      try {
+        response = await fetch(url);
+      } catch (e) {
+        // fetch rejects without naming the URL (Node: "fetch failed" for file: URLs or an
+        // unreachable host; browsers: a network or CORS error).
+        const why = e instanceof Error ? `${e.message}${e.cause instanceof Error ? ` (${e.cause.message})` : ''}` : String(e);
+        const node = typeof process !== 'undefined' && url.protocol === 'file:' ? " Node's fetch cannot read file: URLs: omit wasmBaseUrl in Node (the binaries are embedded)." : '';
+        throw new WasmFetchError(`klwasm: init({ wasmBaseUrl }) could not fetch ${url.href}: ${why}.${node} Check that wasmBaseUrl points at a served folder holding the klwasm/wasm/* files, or omit it to use the embedded binaries.`, { cause: e });
+      }
       if (!response.ok) {
-        throw new Error(`klwasm: fetching ${url.href} failed with HTTP ${response.status}; check init({ wasmBaseUrl }) points at the folder holding the klwasm/wasm/* files.`);
+        throw new WasmFetchError(`klwasm: fetching ${url.href} failed with HTTP ${response.status}; check init({ wasmBaseUrl }) points at the folder holding the klwasm/wasm/* files.`);
       }
       const type = response.headers.get('content-type') ?? '';
       if (!/^application\/wasm\b/i.test(type)) {
-        throw new Error(`klwasm: ${url.href} was served as '${type}'; streaming compilation needs 'Content-Type: application/wasm'. Configure the server, or omit wasmBaseUrl to use the embedded binaries.`);
+        throw new WasmFetchError(`klwasm: ${url.href} was served as '${type}'; streaming compilation needs 'Content-Type: application/wasm'. Configure the server, or omit wasmBaseUrl to use the embedded binaries.`);
       }
       return typeof WebAssembly.compileStreaming === 'function'
         ? WebAssembly.compileStreaming(response)
