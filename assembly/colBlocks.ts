@@ -82,3 +82,29 @@ export function copyRows(src: usize, srcStride: usize, dst: usize, dstStride: us
     for (; j < bytes; j += 4) store<u32>(d + j, load<u32>(s + j));
   }
 }
+
+/** A column kernel: K rows of W columns at `src` (row stride W) → `dst` (row stride W, or W values). */
+export type ColumnKernel = (src: usize, dst: usize, K: i32, W: i32) => void;
+
+/**
+ * Runs `cols` over a K × W slab of T in blocks of `cb` columns (colBlockWidth): each block is
+ * copied into the column block, `cols` runs there, and — `rows` — its K × n result is copied
+ * back to the slab's place in `dst`, or — not `rows` (logsumexp: one value per column) — `cols`
+ * writes its n values straight to `dst` + i. The kernel is called through a function reference
+ * (one indirect call per block).
+ */
+export function inColBlocks<T>(src: usize, dst: usize, K: i32, W: i32, cb: i32, rows: bool, cols: ColumnKernel): void {
+  const blk = colBlock();
+  const stride = <usize>W * sizeof<T>();
+  for (let i = 0; i < W; i += cb) {
+    const n = min<i32>(cb, W - i);
+    const bytes = <usize>n * sizeof<T>();
+    copyRows(src + <usize>i * sizeof<T>(), stride, blk, bytes, K, bytes);
+    if (rows) {
+      cols(blk, blk, K, n);
+      copyRows(blk, bytes, dst + <usize>i * sizeof<T>(), stride, K, bytes);
+    } else {
+      cols(blk, dst + <usize>i * sizeof<T>(), K, n);
+    }
+  }
+}

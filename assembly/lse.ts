@@ -11,7 +11,7 @@ import { COL_SUMS, colSumExpF32x4, colSumExpF64x2, sumExpRowF32, sumExpRowF64 } 
 import { expNegF32x4, logF64Call, logF64x2 } from './vmath';
 import { select64 } from './math/relaxed';
 import { GROUP, SHORT_ROW, tileSoftmax, tileIn } from './shortRows';
-import { colBlock, colBlockWidth, copyRows } from './colBlocks';
+import { colBlockWidth, inColBlocks } from './colBlocks';
 
 /**
  * Final value from a slice's max m and s = Σ exp(x − m). Where m is ±inf the result is m (any
@@ -150,25 +150,19 @@ function lseColsF64(s: usize, d: usize, K: i32, W: i32): void {
 @inline const CROWD_LIMIT: u32 = 4;
 
 /**
- * One slab's column log-sum-exps, through the column block when the slab is wider than it
+ * One slab's column log-sum-exps, through the column block when its rows crowd the cache
  * (colBlocks.ts; same bits either way).
  */
 function lseColsSlab<T>(s: usize, d: usize, K: i32, W: i32): void {
-  const cb = ASC_FEATURE_SIMD ? colBlockWidth<T>(K, W, CROWD_LIMIT) : 0;
-  if (cb == 0) {
-    if (sizeof<T>() == 4) lseColsF32(s, d, K, W);
-    else lseColsF64(s, d, K, W);
-    return;
+  if (ASC_FEATURE_SIMD) {
+    const cb = colBlockWidth<T>(K, W, CROWD_LIMIT);
+    if (cb != 0) {
+      inColBlocks<T>(s, d, K, W, cb, false, sizeof<T>() == 4 ? lseColsF32 : lseColsF64);
+      return;
+    }
   }
-  const blk = colBlock();
-  const stride = <usize>W * sizeof<T>();
-  for (let i = 0; i < W; i += cb) {
-    const n = min<i32>(cb, W - i);
-    const bytes = <usize>n * sizeof<T>();
-    copyRows(at<T>(s, i), stride, blk, bytes, K, bytes);
-    if (sizeof<T>() == 4) lseColsF32(blk, at<T>(d, i), K, n);
-    else lseColsF64(blk, at<T>(d, i), K, n);
-  }
+  if (sizeof<T>() == 4) lseColsF32(s, d, K, W);
+  else lseColsF64(s, d, K, W);
 }
 
 /**

@@ -9,7 +9,7 @@ import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
 import { COL_SUMS, colSumExpF32x4, colSumExpF64x2, sumExpRowF32, sumExpRowF64 } from './rowsum';
 import { expNegF32x4, logF64Call, logF64x2 } from './vmath';
 import { GROUP, SHORT_ROW, tileSoftmax, tileIn, tileOut } from './shortRows';
-import { colBlock, colBlockWidth, copyRows } from './colBlocks';
+import { colBlockWidth, inColBlocks } from './colBlocks';
 
 // ---------------------------------------------------------------------------------------------
 // Scalar slice routines (any stride): the scalar build, and column tails of the SIMD build.
@@ -199,12 +199,12 @@ function softmaxColsF64(src: usize, dst: usize, K: i32, W: i32, log: bool): void
   }
 }
 
-/** One slab's columns (W > 1) with the column kernel of T, directly at the slab's stride. */
-// @ts-ignore: decorator
-@inline function colsDirect<T>(src: usize, dst: usize, K: i32, W: i32, log: bool): void {
-  if (sizeof<T>() == 8) softmaxColsF64(src, dst, K, W, log);
-  else if (log) logSoftmaxColsF32(src, dst, K, W);
-  else softmaxColsF32(src, dst, K, W);
+function softmaxColsF64Plain(src: usize, dst: usize, K: i32, W: i32): void {
+  softmaxColsF64(src, dst, K, W, false);
+}
+
+function logSoftmaxColsF64(src: usize, dst: usize, K: i32, W: i32): void {
+  softmaxColsF64(src, dst, K, W, true);
 }
 
 /** Crowding limit for the softmax pair (colBlocks.ts): they write the rows too. */
@@ -212,24 +212,18 @@ function softmaxColsF64(src: usize, dst: usize, K: i32, W: i32, log: bool): void
 @inline const CROWD_LIMIT: u32 = 2;
 
 /**
- * One slab's columns, through the column block when the slab is wider than it (colBlocks.ts:
- * row strides at multiples of 4 KiB thrash the caches; same bits either way).
+ * One slab's columns (W > 1) with the column kernel of T: directly at the slab's stride, or
+ * through the column block when its rows crowd the cache (colBlocks.ts; same bits either way).
  */
 function colsSlab<T>(src: usize, dst: usize, K: i32, W: i32, log: bool): void {
   const cb = colBlockWidth<T>(K, W, CROWD_LIMIT);
-  if (cb == 0) {
-    colsDirect<T>(src, dst, K, W, log);
-    return;
-  }
-  const blk = colBlock();
-  const stride = <usize>W * sizeof<T>();
-  for (let i = 0; i < W; i += cb) {
-    const n = min<i32>(cb, W - i);
-    const bytes = <usize>n * sizeof<T>();
-    copyRows(at<T>(src, i), stride, blk, bytes, K, bytes);
-    colsDirect<T>(blk, blk, K, n, log);
-    copyRows(blk, bytes, at<T>(dst, i), stride, K, bytes);
-  }
+  if (sizeof<T>() == 8) {
+    if (cb == 0) softmaxColsF64(src, dst, K, W, log);
+    else inColBlocks<T>(src, dst, K, W, cb, true, log ? logSoftmaxColsF64 : softmaxColsF64Plain);
+  } else if (cb == 0) {
+    if (log) logSoftmaxColsF32(src, dst, K, W);
+    else softmaxColsF32(src, dst, K, W);
+  } else inColBlocks<T>(src, dst, K, W, cb, true, log ? logSoftmaxColsF32 : softmaxColsF32);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Tensor, allocTensor, initSync, logSoftmax, logSumExp, setWarningHandler, softmax } from '../src/index.js';
 import { WASM_BACKENDS, useBackend } from './helpers/backends.js';
+import { sameBits } from './helpers/bits.js';
 import { closeMismatch } from './helpers/golden.js';
 import { seeded } from './helpers/random.js';
 
@@ -49,12 +50,6 @@ function blocked(op: Op, K: number, W: number, bytes: number): boolean {
 
 function run(op: Op, x: { data: Float32Array | Float64Array; shape: number[] }, dim: number): Tensor {
   return op === 'logSumExp' ? logSumExp(x, dim) : op === 'softmax' ? softmax(x, dim) : logSoftmax(x, dim);
-}
-
-function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): string | null {
-  if (a.length !== b.length) return `length ${a.length} ≠ ${b.length}`;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return `element ${i}: ${a[i]} vs ${b[i]}`;
-  return null;
 }
 
 /** [R, K, W] logits with special columns near both ends and in the middle. */

@@ -16,6 +16,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Tensor, allocTensor, initSync, klDivLogits, klDivLogitsWithGrad, logSoftmax, logSumExp, setWarningHandler, softmax } from '../src/index.js';
 import { WASM_BACKENDS, useBackend } from './helpers/backends.js';
+import { sameBits } from './helpers/bits.js';
 import { closeMismatch } from './helpers/golden.js';
 import { seeded } from './helpers/random.js';
 
@@ -44,12 +45,6 @@ function transpose(a: Float32Array | Float64Array, R: number, K: number): Float3
   const t = a.slice();
   for (let r = 0; r < R; r++) for (let k = 0; k < K; k++) t[k * R + r] = a[r * K + k]!;
   return t;
-}
-
-function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): string | null {
-  if (a.length !== b.length) return `length ${a.length} ≠ ${b.length}`;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return `element ${i}: ${a[i]} vs ${b[i]}`;
-  return null;
 }
 
 /** Rows of random logits, then special rows: NaN, +inf, all −inf, one −inf, huge and tiny values. */
