@@ -168,9 +168,9 @@ function klRowF32<PRECISE = i32>(x: usize, y: usize, n: i32, invT: f64, pointSca
   const ix = <f32>(1.0 / rowSx);
   const iy = <f32>(1.0 / rowSy);
   // Compile-time variants: `string` selects the −inf-aware / point-writing code paths; the
-  // common case (no −inf, no point terms) also gets a T = 1 variant. Rows where u could fall
-  // below −FLT_MAX (a logit ≥ 1e37·T below the maxima: u ≥ (min − max)/T − L, L ≥ −log n) take
-  // the −inf-aware path too, whose u is clamped (klTerm.ts); elsewhere the clamp is a no-op.
+  // common case (no −inf, no point terms) also gets a T = 1 variant. Rows where |u| could reach
+  // FLT_MAX (a logit ≥ 1e37·T below the maxima: |u| ≤ (max − min)/T + |L|, |L| ≤ log n) take the
+  // −inf-aware path too, whose u is clamped (klTerm.ts); elsewhere the clamps are no-ops.
   if (rowSpecial || (<f64>rowLo - <f64>max<f32>(mx, my)) * invT < -1e37) {
     return dst != 0
       ? rowTermsF32<string, string, i32, i32>(x, y, n, ea, eb, ix, iy, MY, MX, invT, L, pointScale, dst, 0, 0, 0)

@@ -210,27 +210,53 @@ const KT = memory.data<f32>([
 //   D = max y − max x, rounded y − x and D at 1e20 and lost the 2);
 // - u < −max only where p underflowed to 0 (p > 0 bounds u below by about −104·… − log K), e.g.
 //   a teacher masked with −FLT_MAX at T < 1; the clamp keeps p·u = 0 there instead of 0·(−inf)
-//   = NaN. u = +inf (q = 0, x = −inf) is kept: that term is +inf;
+//   = NaN;
+// - u = +inf means q = 0 exactly (x = −inf; that term is +inf) and is kept. A finite x far below
+//   max x at T < 1 (a student masked with the dtype's most negative value) can also take u past
+//   the dtype's max; such u are clamped to it, so that x is not taken for −inf: p·u − p + q is
+//   then finite, and q (= 0 there) where p underflowed (it was +inf, and NaN in the gradient's
+//   p·(u + 1)). Where p did not underflow the term is at most p·max, an underestimate of an
+//   astronomically large KL (PyTorch's chain gives inf there);
 // - identical slices give u = 0 exactly.
 
-// Lower bounds of u (−FLT_MAX, −DBL_MAX), loaded rather than materialised (see KT above).
-const UMIN_F64 = memory.data<f64>([-1.7976931348623157e308, -1.7976931348623157e308], 16);
-const UMIN_F32 = memory.data<f32>([<f32>-3.4028234663852886e38, <f32>-3.4028234663852886e38, <f32>-3.4028234663852886e38, <f32>-3.4028234663852886e38], 16);
+// Bounds of u, loaded rather than materialised (see KT above): ∓DBL_MAX and −inf (f64 pairs),
+// ∓FLT_MAX and −inf (f32 quads); −inf finds the lanes with x = −inf.
+const UBOUNDS_F64 = memory.data<f64>([
+  -1.7976931348623157e308, -1.7976931348623157e308, //  0
+  1.7976931348623157e308, 1.7976931348623157e308, //   16
+  -Infinity, -Infinity, //                             32
+], 16);
+const UBOUNDS_F32 = memory.data<f32>([
+  <f32>-3.4028234663852886e38, <f32>-3.4028234663852886e38, <f32>-3.4028234663852886e38, <f32>-3.4028234663852886e38, //  0
+  <f32>3.4028234663852886e38, <f32>3.4028234663852886e38, <f32>3.4028234663852886e38, <f32>3.4028234663852886e38, //     16
+  -Infinity, -Infinity, -Infinity, -Infinity, //                                                                      32
+], 16);
 
 /** u for one element in T's precision (the scalar twin of uF32x4 / the f64 vector code). */
 // @ts-ignore: decorator
 @inline export function uS<T>(x: T, y: T, my: f64, mx: f64, invT: f64, L: f64): T {
   const u = ((<f64>y - my) - (<f64>x - mx)) * invT - L;
-  if (sizeof<T>() == 4) return max<f32>(<f32>u, <f32>-3.4028234663852886e38);
-  return <T>max<f64>(u, -1.7976931348623157e308);
+  if (sizeof<T>() == 4) {
+    const v = max<f32>(<f32>u, <f32>-3.4028234663852886e38);
+    return <f32>x == <f32>-Infinity ? v : min<f32>(v, <f32>3.4028234663852886e38);
+  }
+  const v = max<f64>(u, -1.7976931348623157e308);
+  return <T>(<f64>x == -Infinity ? v : min<f64>(v, 1.7976931348623157e308));
+}
+
+/** The f32 clamps of u (see above): below at −FLT_MAX, above at FLT_MAX unless x = −inf. */
+// @ts-ignore: decorator
+@inline function clampUF32x4(u: v128, x: v128): v128 {
+  const v = f32x4.pmax(u, v128.load(UBOUNDS_F32));
+  return v128.bitselect(v, f32x4.pmin(v, v128.load(UBOUNDS_F32, 16)), f32x4.eq(x, v128.load(UBOUNDS_F32, 32)));
 }
 
 /**
  * u for four f32 lanes: widened to f64 pairs, computed as uS, narrowed once and clamped. UNIT =
  * `string` compiles the T = 1 variant without the multiply by 1/T (x·1 = x, so the results are
  * identical; the row kernels pick it when invT == 1, the common case, and it measured ≈ 6 % on W2).
- * CLAMP = `i32` leaves out the clamp, for rows whose extrema show that u stays above −FLT_MAX
- * (klRowF32: the clamp would change nothing there, so the bits are the same).
+ * CLAMP = `i32` leaves out the clamps, for rows whose extrema show that |u| stays below FLT_MAX
+ * (klRowF32: the clamps would change nothing there, so the bits are the same).
  */
 // @ts-ignore: decorator
 @inline export function uF32x4<UNIT, CLAMP = string>(x: v128, y: v128, vMy: v128, vMx: v128, vInvT: v128, vL: v128): v128 {
@@ -241,7 +267,7 @@ const UMIN_F32 = memory.data<f32>([<f32>-3.4028234663852886e38, <f32>-3.40282346
     hi = f64x2.mul(hi, vInvT);
   }
   const u = demotePair(f64x2.sub(lo, vL), f64x2.sub(hi, vL));
-  return isReference<CLAMP>() ? f32x4.pmax(u, v128.load(UMIN_F32)) : u;
+  return isReference<CLAMP>() ? clampUF32x4(u, x) : u;
 }
 
 /** uF32x4 with per-lane maxima and L (column kernels: lanes are different slices). */
@@ -251,11 +277,12 @@ const UMIN_F32 = memory.data<f32>([<f32>-3.4028234663852886e38, <f32>-3.40282346
 ): v128 {
   const lo = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(y), vMyLo), f64x2.sub(f64x2.promote_low_f32x4(x), vMxLo)), vInvT), vLlo);
   const hi = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.sub(promoteHigh(y), vMyHi), f64x2.sub(promoteHigh(x), vMxHi)), vInvT), vLhi);
-  return f32x4.pmax(demotePair(lo, hi), v128.load(UMIN_F32));
+  return clampUF32x4(demotePair(lo, hi), x);
 }
 
 /** u for two f64 lanes. */
 // @ts-ignore: decorator
 @inline export function uF64x2(x: v128, y: v128, vMy: v128, vMx: v128, vInvT: v128, vL: v128): v128 {
-  return f64x2.pmax(f64x2.sub(f64x2.mul(f64x2.sub(f64x2.sub(y, vMy), f64x2.sub(x, vMx)), vInvT), vL), v128.load(UMIN_F64));
+  const u = f64x2.pmax(f64x2.sub(f64x2.mul(f64x2.sub(f64x2.sub(y, vMy), f64x2.sub(x, vMx)), vInvT), vL), v128.load(UBOUNDS_F64));
+  return v128.bitselect(u, f64x2.pmin(u, v128.load(UBOUNDS_F64, 16)), f64x2.eq(x, v128.load(UBOUNDS_F64, 32)));
 }

@@ -114,6 +114,21 @@ describe.each(ALL_BACKENDS)('klDivLogits extremes on %s', (backend) => {
           checkSlices(dtype, [[x, y], [xm, y]], T, `T = ${T}, K = ${K}`);
         }
       }
+      // A student masked with the most negative value where the teacher is far below its max
+      // (p underflows): u would pass FLT_MAX at T < 1 and be taken for x = −inf (+inf, and NaN in
+      // the gradient); it is clamped, and these terms are 0 as in the float64 chain.
+      for (const T of [0.5, 0.9, 2]) {
+        for (const K of [4, 12, 40, 3000]) {
+          const x = Array.from({ length: K }, (_, k) => (k % 5 === 1 ? MIN : 0.5 + Math.sin(k)));
+          const y = Array.from({ length: K }, (_, k) => (k % 5 === 1 ? -1000 : Math.cos(2 * k)));
+          checkSlices(dtype, [[x, y]], T, `masked student, T = ${T}, K = ${K}`);
+          const xs = typed(dtype, x);
+          const ys = typed(dtype, y);
+          const g = klDivLogitsWithGrad({ data: xs, shape: [1, K] }, { data: ys, shape: [1, K] }, { temperature: T, reduction: 'sum', gradTarget: true });
+          expect(g.loss.item(), `withGrad loss = klDivLogits, T = ${T}, K = ${K}`).toBe(klDivLogits({ data: xs, shape: [1, K] }, { data: ys, shape: [1, K] }, { temperature: T, reduction: 'sum' }).item());
+          expect(Array.from(g.gradTarget!.data).every(Number.isFinite)).toBe(true);
+        }
+      }
       // The issue's case, float32 only: 0.01755191 (it was NaN on WASM).
       if (dtype === 'float32') {
         const got = klDivLogits({ data: Float32Array.from([0.5, 1, 2, -1]), shape: [1, 4] }, { data: Float32Array.from([-FLT_MAX, 0.3, 1, -FLT_MAX]), shape: [1, 4] }, { temperature: 0.5 }).item();

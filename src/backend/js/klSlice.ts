@@ -68,11 +68,14 @@ export function prepareSlice(
 }
 
 /**
- * u = log(p/q) of one element: ((y − max y) − (x − max x))/T − L, clamped below at −MAX_VALUE
- * (u < −MAX_VALUE only where p = 0; the clamp keeps p·u = 0 there rather than 0·(−inf) = NaN).
+ * u = log(p/q) of one element: ((y − max y) − (x − max x))/T − L, clamped to ±MAX_VALUE except
+ * u = +inf from x = −inf (q = 0: an infinite term). u < −MAX_VALUE only where p = 0 (the clamp
+ * keeps p·u = 0 rather than 0·(−inf) = NaN); u > MAX_VALUE with a finite x (a student masked
+ * with −MAX_VALUE at T < 1) must not be taken for x = −inf.
  * As assembly/klTerm.ts uS, which explains the order of the differences.
  */
 export function uOf(x: number, y: number, mx: number, my: number, T: number, L: number): number {
   const u = (y - my - (x - mx)) / T - L;
-  return u < -Number.MAX_VALUE ? -Number.MAX_VALUE : u;
+  if (u < -Number.MAX_VALUE) return -Number.MAX_VALUE;
+  return u > Number.MAX_VALUE && x !== -Infinity ? Number.MAX_VALUE : u;
 }
