@@ -30,22 +30,25 @@ const OPS: readonly Op[] = ['logSumExp', 'softmax', 'logSoftmax'];
 const TOL: Record<Dtype, [number, number]> = { float32: [1.3e-6, 1e-6], float64: [1e-13, 1e-13] };
 /** The kernels' crowding limits: rows per L1 set (softmax pair 2, logsumexp 4). */
 const LIMIT: Record<Op, number> = { logSumExp: 4, softmax: 2, logSoftmax: 2 };
-const BLOCK_BYTES = 16384;
+const BLOCK_TARGET = 16384;
+const BLOCK_BYTES = 65536;
 
-/** The kernel's rule (colBlocks.ts): some L1 set (64 sets of 64 bytes) holds more than `limit` of the K rows. */
+/** The kernel's rule (colBlocks.ts): some L1 set (64 sets of 64 bytes) holds more than max(limit, K/8) of the K rows. */
 function crowds(K: number, strideBytes: number, limit: number): boolean {
   const count = new Array<number>(64).fill(0);
+  const most = Math.max(limit, K >> 3);
   for (let k = 0; k < K; k++) {
     const set = Math.floor((k * strideBytes) / 64) % 64;
-    if (++count[set]! > limit) return true;
+    if (++count[set]! > most) return true;
   }
   return false;
 }
 
 /** Whether the kernel blocks a K × W slab of `bytes`-byte elements for `op`. */
 function blocked(op: Op, K: number, W: number, bytes: number): boolean {
-  const cb = Math.floor(BLOCK_BYTES / bytes / K) & ~15;
-  return cb >= 16 && cb < W && crowds(K, W * bytes, LIMIT[op]);
+  let cb = Math.floor(BLOCK_TARGET / bytes / K) & ~15;
+  if (cb < 16) cb = K * 16 * bytes <= BLOCK_BYTES ? 16 : 0;
+  return cb > 0 && cb < W && crowds(K, W * bytes, LIMIT[op]);
 }
 
 function run(op: Op, x: { data: Float32Array | Float64Array; shape: number[] }, dim: number): Tensor {
@@ -86,10 +89,16 @@ function unpad(d: ArrayLike<number>, RM: number, W: number, pad: number): number
 
 // [K, crowded W, padding to a width that does not crowd] per dtype. Float32: W = 1024 (4 KiB rows,
 // all in one set), 4099 (16 396-byte rows, a partial last block and a 3-column scalar tail),
-// 8192 with K = 40; float64: 512, 2049 (a 1-column scalar tail), 4096.
+// 8192 with K = 40; float64: 512, 2049 (a 1-column scalar tail), 4096. LONG: columns in
+// 16-column blocks (past K = 256 float32 / 128 float64) and long uncrowded ones, against js.
 const CASES: Record<Dtype, [number, number, number][]> = {
   float32: [[19, 1024, 16], [19, 4099, 16], [40, 8192, 16], [5, 1024, 16]],
   float64: [[19, 512, 16], [19, 2049, 16], [30, 4096, 16]],
+};
+
+const LONG: Record<Dtype, [number, number][]> = {
+  float32: [[300, 1024], [1024, 64], [257, 1000], [700, 512]],
+  float64: [[129, 1024], [512, 32], [300, 256]],
 };
 
 describe.each(WASM_BACKENDS)('column blocks on %s', (backend) => {
@@ -115,8 +124,8 @@ describe.each(WASM_BACKENDS)('column blocks on %s', (backend) => {
       }
     });
 
-    it(`${dtype}: crowded slabs match the float64 js backend`, () => {
-      for (const [K, W] of CASES[dtype]) {
+    it(`${dtype}: crowded slabs and long columns match the float64 js backend`, () => {
+      for (const [K, W] of [...CASES[dtype].map(([k, w]) => [k, w] as [number, number]), ...LONG[dtype]]) {
         const x = { data: slab(dtype, 2, K, W, 3 * K + W), shape: [2, K, W] };
         for (const op of OPS) {
           useBackend('js');
