@@ -19,7 +19,7 @@
 // in a scratch buffer between the sum pass and the term pass (cheaper than recomputing them).
 import { at, demotePair, expNegS, hsumF64, promoteHigh, sliceMaxScalar } from './common';
 import { logRatio, pointF32x4, pointF64x2, pointS, seriesTermF32x4, termF32x4, termF64x2, termFiniteF32x4, termFiniteWithSeriesF32x4, termS, termWithSeriesF32x4, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
-import { BLOCK, rowExpsF32, rowExtremaF32, rowLo, rowMx, rowMxD, rowMy, rowMyD, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
+import { BLOCK, rowExpsF32, rowExtremaF32, rowLo, rowMx, rowMxD, rowMy, rowMyD, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS, colSumsPreciseF32x4, COL_PRECISE } from './klRows';
 import { colMaxF32x4, colMaxF64x2 } from './max';
 import { expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV, expNegF32x4, expNegF64x2 } from './vmath';
 import { gradRowF64 } from './klDivLogitsGrad';
@@ -246,10 +246,12 @@ function klColsF32(
     }
     if (dst != 0) {
       // Pointwise terms: precise f64 sums per lane (see klRows.ts).
-      ax0 = f64x2.replace_lane(f64x2.splat(sumExpPreciseS(xi, K, W, f32x4.extract_lane(vmx, 0), invT)), 1, sumExpPreciseS(xi + 4, K, W, f32x4.extract_lane(vmx, 1), invT));
-      ax1 = f64x2.replace_lane(f64x2.splat(sumExpPreciseS(xi + 8, K, W, f32x4.extract_lane(vmx, 2), invT)), 1, sumExpPreciseS(xi + 12, K, W, f32x4.extract_lane(vmx, 3), invT));
-      ay0 = f64x2.replace_lane(f64x2.splat(sumExpPreciseS(yi, K, W, f32x4.extract_lane(vmy, 0), invT)), 1, sumExpPreciseS(yi + 4, K, W, f32x4.extract_lane(vmy, 1), invT));
-      ay1 = f64x2.replace_lane(f64x2.splat(sumExpPreciseS(yi + 8, K, W, f32x4.extract_lane(vmy, 2), invT)), 1, sumExpPreciseS(yi + 12, K, W, f32x4.extract_lane(vmy, 3), invT));
+      colSumsPreciseF32x4(xi, K, W, vmx, invT);
+      ax0 = v128.load(COL_PRECISE);
+      ax1 = v128.load(COL_PRECISE, 16);
+      colSumsPreciseF32x4(yi, K, W, vmy, invT);
+      ay0 = v128.load(COL_PRECISE);
+      ay1 = v128.load(COL_PRECISE, 16);
     }
     // Per-lane maxima and L = log(Σy/Σx) as f64 pairs; 1/Σx, 1/Σy.
     const vMyLo = f64x2.promote_low_f32x4(vmy);

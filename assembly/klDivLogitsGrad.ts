@@ -27,7 +27,7 @@
 import { at, demotePair, expNegS, hsumF64, promoteHigh, sliceMaxScalar } from './common';
 import { colMaxF32x4, rowMaxF32, rowMaxF64 } from './max';
 import { logRatio, pointF32x4, pointF64x2, pointS, seriesTermF32x4, termF32x4, termF64x2, termFiniteF32x4, termFiniteWithSeriesF32x4, termS, termWithSeriesF32x4, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
-import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowPrepF64, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS } from './klRows';
+import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowPrepF64, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS, colSumsPreciseF32x4, COL_PRECISE } from './klRows';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 import { GROUP, KL_SHORT_ROW, tileD, tileG, tileGx, tileGy, tileIn, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
 
@@ -314,10 +314,12 @@ function gradColsF32<M, GT>(
     }
     if (dst != 0 || isNone<M>()) {
       // Pointwise outputs: precise f64 sums per lane, as klDivLogits' klColsF32.
-      ax0 = f64x2.replace_lane(f64x2.splat(sumExpPreciseS(xi, K, W, f32x4.extract_lane(vmx, 0), invT)), 1, sumExpPreciseS(xi + 4, K, W, f32x4.extract_lane(vmx, 1), invT));
-      ax1 = f64x2.replace_lane(f64x2.splat(sumExpPreciseS(xi + 8, K, W, f32x4.extract_lane(vmx, 2), invT)), 1, sumExpPreciseS(xi + 12, K, W, f32x4.extract_lane(vmx, 3), invT));
-      ay0 = f64x2.replace_lane(f64x2.splat(sumExpPreciseS(yi, K, W, f32x4.extract_lane(vmy, 0), invT)), 1, sumExpPreciseS(yi + 4, K, W, f32x4.extract_lane(vmy, 1), invT));
-      ay1 = f64x2.replace_lane(f64x2.splat(sumExpPreciseS(yi + 8, K, W, f32x4.extract_lane(vmy, 2), invT)), 1, sumExpPreciseS(yi + 12, K, W, f32x4.extract_lane(vmy, 3), invT));
+      colSumsPreciseF32x4(xi, K, W, vmx, invT);
+      ax0 = v128.load(COL_PRECISE);
+      ax1 = v128.load(COL_PRECISE, 16);
+      colSumsPreciseF32x4(yi, K, W, vmy, invT);
+      ay0 = v128.load(COL_PRECISE);
+      ay1 = v128.load(COL_PRECISE, 16);
     }
     const vMyLo = f64x2.promote_low_f32x4(vmy);
     const vMyHi = promoteHigh(vmy);

@@ -163,6 +163,31 @@ export let rowSy: f64 = 0;
   return s;
 }
 
+/** Where colSumsPreciseF32x4 leaves its four sums: lanes 0–1 at +0, lanes 2–3 at +16 (f64x2). */
+export const COL_PRECISE: usize = memory.data(32, 16);
+
+/**
+ * sumExpPreciseS for four adjacent f32 columns at once (src = column i, row stride W elements,
+ * per-column maxima `vm` as f32x4): each lane's sum takes the same operations in the same order as
+ * sumExpPreciseS (exp2d lanes are bit-identical to exp1d), so the same bits, at two exponentials
+ * per f64x2 instead of one scalar call each. Results at COL_PRECISE.
+ */
+// @ts-ignore: decorator
+@inline export function colSumsPreciseF32x4(src: usize, K: i32, W: i32, vm: v128, invT: f64): void {
+  const mlo = f64x2.promote_low_f32x4(vm);
+  const mhi = promoteHigh(vm);
+  const vsc = f64x2.splat(invT);
+  let lo = f64x2.splat(0);
+  let hi = lo;
+  for (let k = 0; k < K; k++) {
+    const v = v128.load(at<f32>(src, k * W));
+    lo = f64x2.add(lo, exp2d(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v), mlo), vsc)));
+    hi = f64x2.add(hi, exp2d(f64x2.mul(f64x2.sub(promoteHigh(v), mhi), vsc)));
+  }
+  v128.store(COL_PRECISE, lo);
+  v128.store(COL_PRECISE, hi, 16);
+}
+
 /** rowSx, rowSy ← the precise sums of a contiguous f32 row pair (f64x2 exponentials). */
 // @ts-ignore: decorator
 @inline export function rowSumsPreciseF32(x: usize, y: usize, n: i32, mx: f32, my: f32, invT: f64): void {

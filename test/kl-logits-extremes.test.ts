@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { initSync, klDiv, klDivLogits, klDivLogitsWithGrad, setWarningHandler } from '../src/index.js';
 import { ALL_BACKENDS, useBackend } from './helpers/backends.js';
 import { closeMismatch } from './helpers/golden.js';
+import { sameBits } from './helpers/bits.js';
 
 setWarningHandler(null);
 afterAll(() => {
@@ -198,5 +199,31 @@ describe.each(ALL_BACKENDS)('temperature range and float32 overflow on %s', (bac
     expect(none([-1], [100], true)[0]).toBe(Infinity);
     // Ordinary values are unaffected.
     expect(none([-0.5], [0.25])[0]).toBeCloseTo(0.25 * (Math.log(0.25) + 0.5), 6);
+  });
+});
+
+describe('klDivLogits float32 column kernels', () => {
+  it("'none' terms and gradients along dim 0 have the scalar build's bits (vector precise sums)", () => {
+    const rand = (s0: number, n: number): Float32Array => {
+      const a = new Float32Array(n);
+      let s = s0;
+      for (let i = 0; i < n; i++) {
+        s = (s * 1103515245 + 12345) >>> 0;
+        a[i] = (s / 2 ** 32 - 0.5) * 6;
+      }
+      return a;
+    };
+    const shape = [37, 203];
+    const x = { data: rand(3, 37 * 203), shape };
+    const y = { data: rand(4, 37 * 203), shape };
+    const run = (backend: 'wasm-scalar' | 'wasm-simd') => {
+      useBackend(backend);
+      const g = klDivLogitsWithGrad(x, y, { dim: 0, reduction: 'none', temperature: 1.7, gradTarget: true });
+      return [klDivLogits(x, y, { dim: 0, reduction: 'none', temperature: 1.7 }).data, g.gradInput.data, g.gradTarget!.data];
+    };
+    // (The relaxed build fuses multiply-adds, so it rounds differently from both.)
+    const want = run('wasm-scalar');
+    const got = run('wasm-simd');
+    for (let j = 0; j < want.length; j++) expect(sameBits(got[j]!, want[j]!), `output ${j}`).toBeNull();
   });
 });
