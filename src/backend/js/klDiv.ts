@@ -29,7 +29,8 @@ export function klDivBlock(
   // float32 operands: PyTorch (and the WASM kernels) form each product in float32, so one that
   // exceeds FLT_MAX is ±inf there (xlogy(3e38, 3e38) = inf, and inf − inf = NaN with input = inf).
   // Computed in float64 it would stay finite; f32Overflow rounds such values to ±inf, and leaves
-  // every other value unrounded (float64 accuracy).
+  // every other value unrounded (float64 accuracy). The check is one comparison per product on
+  // the common path (the rounding calls on every element measured the js backend's W1 1.8× slower).
   const f32 = input instanceof Float32Array;
   for (let r = 0; r < rows; r++) {
     let xi = inOff + r * inRowStride;
@@ -39,10 +40,16 @@ export function klDivBlock(
       const t = target[ti]!;
       let v: number;
       if (logTarget) {
-        v = f32 ? f32Overflow(f32Overflow(Math.exp(t)) * f32Overflow(t - x)) : Math.exp(t) * (t - x);
+        const e = Math.exp(t);
+        const d = t - x;
+        v = e * d;
+        if (f32 && !(Math.abs(v) < F32_OVERFLOW && e < F32_OVERFLOW && Math.abs(d) < F32_OVERFLOW)) v = f32Overflow(f32Overflow(e) * f32Overflow(d));
       } else {
         // xlogy(t, t): NaN for NaN t, 0 for t == 0, t*log(t) otherwise (NaN for t < 0).
-        v = f32 ? f32Overflow(t === 0 ? 0 : t * Math.log(t)) - f32Overflow(t * x) : (t === 0 ? 0 : t * Math.log(t)) - t * x;
+        const a = t === 0 ? 0 : t * Math.log(t);
+        const b = t * x;
+        v = a - b;
+        if (f32 && !(Math.abs(a) < F32_OVERFLOW && Math.abs(b) < F32_OVERFLOW)) v = f32Overflow(a) - f32Overflow(b);
       }
       if (out !== null) out[o++] = v;
       const sum = s + v;
@@ -54,9 +61,12 @@ export function klDivBlock(
   return Number.isFinite(s) ? s + c : s;
 }
 
-/** ±inf for values that round to infinity in float32 (|v| ≥ 2^128 − 2^103), v otherwise. */
+/** The smallest magnitude that rounds to infinity in float32: 2^128 − 2^103. */
+const F32_OVERFLOW = 3.4028235677973366e38;
+
+/** ±inf for values that round to infinity in float32, v otherwise. */
 function f32Overflow(v: number): number {
-  return v >= 3.4028235677973366e38 ? Infinity : v <= -3.4028235677973366e38 ? -Infinity : v;
+  return v >= F32_OVERFLOW ? Infinity : v <= -F32_OVERFLOW ? -Infinity : v;
 }
 
 /** `Kernels.klDivWhole`: klDivBlock over two whole arrays as one run. */
