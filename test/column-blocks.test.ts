@@ -13,7 +13,7 @@
  * both runs on one path unnoticed.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Tensor, allocTensor, initSync, logSoftmax, logSumExp, setWarningHandler, softmax } from '../src/index.js';
+import { type Tensor, allocTensor, initSync, klDivLogits, logSoftmax, logSumExp, setWarningHandler, softmax } from '../src/index.js';
 import { WASM_BACKENDS, useBackend } from './helpers/backends.js';
 import { sameBits } from './helpers/bits.js';
 import { closeMismatch } from './helpers/golden.js';
@@ -152,4 +152,25 @@ describe.each(WASM_BACKENDS)('column blocks on %s', (backend) => {
       }
     });
   }
+});
+
+describe.each(WASM_BACKENDS)('column tiles (slabs larger than the window) on %s', (backend) => {
+  it('give the bits of the whole-slab path: softmax, logSumExp and klDivLogits over dim 0', () => {
+    const K = 3000;
+    const W = 16;
+    const x = { data: slab('float32', 1, K, W, 5), shape: [K, W] };
+    const y = { data: slab('float32', 1, K, W, 6).map((v) => v * 0.8), shape: [K, W] };
+    const all = () => [softmax(x, 0).data, logSumExp(x, 0).data, klDivLogits(x, y, { dim: 0, reduction: 'perSlice' }).data];
+    useBackend(backend);
+    const whole = all();
+    // 80 KiB: six 12 KB columns fit the softmax window, cut to tiles of four (the fused KL, whose
+    // scratch does not fit, streams there, with other sums); 256 KiB: the fused KL's scratch plus
+    // six column pairs, also cut to four.
+    for (const [windowKiB, outputs] of [[80, [0, 1]], [256, [2]]] as const) {
+      initSync({ backend, windowKiB });
+      const tiled = all();
+      initSync({ backend });
+      for (const i of outputs) expect(sameBits(tiled[i]!, whole[i]!), `window ${windowKiB} KiB, output ${i}`).toBeNull();
+    }
+  });
 });
