@@ -174,3 +174,24 @@ describe.each(WASM_BACKENDS)('column tiles (slabs larger than the window) on %s'
     }
   });
 });
+
+describe.each(WASM_BACKENDS)('a reduced dim of one element on %s', (backend) => {
+  it("softmax, logSoftmax and logSumExp of many one-element slices give the kernels' bits (small calls)", () => {
+    useBackend(backend);
+    const specials = [0, -0, 1.5, -2.25, 1e38, -1e-45, 3.4e38, Infinity, -Infinity, NaN];
+    for (const dtype of ['float32', 'float64'] as const) {
+      const n = 1000;
+      const v = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+      for (let i = 0; i < n; i++) v[i] = specials[i % specials.length]!;
+      for (const [shape, dim] of [[[n, 1], 1], [[2, 1, n / 2], 1]] as const) {
+        for (const op of OPS) {
+          const got = run(op, { data: v, shape: [...shape] }, dim).data;
+          // Each special value alone, through the kernels' small-call path.
+          const one = specials.map((s) => run(op, { data: v instanceof Float64Array ? Float64Array.of(s) : Float32Array.of(s), shape: [1, 1] }, 1).data[0]!);
+          const want = Array.from({ length: n }, (_, i) => one[i % specials.length]!);
+          expect(sameBits(got, want), `${dtype} ${op} [${shape}]`).toBeNull();
+        }
+      }
+    }
+  });
+});

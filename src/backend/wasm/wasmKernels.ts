@@ -210,6 +210,15 @@ export class WasmKernels implements Kernels {
       fn(this.mem.window, this.mem.window, outer, size, inner);
       return V.slice(e, e + n);
     }
+    if (size === 1) {
+      // A reduced dim of one element: softmax is 1 and log_softmax +0 where x is finite, NaN
+      // elsewhere (x − max is NaN for ±inf), as the kernels compute them; a plain loop, since the
+      // kernels' per-slice work made [1000000, 1] slower than naive JavaScript (68 vs 81 Melem/s).
+      const res = outArg ?? allocOverwritten(dtype, n);
+      if (kind === 'softmax') for (let i = 0; i < n; i++) res[i] = x[i]! - x[i]! === 0 ? 1 : NaN;
+      else for (let i = 0; i < n; i++) res[i] = x[i]! - x[i]!;
+      return res;
+    }
     if (outArg !== null && this.mem.owns(x) && this.mem.owns(outArg)) {
       fn(x.byteOffset, outArg.byteOffset, outer, size, inner);
       return outArg;
@@ -291,6 +300,12 @@ export class WasmKernels implements Kernels {
     const b = x.BYTES_PER_ELEMENT;
     const fn = this.kf[dtype].logSumExp;
     const n = x.length;
+    if (size === 1 && n > SMALL) {
+      // One element per slice: logsumexp is x + log(1) = x + 0 (−0 → +0; ±inf, NaN kept), as the
+      // kernels compute it, in a plain loop (see sliceOp).
+      for (let i = 0; i < n; i++) out[i] = x[i]! + 0;
+      return;
+    }
     if (n <= SMALL && !this.mem.ownsRecent(x)) {
       // Small call: input and result behind each other at the start of the window.
       const V = this.mem.view(dtype);
