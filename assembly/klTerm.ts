@@ -208,27 +208,28 @@ const KT = memory.data<f32>([
 //   3 + noise), and huge logits neither cancel each other nor swamp the rest: with y = [0, 0,
 //   1e20] and x = [2, 1, 0] the last u is 2 − log Σ… exactly (the earlier form ((y − x) − D),
 //   D = max y − max x, rounded y − x and D at 1e20 and lost the 2);
-// - u < −max only where p underflowed to 0 (p > 0 bounds u below by about −104·… − log K), e.g.
-//   a teacher masked with −FLT_MAX at T < 1; the clamp keeps p·u = 0 there instead of 0·(−inf)
-//   = NaN;
+// - u < −max/2 only where p underflowed to 0 (p > 0 bounds u below by about −104·… − log K),
+//   e.g. a teacher masked with −FLT_MAX at T < 1; the clamp at −max/2 (2^127 for f32, 2^1023 for
+//   f64: half the dtype's range, so that the gradient's u − KL and u + 1 stay finite too) keeps
+//   p·u = 0 there instead of 0·(−inf) = NaN;
 // - u = +inf means q = 0 exactly (x = −inf; that term is +inf) and is kept. A finite x far below
 //   max x at T < 1 (a student masked with the dtype's most negative value) can also take u past
-//   the dtype's max; such u are clamped to it, so that x is not taken for −inf: p·u − p + q is
-//   then finite, and q (= 0 there) where p underflowed (it was +inf, and NaN in the gradient's
+//   the dtype's max; such u are clamped to the max, so that x is not taken for −inf: p·u − p + q
+//   is then finite, and q (= 0 there) where p underflowed (it was +inf, and NaN in the gradient's
 //   p·(u + 1)). Where p did not underflow the term is at most p·max, an underestimate of an
-//   astronomically large KL (PyTorch's chain gives inf there);
+//   astronomically large KL (PyTorch's chain gives inf there); the js backend clamps the same;
 // - identical slices give u = 0 exactly.
 
-// Bounds of u, loaded rather than materialised (see KT above): ∓DBL_MAX and −inf (f64 pairs),
-// ∓FLT_MAX and −inf (f32 quads); −inf finds the lanes with x = −inf.
+// Bounds of u, loaded rather than materialised (see KT above): −2^1023, DBL_MAX and −inf (f64
+// pairs), −2^127, FLT_MAX and −inf (f32 quads); −inf finds the lanes with x = −inf.
 const UBOUNDS_F64 = memory.data<f64>([
-  -1.7976931348623157e308, -1.7976931348623157e308, //  0
-  1.7976931348623157e308, 1.7976931348623157e308, //   16
+  -8.98846567431158e307, -8.98846567431158e307, //  0  −2^1023
+  1.7976931348623157e308, 1.7976931348623157e308, // 16  DBL_MAX
   -Infinity, -Infinity, //                             32
 ], 16);
 const UBOUNDS_F32 = memory.data<f32>([
-  <f32>-3.4028234663852886e38, <f32>-3.4028234663852886e38, <f32>-3.4028234663852886e38, <f32>-3.4028234663852886e38, //  0
-  <f32>3.4028234663852886e38, <f32>3.4028234663852886e38, <f32>3.4028234663852886e38, <f32>3.4028234663852886e38, //     16
+  <f32>-1.7014118346046923e38, <f32>-1.7014118346046923e38, <f32>-1.7014118346046923e38, <f32>-1.7014118346046923e38, //  0  −2^127
+  <f32>3.4028234663852886e38, <f32>3.4028234663852886e38, <f32>3.4028234663852886e38, <f32>3.4028234663852886e38, //      16  FLT_MAX
   -Infinity, -Infinity, -Infinity, -Infinity, //                                                                      32
 ], 16);
 
@@ -237,14 +238,14 @@ const UBOUNDS_F32 = memory.data<f32>([
 @inline export function uS<T>(x: T, y: T, my: f64, mx: f64, invT: f64, L: f64): T {
   const u = ((<f64>y - my) - (<f64>x - mx)) * invT - L;
   if (sizeof<T>() == 4) {
-    const v = max<f32>(<f32>u, <f32>-3.4028234663852886e38);
+    const v = max<f32>(<f32>u, <f32>-1.7014118346046923e38);
     return <f32>x == <f32>-Infinity ? v : min<f32>(v, <f32>3.4028234663852886e38);
   }
-  const v = max<f64>(u, -1.7976931348623157e308);
+  const v = max<f64>(u, -8.98846567431158e307);
   return <T>(<f64>x == -Infinity ? v : min<f64>(v, 1.7976931348623157e308));
 }
 
-/** The f32 clamps of u (see above): below at −FLT_MAX, above at FLT_MAX unless x = −inf. */
+/** The f32 clamps of u (see above): below at −2^127, above at FLT_MAX unless x = −inf. */
 // @ts-ignore: decorator
 @inline function clampUF32x4(u: v128, x: v128): v128 {
   const v = f32x4.pmax(u, v128.load(UBOUNDS_F32));

@@ -12,7 +12,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { initSync, klDiv, klDivLogits, klDivLogitsWithGrad, setWarningHandler } from '../src/index.js';
-import { ALL_BACKENDS, useBackend } from './helpers/backends.js';
+import { ALL_BACKENDS, WASM_BACKENDS, useBackend } from './helpers/backends.js';
 import { closeMismatch } from './helpers/golden.js';
 import { sameBits } from './helpers/bits.js';
 
@@ -225,5 +225,49 @@ describe('klDivLogits float32 column kernels', () => {
     const want = run('wasm-scalar');
     const got = run('wasm-simd');
     for (let j = 0; j < want.length; j++) expect(sameBits(got[j]!, want[j]!), `output ${j}`).toBeNull();
+  });
+});
+
+describe('masked students and teachers in one row, third review', () => {
+  const FMAX = 3.4028234663852886e38;
+  it('gradients stay finite and every backend agrees (u clamped at half the range, as in js)', () => {
+    const results = ALL_BACKENDS.map((backend) => {
+      useBackend(backend);
+      const g = klDivLogitsWithGrad({ data: Float32Array.from([-FMAX, 0, 1]), shape: [1, 3] }, { data: Float32Array.from([0, -FMAX, 1]), shape: [1, 3] }, { temperature: 0.5, reduction: 'sum', gradTarget: true });
+      const masked = klDivLogits({ data: Float32Array.from([-FMAX, 0, 0]), shape: [1, 3] }, { data: Float32Array.from([0, 0, 0]), shape: [1, 3] }, { temperature: 0.5, reduction: 'sum' }).item();
+      return [g.loss.item(), ...g.gradInput.data, ...g.gradTarget!.data, masked];
+    });
+    for (const r of results) expect(r.every(Number.isFinite), `${r}`).toBe(true);
+    for (let b = 1; b < results.length; b++) expect(closeMismatch(results[b]!, results[0]!, 1e-6, 0), ALL_BACKENDS[b]).toBeNull();
+  });
+
+  it('klDiv float32 terms whose difference overflows are inf on every backend', () => {
+    for (const backend of ALL_BACKENDS) {
+      useBackend(backend);
+      const v = klDiv({ data: Float32Array.from([-80, 1]), shape: [2] }, { data: Float32Array.from([3.7e36, 0.5]), shape: [2] }, { reduction: 'sum' }).item();
+      expect(v, backend).toBe(Infinity);
+    }
+  });
+
+  it('klDivLogitsWithGrad over long columns fits a 1 KiB window (it overflowed the window)', () => {
+    for (const backend of WASM_BACKENDS) {
+      const x = { data: Float32Array.from({ length: 1600 }, (_, i) => Math.sin(i)), shape: [100, 16] };
+      const y = { data: x.data.map((v) => 0.5 * v), shape: [100, 16] };
+      useBackend(backend);
+      const want = klDivLogitsWithGrad(x, y, { dim: 0, reduction: 'none', gradTarget: true });
+      initSync({ backend, windowKiB: 1 });
+      try {
+        for (const reduction of ['sum', 'none'] as const) {
+          const got = klDivLogitsWithGrad(x, y, { dim: 0, reduction, gradTarget: true });
+          if (reduction === 'none') {
+            expect(closeMismatch(got.gradInput.data, want.gradInput.data, 1.3e-6, 1e-6), `${backend} gradInput`).toBeNull();
+            expect(closeMismatch(got.gradTarget!.data, want.gradTarget!.data, 1.3e-6, 1e-6), `${backend} gradTarget`).toBeNull();
+          }
+        }
+        expect(Number.isFinite(klDivLogits(x, y, { dim: 0, reduction: 'sum' }).item())).toBe(true);
+      } finally {
+        initSync({ backend });
+      }
+    }
   });
 });

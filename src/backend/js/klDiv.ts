@@ -49,7 +49,7 @@ export function klDivBlock(
         const a = t === 0 ? 0 : t * Math.log(t);
         const b = t * x;
         v = a - b;
-        if (f32 && !(Math.abs(a) < F32_OVERFLOW && Math.abs(b) < F32_OVERFLOW)) v = f32Overflow(a) - f32Overflow(b);
+        if (f32 && !(Math.abs(v) < F32_OVERFLOW && Math.abs(a) < F32_OVERFLOW && Math.abs(b) < F32_OVERFLOW)) v = f32Overflow(f32Overflow(a) - f32Overflow(b));
       }
       if (out !== null) out[o++] = v;
       const sum = s + v;

@@ -1,5 +1,5 @@
 import type { FloatArray } from '../../types.js';
-import { prepareSlice, uOf } from './klSlice.js';
+import { prepareSlice, uBound, uOf } from './klSlice.js';
 import { scratch } from './softmax.js';
 
 /**
@@ -53,6 +53,7 @@ export function klDivLogits(
   const ex = scratch(2 * size);
   const ey = ex.subarray(size, 2 * size);
   const T = temperature;
+  const bound = uBound(x);
   let total = 0;
   let totalC = 0;
   for (let o = 0; o < outer; o++) {
@@ -64,7 +65,7 @@ export function klDivLogits(
       for (let k = 0, p = base; k < size; k++, p += inner) {
         const q = ex[k]! * invSa;
         const pk = ey[k]! * invSb;
-        const u = uOf(x[p]!, y[p]!, mx, my, T, L);
+        const u = uOf(x[p]!, y[p]!, mx, my, T, L, bound);
         let term: number;
         let point: number;
         if (y[p] === -Infinity) {

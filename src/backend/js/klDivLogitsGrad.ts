@@ -1,5 +1,5 @@
 import type { FloatArray } from '../../types.js';
-import { prepareSlice, uOf } from './klSlice.js';
+import { prepareSlice, uBound, uOf } from './klSlice.js';
 import { scratch } from './softmax.js';
 
 /** φ(e^u)/u² series coefficients, highest first — the same table as `klDivLogits.ts`. */
@@ -49,6 +49,7 @@ export function klDivLogitsGrad(
   const ex = scratch(2 * size);
   const ey = ex.subarray(size, 2 * size);
   const T = temperature;
+  const bound = uBound(x);
   let total = 0;
   let totalC = 0;
   for (let o = 0; o < outer; o++) {
@@ -63,7 +64,7 @@ export function klDivLogitsGrad(
       for (let k = 0, p = base; k < size; k++, p += inner) {
         const q = ex[k]! * invSa;
         const pk = ey[k]! * invSb;
-        const u = uOf(x[p]!, y[p]!, mx, my, T, L);
+        const u = uOf(x[p]!, y[p]!, mx, my, T, L, bound);
         let term: number;
         let point: number;
         if (y[p] === -Infinity) {
@@ -109,7 +110,7 @@ export function klDivLogitsGrad(
           const g = gradOut !== null ? gradOut[p]! : 0;
           if (gradOut !== null) gradInput[p] = s * (q * A - g * pk);
           if (gradTarget !== null) {
-            const u = uOf(x[p]!, y[p]!, mx, my, T, L);
+            const u = uOf(x[p]!, y[p]!, mx, my, T, L, bound);
             gradTarget[p] = y[p] === -Infinity ? pk * 0 : gradOut !== null ? s * (pk * (g * (u + 1) - B)) : s * (pk * (u - kl));
           }
         }

@@ -68,14 +68,21 @@ export function prepareSlice(
 }
 
 /**
- * u = log(p/q) of one element: ((y − max y) − (x − max x))/T − L, clamped to ±MAX_VALUE except
- * u = +inf from x = −inf (q = 0: an infinite term). u < −MAX_VALUE only where p = 0 (the clamp
- * keeps p·u = 0 rather than 0·(−inf) = NaN); u > MAX_VALUE with a finite x (a student masked
- * with −MAX_VALUE at T < 1) must not be taken for x = −inf.
+ * u = log(p/q) of one element: ((y − max y) − (x − max x))/T − L, clamped below at −bound/2 and
+ * above at bound (uBound: the operands' dtype max) except u = +inf from x = −inf (q = 0: an
+ * infinite term). u below −bound/2 only where p = 0 (the clamp keeps p·u = 0, and the gradient's
+ * u − KL finite, rather than NaN); u above bound with a finite x (a student masked with the
+ * dtype's most negative value at T < 1) must not be taken for x = −inf. The same clamps as
+ * assembly/klTerm.ts uS.
  * As assembly/klTerm.ts uS, which explains the order of the differences.
  */
-export function uOf(x: number, y: number, mx: number, my: number, T: number, L: number): number {
+export function uOf(x: number, y: number, mx: number, my: number, T: number, L: number, bound: number): number {
   const u = (y - my - (x - mx)) / T - L;
-  if (u < -Number.MAX_VALUE) return -Number.MAX_VALUE;
-  return u > Number.MAX_VALUE && x !== -Infinity ? Number.MAX_VALUE : u;
+  if (u < -0.5 * bound) return -0.5 * bound;
+  return u > bound && x !== -Infinity ? bound : u;
+}
+
+/** uOf's upper bound for operands of `data`'s type: the dtype's max (u is clamped below at half of it), as the kernels. */
+export function uBound(data: FloatArray): number {
+  return data instanceof Float32Array ? 3.4028234663852886e38 : Number.MAX_VALUE;
 }

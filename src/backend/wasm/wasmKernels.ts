@@ -652,7 +652,7 @@ export class WasmKernels implements Kernels {
     // Pointwise terms need exact sums (f64 exponentials; see assembly/klRows.ts).
     const update = pointwise && dtype === 'float32' ? this.k.lseUpdatePrecise_f32 : this.kf[dtype].lseUpdate;
     const terms = this.kf[dtype].klTermsChunk;
-    const cols = Math.min(inner, 16);
+    const cols = Math.max(1, Math.min(inner, 16, Math.floor(this.room(6) / (2 * 16 + 8 + b * (2 + pw)))));
     const fixedBytes = 2 * 16 * cols + 8 * cols;
     const kc = Math.max(1, Math.floor((this.room(6) - fixedBytes) / (cols * b * (2 + pw))));
     const [sx, sy, acc, xw, yw, dw] = this.carve(16 * cols, 16 * cols, 8 * cols, kc * cols * b, kc * cols * b, pw * kc * cols * b);
@@ -1024,7 +1024,9 @@ export class WasmKernels implements Kernels {
     const update = (pointwise || gradOut) && dtype === 'float32' ? this.k.lseUpdatePrecise_f32 : this.kf[dtype].lseUpdate;
     const terms = this.kf[dtype].klGradTermsChunk;
     const apply = this.kf[dtype].klGradApplyChunk;
-    const cols = Math.min(inner, 16);
+    // Up to 16 columns at a time, fewer when their state and one staged row each would not fit a
+    // small window (1 KiB holds 9 float32 columns here).
+    const cols = Math.max(1, Math.min(inner, 16, Math.floor(this.room(12) / (2 * 16 + 4 * 8 + b * nElem))));
     const fixedBytes = 2 * 16 * cols + 4 * 8 * cols;
     const kc = Math.max(1, Math.floor((this.room(12) - fixedBytes) / (cols * b * nElem)));
     const e = kc * cols * b;
