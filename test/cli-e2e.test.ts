@@ -347,7 +347,8 @@ describe('errors and exit codes', () => {
     expect(fails(2, 'kl', 'a23.npy', 'a23.npy', '--reduction', 'avg')).toContain(
       "option '--reduction' must be one of batchmean, sum, mean, none; got 'avg'.",
     );
-    expect(fails(2, 'kl', 'a23.npy', 'a23.npy', '--logits', '--temperature', '0')).toContain('--temperature must be > 0, got 0.');
+    expect(fails(2, 'kl', 'a23.npy', 'a23.npy', '--logits', '--temperature', '0')).toContain('--temperature must be > 0 and in [2^-63, 2^63], got 0.');
+    expect(fails(2, 'kl', 'a23.npy', 'a23.npy', '--logits', '--temperature', '1e-300')).toContain('--temperature must be > 0 and in [2^-63, 2^63], got 1e-300.');
     expect(fails(2, 'kl', 'a23.npy', 'a23.npy', '--temperature', '2')).toContain('--temperature only applies with --logits');
     expect(fails(2, 'kl', 'a23.npy', 'a23.npy', '--logits', '--log-target')).toContain('--log-target only applies without --logits');
     expect(fails(2, 'softmax', 'a23.npy', '--backend', 'gpu')).toContain("option '--backend' must be one of auto, wasm-relaxed-simd, wasm-simd, wasm-scalar, js; got 'gpu'.");

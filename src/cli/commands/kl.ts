@@ -11,6 +11,7 @@
  */
 import { CompensatedSum } from '../../compensated.js';
 import { klDiv, klDivLogits } from '../../index.js';
+import { TEMPERATURE_MAX, TEMPERATURE_MIN } from '../../ops/klDivLogits.js';
 import { MEAN_WARNING } from '../../reduction.js';
 import { Tensor } from '../../tensor.js';
 import { type Reduction, arrayFor } from '../../types.js';
@@ -101,7 +102,7 @@ export const klCommand: Command = {
   options: [
     { name: 'logits', kind: 'flag', description: 'A and B are raw student/teacher logits (fused softmax + KL)' },
     { name: 'dim', kind: 'value', valueName: 'D', description: 'with --logits: the class dimension (default -1)' },
-    { name: 'temperature', kind: 'value', valueName: 'T', description: 'with --logits: distillation temperature > 0 (default 1)' },
+    { name: 'temperature', kind: 'value', valueName: 'T', description: 'with --logits: distillation temperature in [2^-63, 2^63] (default 1)' },
     { name: 'reduction', kind: 'value', valueName: 'R', description: 'batchmean (default), sum, mean or none' },
     { name: 'log-target', kind: 'flag', description: 'without --logits: B holds log-probabilities' },
     OUTPUT_OPTION,
@@ -128,7 +129,9 @@ export const klCommand: Command = {
     const reduction = choiceOption(args, 'reduction', where, REDUCTIONS, 'batchmean');
     const dim = intOption(args, 'dim', where, -1);
     const temperature = numberOption(args, 'temperature', where, 1);
-    if (!(temperature > 0)) throw usageError(`${where}: --temperature must be > 0, got ${args.values.get('temperature')}.`);
+    if (!(temperature >= TEMPERATURE_MIN && temperature <= TEMPERATURE_MAX)) {
+      throw usageError(`${where}: --temperature must be > 0 and in [2^-63, 2^63], got ${args.values.get('temperature')}.`);
+    }
     const logTarget = args.flags.has('log-target');
     checkOutputOption(args);
 
