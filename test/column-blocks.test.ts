@@ -13,7 +13,7 @@
  * both runs on one path unnoticed.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Tensor, allocTensor, initSync, klDivLogits, logSoftmax, logSumExp, setWarningHandler, softmax } from '../src/index.js';
+import { type Tensor, allocTensor, initSync, klDivLogits, klDivLogitsWithGrad, logSoftmax, logSumExp, setWarningHandler, softmax } from '../src/index.js';
 import { WASM_BACKENDS, useBackend } from './helpers/backends.js';
 import { sameBits } from './helpers/bits.js';
 import { closeMismatch } from './helpers/golden.js';
@@ -171,6 +171,39 @@ describe.each(WASM_BACKENDS)('column tiles (slabs larger than the window) on %s'
       const tiled = all();
       initSync({ backend });
       for (const i of outputs) expect(sameBits(tiled[i]!, whole[i]!), `window ${windowKiB} KiB, output ${i}`).toBeNull();
+    }
+  });
+});
+
+describe.each(WASM_BACKENDS)('column tiles ending in one column on %s', (backend) => {
+  it('give the whole-slab bits (the last column is widened, not sent to the row kernel as inner = 1)', () => {
+    for (const [dtype, K, W, windowKiB] of [['float64', 100, 17, 4], ['float32', 64, 33, 3], ['float64', 200, 9, 6], ['float32', 3000, 17, 256]] as const) {
+      // Ordinary logits in the last column (slab() puts tiny values there): the one-column tile.
+      const xd = slab(dtype, 1, K, W, K + W);
+      const yd = slab(dtype, 1, K, W, K * W).map((v) => v * 0.7);
+      for (let k = 0; k < K; k++) {
+        xd[k * W + W - 1] = 3 * Math.sin(k * 0.7 + W);
+        yd[k * W + W - 1] = 2 * Math.cos(k * 1.1);
+      }
+      const x = { data: xd, shape: [K, W] };
+      const y = { data: yd, shape: [K, W] };
+      const all = () => {
+        const g = klDivLogitsWithGrad(x, y, { dim: 0, reduction: 'sum', gradTarget: true });
+        return [
+          softmax(x, 0).data, logSoftmax(x, 0).data, logSumExp(x, 0).data,
+          klDivLogits(x, y, { dim: 0, reduction: 'perSlice' }).data, [klDivLogits(x, y, { dim: 0, reduction: 'sum' }).item()],
+          g.gradInput.data, g.gradTarget!.data,
+        ];
+      };
+      useBackend(backend);
+      const whole = all();
+      initSync({ backend, windowKiB });
+      const tiled = all();
+      initSync({ backend });
+      // The fused KL streams instead of tiling when its scratch does not fit a small window; the
+      // softmax family tiles there. Compare what each window tiles.
+      const outputs = windowKiB >= 256 ? [3, 4, 5, 6] : [0, 1, 2];
+      for (const i of outputs) expect(sameBits(tiled[i]!, whole[i]!), `${dtype} [${K}, ${W}] window ${windowKiB} KiB, output ${i}`).toBeNull();
     }
   });
 });

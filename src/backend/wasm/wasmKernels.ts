@@ -82,6 +82,18 @@ function wholeLanes(tw: number, bytes: number): number {
   return tw >= lanes ? tw - (tw % lanes) : tw;
 }
 
+/**
+ * The columns [i0, i0 + n) of the column tile starting at column i (tiles of tw columns over
+ * `inner`). A last tile of one column would reach the kernels as inner = 1, which they take for
+ * rows (another summation order: results would depend on the window size in the last bit), so it
+ * is widened to the column before it too; callers write that column again with the same bits and
+ * count only column i in sums.
+ */
+function tileSpan(i: number, tw: number, inner: number): [number, number] {
+  const n = Math.min(tw, inner - i);
+  return n === 1 && i > 0 ? [i - 1, 2] : [i, n];
+}
+
 /** The kernels of one element type, looked up once: a template-string property lookup on every call cost ~0.1 µs. */
 function kernelsFor(k: KernelExports, s: '_f32' | '_f64') {
   return {
@@ -262,10 +274,10 @@ export class WasmKernels implements Kernels {
       const [w] = this.carve(tw * size * b);
       for (let o = 0; o < outer; o++) {
         for (let i = 0; i < inner; i += tw) {
-          const n = Math.min(tw, inner - i);
-          this.gather(x, o, size, inner, 0, size, i, n, w!);
+          const [i0, n] = tileSpan(i, tw, inner);
+          this.gather(x, o, size, inner, 0, size, i0, n, w!);
           fn(w!, w!, 1, size, n);
-          this.scatter(out, o, size, inner, 0, size, i, n, w!);
+          this.scatter(out, o, size, inner, 0, size, i0, n, w!);
         }
       }
       return out;
@@ -347,10 +359,10 @@ export class WasmKernels implements Kernels {
       const [w, d] = this.carve(tw * size * b, tw * b);
       for (let o = 0; o < outer; o++) {
         for (let i = 0; i < inner; i += tw) {
-          const n = Math.min(tw, inner - i);
-          this.gather(x, o, size, inner, 0, size, i, n, w!);
+          const [i0, n] = tileSpan(i, tw, inner);
+          this.gather(x, o, size, inner, 0, size, i0, n, w!);
           fn(w!, d!, 1, size, n);
-          copyInto(out, o * inner + i, V(), d! / b, n);
+          copyInto(out, o * inner + i0, V(), d! / b, n);
         }
       }
       return;
@@ -633,12 +645,14 @@ export class WasmKernels implements Kernels {
       const [scratch, xw, yw, dw, ps] = this.carve(scratchBytes, tw * size * b, tw * size * b, pw * tw * size * b, tw * 8);
       for (let o = 0; o < outer; o++) {
         for (let i = 0; i < inner; i += tw) {
-          const n = Math.min(tw, inner - i);
-          this.gather(x, o, size, inner, 0, size, i, n, xw!);
-          this.gather(y, o, size, inner, 0, size, i, n, yw!);
-          total.add(fn(xw!, yw!, 1, size, n, invT, pointScale, pointwise ? dw! : 0, ps!, scratch!));
-          if (pointwise) this.scatter(pointwise, o, size, inner, 0, size, i, n, dw!);
-          if (perSlice) copyInto(perSlice, o * inner + i, F64(), ps! / 8, n);
+          const [i0, n] = tileSpan(i, tw, inner);
+          this.gather(x, o, size, inner, 0, size, i0, n, xw!);
+          this.gather(y, o, size, inner, 0, size, i0, n, yw!);
+          const t = fn(xw!, yw!, 1, size, n, invT, pointScale, pointwise ? dw! : 0, ps!, scratch!);
+          // A widened last tile recomputed column i − 1: count only column i's KL.
+          total.add(i0 === i ? t : F64()[ps! / 8 + 1]!);
+          if (pointwise) this.scatter(pointwise, o, size, inner, 0, size, i0, n, dw!);
+          if (perSlice) copyInto(perSlice, o * inner + i0, F64(), ps! / 8, n);
         }
       }
       return total.value;
@@ -1003,16 +1017,18 @@ export class WasmKernels implements Kernels {
       );
       for (let o = 0; o < outer; o++) {
         for (let i = 0; i < inner; i += tw) {
-          const n = Math.min(tw, inner - i);
-          this.gather(x, o, size, inner, 0, size, i, n, xw!);
-          this.gather(y, o, size, inner, 0, size, i, n, yw!);
-          if (gradOut) this.gather(gradOut, o, size, inner, 0, size, i, n, gw!);
-          stageScale(sw!, o * inner + i, n);
-          total.add(fn(xw!, yw!, 1, size, n, invT, pointScale, gradScale, gradOut ? gw! : 0, ss ? sw! : 0, pointwise ? dw! : 0, ps!, iw!, gradTarget ? ow! : 0, scratch!));
-          if (pointwise) this.scatter(pointwise, o, size, inner, 0, size, i, n, dw!);
-          this.scatter(gradInput, o, size, inner, 0, size, i, n, iw!);
-          if (gradTarget) this.scatter(gradTarget, o, size, inner, 0, size, i, n, ow!);
-          if (perSlice) perSlice.set(F64().subarray(ps! / 8, ps! / 8 + n), o * inner + i);
+          const [i0, n] = tileSpan(i, tw, inner);
+          this.gather(x, o, size, inner, 0, size, i0, n, xw!);
+          this.gather(y, o, size, inner, 0, size, i0, n, yw!);
+          if (gradOut) this.gather(gradOut, o, size, inner, 0, size, i0, n, gw!);
+          stageScale(sw!, o * inner + i0, n);
+          const t = fn(xw!, yw!, 1, size, n, invT, pointScale, gradScale, gradOut ? gw! : 0, ss ? sw! : 0, pointwise ? dw! : 0, ps!, iw!, gradTarget ? ow! : 0, scratch!);
+          // A widened last tile recomputed column i − 1: count only column i's loss.
+          total.add(i0 === i ? t : F64()[ps! / 8 + 1]!);
+          if (pointwise) this.scatter(pointwise, o, size, inner, 0, size, i0, n, dw!);
+          this.scatter(gradInput, o, size, inner, 0, size, i0, n, iw!);
+          if (gradTarget) this.scatter(gradTarget, o, size, inner, 0, size, i0, n, ow!);
+          if (perSlice) perSlice.set(F64().subarray(ps! / 8, ps! / 8 + n), o * inner + i0);
         }
       }
       return total.value;
