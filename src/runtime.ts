@@ -172,8 +172,9 @@ function loadActiveSync(opts?: InitOptions): BackendName {
  * `wasmBaseUrl`) and makes it active; resolves to its name. Calls are serialised: each starts
  * after the previous one settled, so concurrent calls never leave a half-built instance, and the
  * last call wins — also against `initSync`: an init still waiting or compiling when `initSync` is
- * called activates nothing and resolves to the backend `initSync` made active. A call that resolves to the active backend with the same options keeps it
- * (idempotent: no new compile, memory or window).
+ * called activates nothing and resolves to the backend `initSync` made active. A call that
+ * resolves to the active backend with the same options keeps it (idempotent: no new compile,
+ * memory or window).
  *
  * @example
  * ```ts
