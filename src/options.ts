@@ -18,7 +18,7 @@ function camel(name: string): string {
   return name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** Levenshtein distance, capped work for short option names. */
+/** Levenshtein (edit) distance between two option names. */
 function distance(a: string, b: string): number {
   const m = a.length;
   const n = b.length;

@@ -72,9 +72,8 @@ export function prepareSlice(
  * above at bound (uBound: the operands' dtype max) except u = +inf from x = −inf (q = 0: an
  * infinite term). u below −bound/2 only where p = 0 (the clamp keeps p·u = 0, and the gradient's
  * u − KL finite, rather than NaN); u above bound with a finite x (a student masked with the
- * dtype's most negative value at T < 1) must not be taken for x = −inf. The same clamps as
- * assembly/klTerm.ts uS.
- * As assembly/klTerm.ts uS, which explains the order of the differences.
+ * dtype's most negative value at T < 1) must not be taken for x = −inf. The same formula and
+ * clamps as assembly/klTerm.ts uS, which explains the order of the differences.
  */
 export function uOf(x: number, y: number, mx: number, my: number, T: number, L: number, bound: number): number {
   const u = (y - my - (x - mx)) / T - L;
