@@ -228,3 +228,49 @@ describe.each(WASM_BACKENDS)('a reduced dim of one element on %s', (backend) => 
     }
   });
 });
+
+describe.each(WASM_BACKENDS)('a window that holds one column but not two on %s', (backend) => {
+  // A tile path entered with a one-column tile width sent columns to the kernels as inner = 1
+  // (rows) and then staged a widened two-column last tile into a one-column region: past the
+  // window ("offset is out of bounds", or a neighbouring region overwritten). The window sizes
+  // below sweep every op through that band; each must stream instead and agree with float64.
+  it('every slice op and the fused KL stay correct for windows of 1 to 96 KiB', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const K = dtype === 'float32' ? 1000 : 500;
+      const W = 3;
+      const rand = seeded(K + W);
+      const make = dtype === 'float64' ? (n: number) => new Float64Array(n) : (n: number) => new Float32Array(n);
+      const xd = make(K * W).map(() => 6 * (rand() - 0.5));
+      const yd = xd.map((v) => 0.5 * v + 2 * (rand() - 0.5));
+      const x = { data: xd, shape: [K, W] };
+      const y = { data: yd, shape: [K, W] };
+      const all = () => {
+        const g = klDivLogitsWithGrad(x, y, { dim: 0, reduction: 'sum', gradTarget: true });
+        return [
+          softmax(x, 0).data, logSoftmax(x, 0).data, logSumExp(x, 0).data,
+          klDivLogits(x, y, { dim: 0, reduction: 'perSlice' }).data,
+          g.gradInput.data, g.gradTarget!.data,
+        ];
+      };
+      useBackend('js');
+      const x64 = { data: Float64Array.from(xd), shape: [K, W] };
+      const y64 = { data: Float64Array.from(yd), shape: [K, W] };
+      const g64 = klDivLogitsWithGrad(x64, y64, { dim: 0, reduction: 'sum', gradTarget: true });
+      const want = [
+        softmax(x64, 0).data, logSoftmax(x64, 0).data, logSumExp(x64, 0).data,
+        klDivLogits(x64, y64, { dim: 0, reduction: 'perSlice' }).data,
+        g64.gradInput.data, g64.gradTarget!.data,
+      ];
+      const [rtol, atol] = TOL[dtype];
+      for (let windowKiB = 1; windowKiB <= 96; windowKiB++) {
+        initSync({ backend, windowKiB });
+        const got = all();
+        for (let i = 0; i < want.length; i++) {
+          const bad = closeMismatch(got[i]!, want[i]!, rtol, atol);
+          expect(bad, `${dtype} [${K}, ${W}] window ${windowKiB} KiB, output ${i}`).toBeNull();
+        }
+      }
+      initSync({ backend });
+    }
+  });
+});

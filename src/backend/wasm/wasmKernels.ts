@@ -83,6 +83,15 @@ function wholeLanes(tw: number, bytes: number): number {
 }
 
 /**
+ * The column tile width for a region that holds `fit` whole columns, or 0 when it holds fewer
+ * than two: a one-column tile would reach the kernels as inner = 1 (a row) and tileSpan widens a
+ * last tile to two columns, so every tile path needs room for two (callers stream otherwise).
+ */
+function tileWidth(fit: number, bytes: number): number {
+  return fit >= 2 ? wholeLanes(fit, bytes) : 0;
+}
+
+/**
  * The columns [i0, i0 + n) of the column tile starting at column i (tiles of tw columns over
  * `inner`). A last tile of one column would reach the kernels as inner = 1, which they take for
  * rows (another summation order: results would depend on the window size in the last bit), so it
@@ -268,9 +277,9 @@ export class WasmKernels implements Kernels {
       }
       return out;
     }
-    if (size <= cap) {
+    const tw = tileWidth(Math.floor(cap / size), b);
+    if (tw > 0) {
       // One slab is too big but whole columns fit: tiles of `tw` columns (inner > 1 here).
-      const tw = wholeLanes(Math.floor(cap / size), b);
       const [w] = this.carve(tw * size * b);
       for (let o = 0; o < outer; o++) {
         for (let i = 0; i < inner; i += tw) {
@@ -354,8 +363,8 @@ export class WasmKernels implements Kernels {
       }
       return;
     }
-    if (size + 1 <= cap) {
-      const tw = wholeLanes(Math.floor(cap / (size + 1)), b);
+    const tw = tileWidth(Math.floor(cap / (size + 1)), b);
+    if (tw > 0) {
       const [w, d] = this.carve(tw * size * b, tw * b);
       for (let o = 0; o < outer; o++) {
         for (let i = 0; i < inner; i += tw) {
@@ -639,9 +648,9 @@ export class WasmKernels implements Kernels {
       return total.value;
     }
     const perCol = size * b * (2 + pw) + 8;
-    if (perCol <= avail) {
+    const tw = tileWidth(Math.floor(avail / perCol), b);
+    if (tw > 0) {
       // Tiles of whole columns (inner > 1 here).
-      const tw = wholeLanes(Math.floor(avail / perCol), b);
       const [scratch, xw, yw, dw, ps] = this.carve(scratchBytes, tw * size * b, tw * size * b, pw * tw * size * b, tw * 8);
       for (let o = 0; o < outer; o++) {
         for (let i = 0; i < inner; i += tw) {
@@ -1008,9 +1017,9 @@ export class WasmKernels implements Kernels {
       return total.value;
     }
     const perCol = size * b * nElem + perSliceBytes;
-    if (perCol <= avail) {
+    const tw = tileWidth(Math.floor(avail / perCol), b);
+    if (tw > 0) {
       // Tiles of whole columns (inner > 1 here).
-      const tw = wholeLanes(Math.floor(avail / perCol), b);
       const e = tw * size * b;
       const [scratch, xw, yw, gw, dw, iw, ow, ps, sw] = this.carve(
         scratchBytes, e, e, gradOut ? e : 0, pointwise ? e : 0, e, gradTarget ? e : 0, tw * 8, ss ? tw * 8 : 0,
