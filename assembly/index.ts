@@ -23,6 +23,7 @@ export {
 export { klDivGrad_f32, klDivGrad_f64 } from './klDivGrad';
 export { klDivSlices_f32, klDivSlices_f64 } from './klDivSlices';
 export { sliceStats_f32, sliceStats_f64 } from './sliceStats';
+export { transposeTile_f32, transposeTile_f64 } from './transpose';
 import { colBlockEnd } from './colBlocks';
 
 /** First free byte after static data, the short-row tiles and the column block: where the facade's scratch arena starts. */

@@ -103,6 +103,19 @@ function tileSpan(i: number, tw: number, inner: number): [number, number] {
   return n === 1 && i > 0 ? [i - 1, 2] : [i, n];
 }
 
+/**
+ * Columns streamed together (transposed chunks, see gatherT): all of them when a chunk of
+ * STREAM_ROWS rows of every column fits `room` at `bytesPerElem` bytes per element — each chunk
+ * is then one contiguous copy from the caller's array — else at most 16 (each row of a chunk is
+ * then a short copy of its own, 1–4 ns per element in JavaScript).
+ */
+function streamColumns(inner: number, bytesPerElem: number, room: number): number {
+  return Math.floor(room / (inner * bytesPerElem)) >= STREAM_ROWS ? inner : Math.min(inner, 16);
+}
+
+/** Rows per chunk below which streamColumns stops taking every column at once. */
+const STREAM_ROWS = 4096;
+
 /** The kernels of one element type, looked up once: a template-string property lookup on every call cost ~0.1 µs. */
 function kernelsFor(k: KernelExports, s: '_f32' | '_f64') {
   return {
@@ -119,6 +132,7 @@ function kernelsFor(k: KernelExports, s: '_f32' | '_f64') {
     klDivLogitsGrad: k[`klDivLogitsGrad${s}`],
     klGradTermsChunk: k[`klGradTermsChunk${s}`],
     klGradApplyChunk: k[`klGradApplyChunk${s}`],
+    transposeTile: k[`transposeTile${s}`],
   };
 }
 
@@ -177,6 +191,64 @@ export class WasmKernels implements Kernels {
       return;
     }
     for (let k = 0; k < kc; k++) copyInto(dst, base + k * inner, V, at + k * w, w);
+  }
+
+  /**
+   * As `gather`, transposed: column i0 + j of the tile goes to ptr + j·kc elements, its kc values
+   * contiguous. Streamed columns then run through the row kernels (W = 1, vectorised) one at a
+   * time, where the column-streaming kernels walk each column with scalar code. Staged row-major
+   * at `tmp` (same size) and transposed there by a kernel (assembly/transpose.ts): a JavaScript
+   * transposing loop took 1.3–4.5 ns per element. Rows (inner = 1) go straight to ptr.
+   */
+  private gatherT(src: FloatArray, o: number, size: number, inner: number, k0: number, kc: number, i0: number, w: number, ptr: number, tmp: number): void {
+    if (inner === 1) {
+      this.gather(src, o, size, 1, k0, kc, 0, 1, ptr);
+      return;
+    }
+    this.gather(src, o, size, inner, k0, kc, i0, w, tmp);
+    this.kf[dtypeOf(src)].transposeTile(tmp, ptr, kc, w);
+  }
+
+  /** Inverse of `gatherT` (tmp: a region of the same size). */
+  private scatterT(dst: FloatArray, o: number, size: number, inner: number, k0: number, kc: number, i0: number, w: number, ptr: number, tmp: number): void {
+    if (inner === 1) {
+      this.scatter(dst, o, size, 1, k0, kc, 0, 1, ptr);
+      return;
+    }
+    this.kf[dtypeOf(dst)].transposeTile(ptr, tmp, w, kc);
+    this.scatter(dst, o, size, inner, k0, kc, i0, w, tmp);
+  }
+
+  /**
+   * streamLse for transposed chunks (gatherT): column j's state is the pair (m, s) at
+   * state + 16·j, the layout the W = 1 kernels read, and each chunk's columns go through
+   * `update` one at a time as rows.
+   */
+  private streamLseT(
+    update: (src: number, K: number, W: number, scale: number, state: number) => void,
+    x: FloatArray,
+    o: number,
+    size: number,
+    inner: number,
+    i: number,
+    n: number,
+    kc: number,
+    w: number,
+    tmp: number,
+    scale: number,
+    state: number,
+  ): void {
+    const F = this.mem.f64();
+    for (let j = 0; j < n; j++) {
+      F[state / 8 + 2 * j] = -Infinity;
+      F[state / 8 + 2 * j + 1] = 0;
+    }
+    const b = x.BYTES_PER_ELEMENT;
+    for (let k = 0; k < size; k += kc) {
+      const m = Math.min(kc, size - k);
+      this.gatherT(x, o, size, inner, k, m, i, n, w, tmp);
+      for (let j = 0; j < n; j++) update(w + j * m * b, m, 1, scale, state + 16 * j);
+    }
   }
 
   /**
@@ -294,19 +366,21 @@ export class WasmKernels implements Kernels {
     // A single column is longer than the window: stream it with the online log-sum-exp.
     const update = this.kf[dtype].lseUpdate;
     const apply = this.kf[dtype].softmaxApply;
-    const cols = Math.min(inner, 16);
+    const cols = streamColumns(inner, 2 * b + 16, this.room(3));
     const stateBytes = 16 * cols;
-    const kc = Math.max(1, Math.floor((this.room(2) - stateBytes) / (cols * b)));
-    const [state, w] = this.carve(stateBytes, kc * cols * b);
+    // State, the chunk and its row-major staging (gatherT).
+    const kc = Math.max(1, Math.floor((this.room(3) - stateBytes) / (2 * cols * b)));
+    const [state, w, tmp] = this.carve(stateBytes, kc * cols * b, kc * cols * b);
+    const mode = kind === 'softmax' ? 0 : 1;
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i += cols) {
         const n = Math.min(cols, inner - i);
-        this.streamLse(update, x, o, size, inner, i, n, kc, w!, 1, state!);
+        this.streamLseT(update, x, o, size, inner, i, n, kc, w!, tmp!, 1, state!);
         for (let k = 0; k < size; k += kc) {
           const m = Math.min(kc, size - k);
-          this.gather(x, o, size, inner, k, m, i, n, w!);
-          apply(w!, w!, m, n, state!, kind === 'softmax' ? 0 : 1);
-          this.scatter(out, o, size, inner, k, m, i, n, w!);
+          this.gatherT(x, o, size, inner, k, m, i, n, w!, tmp!);
+          for (let j = 0; j < n; j++) apply(w! + j * m * b, w! + j * m * b, m, 1, state! + 16 * j, mode);
+          this.scatterT(out, o, size, inner, k, m, i, n, w!, tmp!);
         }
       }
     }
@@ -377,18 +451,18 @@ export class WasmKernels implements Kernels {
       return;
     }
     const update = this.kf[dtype].lseUpdate;
-    const cols = Math.min(inner, 16);
+    const cols = streamColumns(inner, 2 * b + 16, this.room(3));
     const stateBytes = 16 * cols;
-    const kc = Math.max(1, Math.floor((this.room(2) - stateBytes) / (cols * b)));
-    const [state, w] = this.carve(stateBytes, kc * cols * b);
+    const kc = Math.max(1, Math.floor((this.room(3) - stateBytes) / (2 * cols * b)));
+    const [state, w, tmp] = this.carve(stateBytes, kc * cols * b, kc * cols * b);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i += cols) {
         const n = Math.min(cols, inner - i);
-        this.streamLse(update, x, o, size, inner, i, n, kc, w!, 1, state!);
+        this.streamLseT(update, x, o, size, inner, i, n, kc, w!, tmp!, 1, state!);
         const F = this.mem.f64();
         for (let j = 0; j < n; j++) {
-          const mj = F[state! / 8 + j]!;
-          const sj = F[state! / 8 + n + j]!;
+          const mj = F[state! / 8 + 2 * j]!;
+          const sj = F[state! / 8 + 2 * j + 1]!;
           // As lseFinish (assembly/lse.ts): an infinite max decides, unless a NaN was seen (s = NaN).
           out[o * inner + i + j] = mj === Infinity || mj === -Infinity ? (Number.isNaN(sj) ? NaN : mj) : Math.log(sj) + mj;
         }
@@ -647,6 +721,14 @@ export class WasmKernels implements Kernels {
       }
       return total.value;
     }
+    if (pointwise === null && inner > 1 && this.segmentColumns(inner, b) === inner) {
+      // Long columns, reductions only: segments staged transposed in whole-width chunks beat
+      // tiles, whose column kernel keeps K × 4 exponentials in a scratch that outgrows L2 and
+      // whose rows are copied a few columns at a time (float32 [20000, 64] dim 0: 173 Melem/s
+      // against 72; [100000, 16]: 185 against 74).
+      const v = this.klDivLogitsSegmented(x, y, outer, size, inner, invT, perSlice);
+      if (v !== null) return v;
+    }
     const perCol = size * b * (2 + pw) + 8;
     const tw = tileWidth(Math.floor(avail / perCol), b);
     if (tw > 0) {
@@ -666,8 +748,8 @@ export class WasmKernels implements Kernels {
       }
       return total.value;
     }
-    if (inner === 1 && pointwise === null) {
-      const v = this.klDivLogitsSegmented(x, y, outer, size, invT, perSlice);
+    if (pointwise === null) {
+      const v = this.klDivLogitsSegmented(x, y, outer, size, inner, invT, perSlice);
       if (v !== null) return v;
     }
     // Columns longer than the window: online log-sum-exp of x/T and y/T (pass A), then the terms
@@ -675,22 +757,36 @@ export class WasmKernels implements Kernels {
     // Pointwise terms need exact sums (f64 exponentials; see assembly/klRows.ts).
     const update = pointwise && dtype === 'float32' ? this.k.lseUpdatePrecise_f32 : this.kf[dtype].lseUpdate;
     const terms = this.kf[dtype].klTermsChunk;
-    const cols = Math.max(1, Math.min(inner, 16, Math.floor(this.room(6) / (2 * 16 + 8 + b * (2 + pw)))));
+    // States, sums, the chunks of x, y and the point terms, and their row-major staging (gatherT).
+    const cols = Math.max(1, Math.min(streamColumns(inner, b * (3 + pw) + 40, this.room(7)), Math.floor(this.room(7) / (2 * 16 + 8 + b * (3 + pw)))));
     const fixedBytes = 2 * 16 * cols + 8 * cols;
-    const kc = Math.max(1, Math.floor((this.room(6) - fixedBytes) / (cols * b * (2 + pw))));
-    const [sx, sy, acc, xw, yw, dw] = this.carve(16 * cols, 16 * cols, 8 * cols, kc * cols * b, kc * cols * b, pw * kc * cols * b);
+    const kc = Math.max(1, Math.floor((this.room(7) - fixedBytes) / (cols * b * (3 + pw))));
+    const e = kc * cols * b;
+    const [sx, sy, acc, xw, yw, dw, tmp] = this.carve(16 * cols, 16 * cols, 8 * cols, e, e, pw * e, e);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i += cols) {
         const n = Math.min(cols, inner - i);
         F64().fill(0, acc! / 8, acc! / 8 + n);
-        this.streamLse(update, x, o, size, inner, i, n, kc, xw!, invT, sx!);
-        this.streamLse(update, y, o, size, inner, i, n, kc, yw!, invT, sy!);
+        this.streamLseT(update, x, o, size, inner, i, n, kc, xw!, tmp!, invT, sx!);
+        this.streamLseT(update, y, o, size, inner, i, n, kc, yw!, tmp!, invT, sy!);
+        // A slice whose maximum is not finite (+inf, NaN, or all −inf) has a NaN softmax, as in
+        // PyTorch. The one-pass kernels get there through NaN sums; the streamed state keeps the
+        // maximum and a finite sum, so the sum is made NaN here (the term kernels assume it: a
+        // +inf maximum gave 1e305 'none' terms). Elements whose target p is exactly 0 keep their
+        // 0 point term, as in the one-pass kernels.
+        const S = F64();
+        for (const st of [sx!, sy!]) {
+          for (let j = 0; j < n; j++) if (!Number.isFinite(S[st / 8 + 2 * j]!)) S[st / 8 + 2 * j + 1] = NaN;
+        }
         for (let k = 0; k < size; k += kc) {
           const m = Math.min(kc, size - k);
-          this.gather(x, o, size, inner, k, m, i, n, xw!);
-          this.gather(y, o, size, inner, k, m, i, n, yw!);
-          terms(xw!, yw!, m, n, invT, sx!, sy!, pointScale, pointwise ? dw! : 0, acc!);
-          if (pointwise) this.scatter(pointwise, o, size, inner, k, m, i, n, dw!);
+          this.gatherT(x, o, size, inner, k, m, i, n, xw!, tmp!);
+          this.gatherT(y, o, size, inner, k, m, i, n, yw!, tmp!);
+          for (let j = 0; j < n; j++) {
+            const e = j * m * b;
+            terms(xw! + e, yw! + e, m, 1, invT, sx! + 16 * j, sy! + 16 * j, pointScale, pointwise ? dw! + e : 0, acc! + 8 * j);
+          }
+          if (pointwise) this.scatterT(pointwise, o, size, inner, k, m, i, n, dw!, tmp!);
         }
         const A = F64();
         for (let j = 0; j < n; j++) {
@@ -704,57 +800,74 @@ export class WasmKernels implements Kernels {
   }
 
   /**
-   * Rows longer than the window, reductions only: each row cut into segments of at most
+   * Columns klDivLogitsSegmented stages together: all when segments of STREAM_ROWS rows fit
+   * (scratch 2 and staging 3 per row and column; see streamColumns), else at most 16.
+   */
+  private segmentColumns(inner: number, b: number): number {
+    return Math.floor((this.room(5) - 32) / ((2 + 3 * inner) * b)) >= STREAM_ROWS ? inner : Math.min(inner, 16);
+  }
+
+  /**
+   * Slices longer than the window, reductions only: each slice cut into segments of at most
    * SEGMENT elements that the row kernel handles on its own, combined by the chain rule
    * (klSegments.ts). Two exponentials per element, like an in-window row, where the streamed
-   * two-pass form needs four. Returns null if some row has a segment whose maximum is not finite;
-   * the caller then uses the two-pass form for the whole call, which rewrites every perSlice entry.
+   * two-pass form needs four. Columns (inner > 1) are staged transposed, up to 16 at a time, so
+   * each column's segment is a contiguous row for the same kernel. Returns null if some slice has
+   * a segment whose maximum is not finite; the caller then uses the two-pass form for the whole
+   * call, which rewrites every perSlice entry.
    */
   private klDivLogitsSegmented(
     x: FloatArray,
     y: FloatArray,
     outer: number,
     size: number,
+    inner: number,
     invT: number,
     perSlice: Float64Array | null,
   ): number | null {
     const f64 = x instanceof Float64Array;
     const b = f64 ? 8 : 4;
     const fn = f64 ? this.k.klDivLogitsSegment_f64 : this.k.klDivLogitsSegment_f32;
-    const owned = this.mem.owns(x) && this.mem.owns(y);
-    // Window: scratch (2 per element), staged x and y (unless zero-copy), the statistics.
-    const perElem = (owned ? 2 : 4) * b;
-    const seg = Math.min(SEGMENT, Math.floor((this.room(4) - 32) / perElem));
+    const owned = inner === 1 && this.mem.owns(x) && this.mem.owns(y);
+    // Window: scratch (2 per element), staged x and y of `cols` columns (unless zero-copy rows),
+    // the statistics.
+    const cols = this.segmentColumns(inner, b);
+    const staged = owned ? 0 : inner === 1 ? 2 : 3 * cols; // x, y (and gatherT's staging for columns)
+    const perElem = (2 + staged) * b;
+    const seg = Math.min(SEGMENT, Math.floor((this.room(5) - 32) / perElem));
     if (seg < 1) return null;
     const count = Math.ceil(size / seg);
-    const [scratch, st, xw, yw] = this.carve(2 * seg * b, SEGMENT_STATS * 8, owned ? 0 : seg * b, owned ? 0 : seg * b);
-    const kl = new Float64Array(count);
-    const stats = new Float64Array(count * SEGMENT_STATS);
-    // Per-row KLs go straight to perSlice (the op layer passes one for every reduction).
-    const rows = perSlice ?? new Float64Array(outer);
+    const e = owned ? 0 : cols * seg * b;
+    const [scratch, st, xw, yw, tmp] = this.carve(2 * seg * b, SEGMENT_STATS * 8, e, e, inner === 1 ? 0 : e);
+    const kl = new Float64Array(cols * count);
+    const stats = new Float64Array(cols * count * SEGMENT_STATS);
+    // Per-slice KLs go straight to perSlice (the op layer passes one for every reduction).
+    const slices = perSlice ?? new Float64Array(outer * inner);
     for (let o = 0; o < outer; o++) {
-      for (let c = 0; c < count; c++) {
-        const k = c * seg;
-        const n = Math.min(seg, size - k);
-        let xp: number;
-        let yp: number;
-        if (owned) {
-          xp = x.byteOffset + (o * size + k) * b;
-          yp = y.byteOffset + (o * size + k) * b;
-        } else {
-          this.gather(x, o, size, 1, k, n, 0, 1, xw!);
-          this.gather(y, o, size, 1, k, n, 0, 1, yw!);
-          xp = xw!;
-          yp = yw!;
+      for (let i = 0; i < inner; i += cols) {
+        const w = Math.min(cols, inner - i);
+        for (let c = 0; c < count; c++) {
+          const k = c * seg;
+          const n = Math.min(seg, size - k);
+          if (!owned) {
+            this.gatherT(x, o, size, inner, k, n, i, w, xw!, tmp!);
+            this.gatherT(y, o, size, inner, k, n, i, w, yw!, tmp!);
+          }
+          for (let j = 0; j < w; j++) {
+            const xp = owned ? x.byteOffset + (o * size + k) * b : xw! + j * n * b;
+            const yp = owned ? y.byteOffset + (o * size + k) * b : yw! + j * n * b;
+            kl[j * count + c] = fn(xp, yp, n, invT, scratch!, st!);
+            stats.set(this.mem.f64().subarray(st! / 8, st! / 8 + SEGMENT_STATS), (j * count + c) * SEGMENT_STATS);
+          }
         }
-        kl[c] = fn(xp, yp, n, invT, scratch!, st!);
-        stats.set(this.mem.f64().subarray(st! / 8, st! / 8 + SEGMENT_STATS), c * SEGMENT_STATS);
+        for (let j = 0; j < w; j++) {
+          const v = combineSegments(kl.subarray(j * count, (j + 1) * count), stats.subarray(j * count * SEGMENT_STATS), count, invT);
+          if (v === null) return null;
+          slices[o * inner + i + j] = v;
+        }
       }
-      const v = combineSegments(kl, stats, count, invT);
-      if (v === null) return null;
-      rows[o] = v;
     }
-    return sumCompensated(rows.subarray(0, outer));
+    return sumCompensated(slices.subarray(0, outer * inner));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1066,6 +1179,11 @@ export class WasmKernels implements Kernels {
         stageScale(sw!, o * inner + i, n);
         this.streamLse(update, x, o, size, inner, i, n, kc, xw!, invT, sx!);
         this.streamLse(update, y, o, size, inner, i, n, kc, yw!, invT, sy!);
+        // A maximum that is not finite: NaN sums, as in klDivLogits' stream (the NaN softmax).
+        const S = F64();
+        for (const st of [sx!, sy!]) {
+          for (let j = 0; j < n; j++) if (!Number.isFinite(S[st / 8 + j]!)) S[st / 8 + n + j] = NaN;
+        }
         for (let k = 0; k < size; k += kc) {
           const m = Math.min(kc, size - k);
           this.gather(x, o, size, inner, k, m, i, n, xw!);
