@@ -83,12 +83,12 @@ function wholeLanes(tw: number, bytes: number): number {
 }
 
 /**
- * The column tile width for a region that holds `fit` whole columns, or 0 when it holds fewer
- * than two: a one-column tile would reach the kernels as inner = 1 (a row) and tileSpan widens a
- * last tile to two columns, so every tile path needs room for two (callers stream otherwise).
+ * The column tile width for a region that holds `fit` whole columns (0: none fits; callers stream).
+ * With room for one column only, every tile is one column and goes to the row kernels (tileSpan
+ * does not widen those tiles: the region holds one column).
  */
 function tileWidth(fit: number, bytes: number): number {
-  return fit >= 2 ? wholeLanes(fit, bytes) : 0;
+  return fit >= 1 ? wholeLanes(fit, bytes) : 0;
 }
 
 /**
@@ -96,11 +96,12 @@ function tileWidth(fit: number, bytes: number): number {
  * `inner`). A last tile of one column would reach the kernels as inner = 1, which they take for
  * rows (another summation order: results would depend on the window size in the last bit), so it
  * is widened to the column before it too; callers write that column again with the same bits and
- * count only column i in sums.
+ * count only column i in sums. Tiles of width 1 (a region that holds one column) are not widened:
+ * they are all rows to the kernels, and the region has no room for a second column.
  */
 function tileSpan(i: number, tw: number, inner: number): [number, number] {
   const n = Math.min(tw, inner - i);
-  return n === 1 && i > 0 ? [i - 1, 2] : [i, n];
+  return n === 1 && i > 0 && tw > 1 ? [i - 1, 2] : [i, n];
 }
 
 /**
@@ -178,6 +179,11 @@ export class WasmKernels implements Kernels {
       copyInto(V, at, src, base, kc * inner);
       return;
     }
+    if (w === 1) {
+      // One column (tiles of width 1): a strided loop, not a copy call per element.
+      for (let k = 0, s = base; k < kc; k++, s += inner) V[at + k] = src[s]!;
+      return;
+    }
     for (let k = 0; k < kc; k++) copyInto(V, at + k * w, src, base + k * inner, w);
   }
 
@@ -188,6 +194,10 @@ export class WasmKernels implements Kernels {
     const base = (o * size + k0) * inner + i0;
     if (w === inner) {
       copyInto(dst, base, V, at, kc * inner);
+      return;
+    }
+    if (w === 1) {
+      for (let k = 0, d = base; k < kc; k++, d += inner) dst[d] = V[at + k]!;
       return;
     }
     for (let k = 0; k < kc; k++) copyInto(dst, base + k * inner, V, at + k * w, w);
