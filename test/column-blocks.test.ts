@@ -233,7 +233,8 @@ describe.each(WASM_BACKENDS)('a window that holds one column but not two on %s',
   // A tile path entered with a one-column tile width sent columns to the kernels as inner = 1
   // (rows) and then staged a widened two-column last tile into a one-column region: past the
   // window ("offset is out of bounds", or a neighbouring region overwritten). The window sizes
-  // below sweep every op through that band; each must stream instead and agree with float64.
+  // below sweep every op through that band, where tiles are one column each (never widened); each
+  // must agree with float64.
   it('every slice op and the fused KL stay correct for windows of 1 to 96 KiB', () => {
     for (const dtype of ['float32', 'float64'] as const) {
       const K = dtype === 'float32' ? 1000 : 500;
