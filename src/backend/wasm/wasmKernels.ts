@@ -606,7 +606,9 @@ export class WasmKernels implements Kernels {
     copyInto(V, e, input, inOff, n);
     copyInto(V, e + n, target, tOff, n);
     const fn = f64 ? this.k.klDiv_f64 : this.k.klDiv_f32;
-    const v = fn(w, cols, 1, w + n * b, cols, 1, rows, cols, lt, out ? w + 2 * n * b : 0);
+    // Contiguous: one run of n elements (whole vectors across row ends; [4, 5] float64 took four
+    // scalar logs as row tails).
+    const v = fn(w, n, 1, w + n * b, n, 1, 1, n, lt, out ? w + 2 * n * b : 0);
     if (out) copyInto(out, outOff, V, e + 2 * n, n);
     return v;
   }
