@@ -10,7 +10,7 @@ import { exp1d } from './math/index';
 import { COL_SUMS, colSumExpF32x4, colSumExpF64x2, sumExpRowF32, sumExpRowF64 } from './rowsum';
 import { expNegF32x4, logF64Call, logF64x2 } from './vmath';
 import { select64 } from './math/relaxed';
-import { GROUP, SHORT_ROW, tileSoftmax, tileIn } from './shortRows';
+import { GROUP, SHORT_ROW, WIDE_GROUP, tileSoftmax, tileIn } from './shortRows';
 import { colBlockWidth, inColBlocks } from './colBlocks';
 
 /**
@@ -173,9 +173,11 @@ function lseColsSlab<T>(s: usize, d: usize, K: i32, W: i32): void {
 export function logSumExp_f32(src: usize, dst: usize, R: i32, K: i32, W: i32): void {
   let r = 0;
   if (ASC_FEATURE_SIMD) if (W == 1 && K <= SHORT_ROW) {
-    for (; r + GROUP <= R; r += GROUP) {
-      tileIn<f32>(tileSoftmax(), at<f32>(src, r * K), K);
-      lseColsF32(tileSoftmax(), at<f32>(dst, r), K, GROUP);
+    while (r + GROUP <= R) {
+      const g = r + WIDE_GROUP <= R ? WIDE_GROUP : GROUP;
+      tileIn<f32>(tileSoftmax(), at<f32>(src, r * K), K, g);
+      lseColsF32(tileSoftmax(), at<f32>(dst, r), K, g);
+      r += g;
     }
   }
   if (ASC_FEATURE_SIMD) if (W == 1) {
@@ -189,9 +191,11 @@ export function logSumExp_f32(src: usize, dst: usize, R: i32, K: i32, W: i32): v
 export function logSumExp_f64(src: usize, dst: usize, R: i32, K: i32, W: i32): void {
   let r = 0;
   if (ASC_FEATURE_SIMD) if (W == 1 && K <= SHORT_ROW) {
-    for (; r + GROUP <= R; r += GROUP) {
-      tileIn<f64>(tileSoftmax(), at<f64>(src, r * K), K);
-      lseColsF64(tileSoftmax(), at<f64>(dst, r), K, GROUP);
+    while (r + GROUP <= R) {
+      const g = r + WIDE_GROUP <= R ? WIDE_GROUP : GROUP;
+      tileIn<f64>(tileSoftmax(), at<f64>(src, r * K), K, g);
+      lseColsF64(tileSoftmax(), at<f64>(dst, r), K, g);
+      r += g;
     }
   }
   if (ASC_FEATURE_SIMD) if (W == 1) {

@@ -27,9 +27,20 @@ export const SHORT_ROW: i32 = 16;
 export const KL_SHORT_ROW: i32 = 12;
 /** Rows per tile: one per f32 lane (two f64x2 column groups for f64). */
 export const GROUP: i32 = 4;
-/** Bytes of one tile: SHORT_ROW × GROUP elements of up to 8 bytes; element (k, j) at k·GROUP + j. */
+/**
+ * Rows per tile of the softmax family when at least that many remain: WIDE_GROUP / GROUP groups in
+ * one column-kernel call, whose per-call setup (maxima, constants, loop entry) dominated rows of
+ * a few elements. The column kernels treat every lane alike, so each row gets the bits it gets in
+ * a tile of GROUP rows. (The fused KL kernels keep GROUP: their returned sums would associate
+ * differently.)
+ */
+export const WIDE_GROUP: i32 = 64;
+/** Bytes of one tile: SHORT_ROW × GROUP elements of up to 8 bytes; element (k, j) at k·G + j for a tile of G rows. */
 // @ts-ignore: decorator
 @inline const TILE_BYTES: usize = <usize>(SHORT_ROW * GROUP * 8);
+/** Bytes of the softmax family's tile (WIDE_GROUP rows). */
+// @ts-ignore: decorator
+@inline const WIDE_TILE_BYTES: usize = <usize>(SHORT_ROW * WIDE_GROUP * 8);
 /** Number of tiles: the softmax family's, then the fused KL kernels' x, y, G, d, gx, gy, scratch. */
 // @ts-ignore: decorator
 @inline const TILES: usize = 8;
@@ -39,7 +50,8 @@ export const GROUP: i32 = 4;
 // be emitted as a data segment of zeros, since the memory is imported: 4 KiB more per binary.)
 // @ts-ignore: decorator
 @inline function tileAt(i: usize): usize {
-  return ((__heap_base + 15) & ~15) + i * TILE_BYTES;
+  // Tile 0 (the softmax family's) holds WIDE_GROUP rows, the others GROUP.
+  return ((__heap_base + 15) & ~15) + (i == 0 ? 0 : WIDE_TILE_BYTES + (i - 1) * TILE_BYTES);
 }
 /** First byte after the tiles (16-byte aligned). */
 // @ts-ignore: decorator
@@ -76,32 +88,32 @@ export const GROUP: i32 = 4;
  * not inlined: inlined at each of the eleven tile sites they made each SIMD binary 14 kB larger.
  */
 // @ts-ignore: decorator
-@inline export function tileIn<T>(tile: usize, src: usize, K: i32): void {
+@inline export function tileIn<T>(tile: usize, src: usize, K: i32, G: i32 = GROUP): void {
   if (ASC_FEATURE_SIMD) {
-    if (sizeof<T>() == 4) tileInF32(tile, src, K);
-    else tileInF64(tile, src, K);
+    if (sizeof<T>() == 4) tileInF32(tile, src, K, G);
+    else tileInF64(tile, src, K, G);
   } else {
-    tileColumns<T>(tile, src, K, 0, true);
+    tileColumns<T>(tile, src, K, 0, true, G);
   }
 }
 
 /** The inverse of tileIn: row j's element k = tile[k·GROUP + j], rows of K elements at `dst`; the same transposes. */
 // @ts-ignore: decorator
-@inline export function tileOut<T>(tile: usize, dst: usize, K: i32): void {
+@inline export function tileOut<T>(tile: usize, dst: usize, K: i32, G: i32 = GROUP): void {
   if (ASC_FEATURE_SIMD) {
-    if (sizeof<T>() == 4) tileOutF32(tile, dst, K);
-    else tileOutF64(tile, dst, K);
+    if (sizeof<T>() == 4) tileOutF32(tile, dst, K, G);
+    else tileOutF64(tile, dst, K, G);
   } else {
-    tileColumns<T>(tile, dst, K, 0, false);
+    tileColumns<T>(tile, dst, K, 0, false, G);
   }
 }
 
-/** Columns k0 … K − 1 element by element: into the tile (IN) or out of it. */
+/** Columns k0 … K − 1 of G rows element by element: into the tile (IN) or out of it. */
 // @ts-ignore: decorator
-@inline function tileColumns<T>(tile: usize, rows: usize, K: i32, k0: i32, IN: bool): void {
+@inline function tileColumns<T>(tile: usize, rows: usize, K: i32, k0: i32, IN: bool, G: i32): void {
   for (let k = k0; k < K; k++) {
-    const q = at<T>(tile, k * GROUP);
-    for (let j = 0; j < GROUP; j++) {
+    const q = at<T>(tile, k * G);
+    for (let j = 0; j < G; j++) {
       const p = at<T>(rows, j * K + k);
       if (IN) store<T>(at<T>(q, j), load<T>(p));
       else store<T>(p, load<T>(at<T>(q, j)));
@@ -132,10 +144,11 @@ export const GROUP: i32 = 4;
 
 /**
  * The f64 block (4 rows × 2 columns): row pairs at a0…a3 (rows 0–3, two elements each) become,
- * at b, column 0 (rows 0–1, rows 2–3) then column 1; tileOut runs it backwards (`toRows`).
+ * at b, column 0 (rows 0–1, rows 2–3) then, `col` bytes on, column 1; tileOut runs it backwards
+ * (`toRows`).
  */
 // @ts-ignore: decorator
-@inline function transpose4x2F64(rows: usize, K: i32, k: i32, b: usize, toRows: bool): void {
+@inline function transpose4x2F64(rows: usize, K: i32, k: i32, b: usize, col: usize, toRows: bool): void {
   const p0 = at<f64>(rows, k);
   const p1 = at<f64>(rows, K + k);
   const p2 = at<f64>(rows, 2 * K + k);
@@ -143,8 +156,8 @@ export const GROUP: i32 = 4;
   if (toRows) {
     const c0lo = v128.load(b); // column k: rows 0–1
     const c0hi = v128.load(b, 16); //        rows 2–3
-    const c1lo = v128.load(b, 32); // column k + 1
-    const c1hi = v128.load(b, 48);
+    const c1lo = v128.load(b + col); // column k + 1
+    const c1hi = v128.load(b + col, 16);
     v128.store(p0, v128.shuffle<f64>(c0lo, c1lo, 0, 2));
     v128.store(p1, v128.shuffle<f64>(c0lo, c1lo, 1, 3));
     v128.store(p2, v128.shuffle<f64>(c0hi, c1hi, 0, 2));
@@ -156,39 +169,56 @@ export const GROUP: i32 = 4;
     const r3 = v128.load(p3);
     v128.store(b, v128.shuffle<f64>(r0, r1, 0, 2));
     v128.store(b, v128.shuffle<f64>(r2, r3, 0, 2), 16);
-    v128.store(b, v128.shuffle<f64>(r0, r1, 1, 3), 32);
-    v128.store(b, v128.shuffle<f64>(r2, r3, 1, 3), 48);
+    v128.store(b + col, v128.shuffle<f64>(r0, r1, 1, 3));
+    v128.store(b + col, v128.shuffle<f64>(r2, r3, 1, 3), 16);
   }
 }
 
-function tileInF32(tile: usize, src: usize, K: i32): void {
+// The SIMD tile copies: G rows (a multiple of 4) as quads of rows, each transposed in 4 × 4 (f32)
+// or 4 × 2 (f64) blocks; columns past the last whole block element by element.
+
+function tileInF32(tile: usize, src: usize, K: i32, G: i32): void {
+  const col: usize = <usize>G << 2; // bytes between tile columns
   let k = 0;
   for (; k + 4 <= K; k += 4) {
-    const q = at<f32>(tile, k * GROUP);
-    transpose4x4F32(at<f32>(src, k), at<f32>(src, K + k), at<f32>(src, 2 * K + k), at<f32>(src, 3 * K + k), q, q + 16, q + 32, q + 48);
+    for (let j = 0; j < G; j += 4) {
+      const q = at<f32>(tile, k * G + j);
+      const r = at<f32>(src, j * K + k);
+      transpose4x4F32(r, at<f32>(r, K), at<f32>(r, 2 * K), at<f32>(r, 3 * K), q, q + col, q + 2 * col, q + 3 * col);
+    }
   }
-  tileColumns<f32>(tile, src, K, k, true);
+  tileColumns<f32>(tile, src, K, k, true, G);
 }
 
-function tileOutF32(tile: usize, dst: usize, K: i32): void {
+function tileOutF32(tile: usize, dst: usize, K: i32, G: i32): void {
+  const col: usize = <usize>G << 2;
   let k = 0;
   for (; k + 4 <= K; k += 4) {
-    const q = at<f32>(tile, k * GROUP);
-    transpose4x4F32(q, q + 16, q + 32, q + 48, at<f32>(dst, k), at<f32>(dst, K + k), at<f32>(dst, 2 * K + k), at<f32>(dst, 3 * K + k));
+    for (let j = 0; j < G; j += 4) {
+      const q = at<f32>(tile, k * G + j);
+      const r = at<f32>(dst, j * K + k);
+      transpose4x4F32(q, q + col, q + 2 * col, q + 3 * col, r, at<f32>(r, K), at<f32>(r, 2 * K), at<f32>(r, 3 * K));
+    }
   }
-  tileColumns<f32>(tile, dst, K, k, false);
+  tileColumns<f32>(tile, dst, K, k, false, G);
 }
 
-function tileInF64(tile: usize, src: usize, K: i32): void {
+function tileInF64(tile: usize, src: usize, K: i32, G: i32): void {
+  const col: usize = <usize>G << 3;
   let k = 0;
-  for (; k + 2 <= K; k += 2) transpose4x2F64(src, K, k, at<f64>(tile, k * GROUP), false);
-  tileColumns<f64>(tile, src, K, k, true);
+  for (; k + 2 <= K; k += 2) {
+    for (let j = 0; j < G; j += 4) transpose4x2F64(at<f64>(src, j * K), K, k, at<f64>(tile, k * G + j), col, false);
+  }
+  tileColumns<f64>(tile, src, K, k, true, G);
 }
 
-function tileOutF64(tile: usize, dst: usize, K: i32): void {
+function tileOutF64(tile: usize, dst: usize, K: i32, G: i32): void {
+  const col: usize = <usize>G << 3;
   let k = 0;
-  for (; k + 2 <= K; k += 2) transpose4x2F64(dst, K, k, at<f64>(tile, k * GROUP), true);
-  tileColumns<f64>(tile, dst, K, k, false);
+  for (; k + 2 <= K; k += 2) {
+    for (let j = 0; j < G; j += 4) transpose4x2F64(at<f64>(dst, j * K), K, k, at<f64>(tile, k * G + j), col, true);
+  }
+  tileColumns<f64>(tile, dst, K, k, false, G);
 }
 
 /** The fused KL kernels' inputs: rows r … r + GROUP − 1 of x and y (rows of K) into tileX, tileY. */

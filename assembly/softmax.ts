@@ -8,7 +8,7 @@ import { at, demotePair, expNegS, hsumF64, logS, promoteHigh, sliceMaxScalar } f
 import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
 import { COL_SUMS, colSumExpF32x4, colSumExpF64x2, sumExpRowF32, sumExpRowF64 } from './rowsum';
 import { expNegF32x4, logF64Call, logF64x2 } from './vmath';
-import { GROUP, SHORT_ROW, tileSoftmax, tileIn, tileOut } from './shortRows';
+import { GROUP, SHORT_ROW, WIDE_GROUP, tileSoftmax, tileIn, tileOut } from './shortRows';
 import { colBlockWidth, inColBlocks } from './colBlocks';
 
 // ---------------------------------------------------------------------------------------------
@@ -239,13 +239,15 @@ function colsSlab<T>(src: usize, dst: usize, K: i32, W: i32, log: bool): void {
   let r = 0;
   if (ASC_FEATURE_SIMD) if (W == 1 && K <= SHORT_ROW) {
     // Short rows, GROUP at a time through the column code, in place in the tile (shortRows.ts).
-    for (; r + GROUP <= R; r += GROUP) {
-      tileIn<T>(tileSoftmax(), at<T>(src, r * K), K);
+    while (r + GROUP <= R) {
+      const g = r + WIDE_GROUP <= R ? WIDE_GROUP : GROUP;
+      tileIn<T>(tileSoftmax(), at<T>(src, r * K), K, g);
       if (sizeof<T>() == 4) {
-        if (LOG) logSoftmaxColsF32(tileSoftmax(), tileSoftmax(), K, GROUP);
-        else softmaxColsF32(tileSoftmax(), tileSoftmax(), K, GROUP);
-      } else softmaxColsF64(tileSoftmax(), tileSoftmax(), K, GROUP, LOG);
-      tileOut<T>(tileSoftmax(), at<T>(dst, r * K), K);
+        if (LOG) logSoftmaxColsF32(tileSoftmax(), tileSoftmax(), K, g);
+        else softmaxColsF32(tileSoftmax(), tileSoftmax(), K, g);
+      } else softmaxColsF64(tileSoftmax(), tileSoftmax(), K, g, LOG);
+      tileOut<T>(tileSoftmax(), at<T>(dst, r * K), K, g);
+      r += g;
     }
   }
   for (; r < R; r++) {

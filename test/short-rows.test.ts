@@ -5,7 +5,8 @@
  * backend:
  * - against the float64 js backend (an independent implementation), including special rows;
  * - bit for bit against the same data laid out as columns (reduced over dim 0 of the transposed
- *   tensor), which runs the column code directly. The row kernel sums in another order, so on this
+ *   tensor), which runs the column code directly (also for the softmax family's wide tiles of 64
+ *   rows). The row kernel sums in another order, so on this
  *   data it differs in the last bits ([12, 16] fails this check with the tile path switched off);
  *   rows in a trailing group of fewer than four take the row kernel, so every R here is a
  *   multiple of four;
@@ -85,7 +86,8 @@ describe.each(WASM_BACKENDS)('short rows on %s', (backend) => {
 
     it(`${dtype}: rows in groups of four give the column code's bits (transposed layout, dim 0)`, () => {
       useBackend(backend);
-      for (const [R, K] of [[4, 5], [8, 3], [12, 16], [16, 1], [40, 7]] as const) {
+      // R ≥ 64: wide tiles of 64 rows (WIDE_GROUP) then groups of four, for the softmax family.
+      for (const [R, K] of [[4, 5], [8, 3], [12, 16], [16, 1], [40, 7], [68, 2], [136, 5], [200, 16], [64, 11]] as const) {
         const data = rows(dtype, R, K, 7 * R + K);
         const t = transpose(data, R, K);
         for (const op of OPS) {
