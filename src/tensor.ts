@@ -179,6 +179,7 @@ class ScalarTensor extends Tensor {
   }
 
   override item(): number {
-    return this.value;
+    // Once `data` exists it is the value (callers may write it, or pass the tensor as `out`).
+    return this._data.length === 0 ? this.value : this._data[0]!;
   }
 }

@@ -3,7 +3,7 @@
  * input gets a clear TypeError / RangeError naming the argument — never a wrong number.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Tensor, klDiv, logSumExp, setWarningHandler, softmax } from '../src/index.js';
+import { Tensor, klDiv, klDivLogits, logSumExp, setWarningHandler, softmax } from '../src/index.js';
 import { ALL_BACKENDS, useBackend } from './helpers/backends.js';
 import { closeMismatch } from './helpers/golden.js';
 
@@ -174,5 +174,22 @@ describe('Tensor', () => {
     expect([r.shape, r.dtype, s.shape, s.dtype, u.shape, u.dtype]).toEqual([[1, 3], 'float32', [], 'float32', [], 'float64']);
     // Own enumerable fields as before the class-field setting changed (assign semantics).
     expect(Object.keys(new Tensor(new Float32Array(2), [2])).sort()).toEqual(['_data', 'dtype', 'shape']);
+  });
+});
+
+describe('0-d results read back what their data holds', () => {
+  it('item() follows writes to data and use as `out` (klDiv and klDivLogits reductions)', () => {
+    const loss = klDiv([[-1, -2]], [[0.5, 0.5]], { reduction: 'sum' });
+    const v = loss.item();
+    loss.data[0] = v * 4;
+    expect(loss.item()).toBe(Math.fround(v * 4));
+    const l2 = klDivLogits([[1, 2]], [[2, 1]], { reduction: 'sum' });
+    l2.data.fill(0);
+    expect(l2.item()).toBe(0);
+    const o = klDiv(new Tensor(Float32Array.of(-1), []), new Tensor(Float32Array.of(0.5), []), { reduction: 'sum' });
+    klDiv(new Tensor(Float32Array.of(-3), []), new Tensor(Float32Array.of(0.5), []), { reduction: 'none', out: o });
+    // 0.5·(log 0.5 + 3), as written into o by the 'none' call.
+    expect(o.item()).toBe(o.data[0]);
+    expect(o.item()).toBeCloseTo(0.5 * (Math.log(0.5) + 3), 6);
   });
 });
