@@ -363,12 +363,21 @@ export class WasmKernels implements Kernels {
     if (tw > 0) {
       // One slab is too big but whole columns fit: tiles of `tw` columns (inner > 1 here).
       const [w] = this.carve(tw * size * b);
+      // A widened last tile re-reads column inner − 2, which the tile before it writes when
+      // `out` is `x` (in place). So it goes first and writes back only its own column: every
+      // tile then reads the input.
+      const starts: number[] = [];
+      for (let i = 0; i < inner; i += tw) starts.push(i);
+      const last = starts[starts.length - 1]!;
+      if (tileSpan(last, tw, inner)[0] !== last) starts.unshift(starts.pop()!);
+      const V = this.mem.view(dtype);
       for (let o = 0; o < outer; o++) {
-        for (let i = 0; i < inner; i += tw) {
+        for (const i of starts) {
           const [i0, n] = tileSpan(i, tw, inner);
           this.gather(x, o, size, inner, 0, size, i0, n, w!);
           fn(w!, w!, 1, size, n);
-          this.scatter(out, o, size, inner, 0, size, i0, n, w!);
+          if (i0 === i) this.scatter(out, o, size, inner, 0, size, i0, n, w!);
+          else for (let k = 0, d = o * size * inner + i, e = w! / b + 1; k < size; k++, d += inner, e += 2) out[d] = V[e]!;
         }
       }
       return out;
