@@ -67,7 +67,9 @@ function checkOptions(fn: string, opts: InitOptions | undefined): Resolved {
   const maxBytes = Math.floor(maxMiB * 1024 * 1024);
   const windowKiB = opts?.windowKiB ?? Math.min(8192, Math.floor(maxBytes / 4 / 1024));
   if (typeof windowKiB !== 'number' || !Number.isFinite(windowKiB) || windowKiB < 1 || windowKiB * 1024 > maxBytes / 2) {
-    throw new RangeError(`${fn}: option 'windowKiB' must be at least 1 and at most half of maxMemoryMiB, got ${String(windowKiB)}.`);
+    throw new RangeError(
+      `${fn}: option 'windowKiB' must be at least 1 and at most half of maxMemoryMiB (${maxMiB} MiB: at most ${Math.floor(maxBytes / 2 / 1024)}), got ${String(windowKiB)}. Lower windowKiB or raise maxMemoryMiB.`,
+    );
   }
   return { choice, maxBytes, windowBytes: Math.floor(windowKiB * 1024), wasmBaseUrl: opts?.wasmBaseUrl };
 }

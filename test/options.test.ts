@@ -80,6 +80,13 @@ describe('option names of init, initSync and createPool', () => {
     rejects(() => createPool({ thread: 2 } as never), 'thread', 'threads');
   });
 
+  it("a windowKiB too large for maxMemoryMiB: the message gives both limits and the fix", () => {
+    expect(() => initSync({ backend: 'js', windowKiB: 200000 })).toThrow(
+      "initSync: option 'windowKiB' must be at least 1 and at most half of maxMemoryMiB (64 MiB: at most 32768), got 200000. Lower windowKiB or raise maxMemoryMiB.",
+    );
+    expect(() => initSync({ backend: 'js', maxMemoryMiB: 16, windowKiB: 9000 })).toThrow(/\(16 MiB: at most 8192\), got 9000/);
+  });
+
   it('closestOption: snake_case, case and small typos', () => {
     const allowed = ['reduction', 'logTarget', 'sizeAverage', 'reduce', 'out', 'validate'];
     expect(closestOption('log_target', allowed)).toBe('logTarget');
