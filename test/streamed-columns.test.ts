@@ -9,7 +9,7 @@
  * windows that force each path, and against the default window's in-window result.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { initSync, klDivLogits, klDivLogitsWithGrad, logSoftmax, logSumExp, setWarningHandler, softmax } from '../src/index.js';
+import { diagnose, initSync, klDiv, klDivLogits, klDivLogitsWithGrad, logSoftmax, logSumExp, setWarningHandler, softmax } from '../src/index.js';
 import { WASM_BACKENDS, useBackend } from './helpers/backends.js';
 import { closeMismatch } from './helpers/golden.js';
 import { seeded } from './helpers/random.js';
@@ -103,6 +103,54 @@ describe.each(WASM_BACKENDS)('columns longer than the window on %s', (backend) =
         const total = Array.from(per).reduce((a, b) => a + b, 0);
         expect(Math.abs(sum - total)).toBeLessThanOrEqual(1e-6 * total);
       }
+    }
+    initSync({ backend });
+  });
+});
+
+describe.each(WASM_BACKENDS)('long slices at the edges on %s', (backend) => {
+  it('klDivLogits is +inf, not NaN, where a segment with an infinite KL holds an underflowing share of the teacher', () => {
+    // The teacher's mass sits on ten logits of 2000; a student −inf elsewhere makes KL = +inf,
+    // while that segment's share P of the teacher underflows to 0 (P·inf was NaN).
+    for (const dtype of ['float32', 'float64'] as const) {
+      const N = 4000;
+      const x = dtype === 'float64' ? new Float64Array(N) : new Float32Array(N);
+      const y = dtype === 'float64' ? new Float64Array(N) : new Float32Array(N);
+      y.fill(2000, 0, 10);
+      x[3000] = -Infinity;
+      useBackend('js');
+      expect(klDivLogits(x, y, { reduction: 'sum' }).item()).toBe(Infinity);
+      const colsWant = Array.from(klDivLogits({ data: x, shape: [N / 2, 2] }, { data: y, shape: [N / 2, 2] }, { dim: 0, reduction: 'perSlice' }).data);
+      expect(colsWant[0]).toBe(Infinity);
+      for (const windowKiB of [1, 2, 8, 64, null]) {
+        initSync(windowKiB === null ? { backend } : { backend, windowKiB });
+        expect(klDivLogits(x, y, { reduction: 'sum' }).item(), `${dtype} window ${windowKiB}`).toBe(Infinity);
+        const cols = klDivLogits({ data: x, shape: [N / 2, 2] }, { data: y, shape: [N / 2, 2] }, { dim: 0, reduction: 'perSlice' }).data;
+        expect(closeMismatch(cols, colsWant, ...TOL[dtype]), `${dtype} [${N / 2}, 2] dim 0 window ${windowKiB}`).toBeNull();
+      }
+    }
+    initSync({ backend });
+  });
+
+  it('diagnose and klDiv validate work in the smallest window', () => {
+    for (const [dtype, shape] of [['float64', [200, 12]], ['float32', [400, 16]], ['float64', [583, 5, 3, 4]]] as const) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const inner = n / shape[0];
+      // Columns along dim 0 that are distributions: log q in the input, p in the target.
+      const p = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+      const lq = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        p[i] = 1 / shape[0];
+        lq[i] = Math.log(1 / shape[0]);
+      }
+      useBackend('js');
+      const want = diagnose({ data: lq, shape: [...shape] }, { data: p, shape: [...shape] }, { dim: 0 });
+      initSync({ backend, windowKiB: 1 });
+      const got = diagnose({ data: lq, shape: [...shape] }, { data: p, shape: [...shape] }, { dim: 0 });
+      expect(got.ok, `${dtype} [${shape}]`).toBe(want.ok);
+      expect(got.ok).toBe(true);
+      const kl = klDiv({ data: lq, shape: [...shape] }, { data: p, shape: [...shape] }, { reduction: 'sum', validate: { dim: 0 } }).item();
+      expect(Math.abs(kl)).toBeLessThan(1e-5 * inner);
     }
     initSync({ backend });
   });

@@ -58,7 +58,10 @@ export function combineSegments(kl: Float64Array, stats: Float64Array, count: nu
     const P = Math.exp(lp);
     const Q = Math.exp(lq);
     const u = lp - lq;
-    within += P * kl[c]!;
+    // A segment whose own KL is +inf counts even where P underflowed to 0 (lp is finite here,
+    // so P > 0 exactly): 0·inf would make the row NaN where the one-pass kernels give +inf.
+    const k = kl[c]!;
+    within += k === Infinity ? Infinity : P * k;
     // Q·φ(P/Q), φ(r) = r·log r − r + 1: Q·(u·e^u − expm1(u)) near u = 0 (no cancellation of the
     // leading terms), P·u − P + Q elsewhere (finite when Q underflows).
     const t = Math.abs(u) < 0.5 ? Q * (u * Math.exp(u) - Math.expm1(u)) : P * u - P + Q;

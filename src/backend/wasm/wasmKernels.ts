@@ -1037,8 +1037,10 @@ export class WasmKernels implements Kernels {
       }
       return;
     }
-    // Slices longer than the window: chunks along the slice, partial results combined.
-    const cols = Math.min(inner, 16);
+    // Slices longer than the window: chunks along the slice, partial results combined. Up to 16
+    // columns, fewer when their statistics and one staged row each would not fit a small window
+    // (at 1 KiB, 16 columns' statistics alone overflowed it).
+    const cols = Math.max(1, Math.min(inner, 16, Math.floor(avail / (F * 8 + nIn * b))));
     const kc = Math.max(1, Math.floor((avail - cols * F * 8) / (nIn * cols * b)));
     const regions = this.carve(...inputs.map(() => kc * cols * b), cols * F * 8);
     const ow = regions[nIn]!;
