@@ -21,14 +21,17 @@ const ROWS = 64;
 }
 
 /**
- * dst[j·K + k] = src[k·W + j] for k < K, j < W (f32). src and dst must not overlap; no alignment
- * required. Also the inverse: transposeTile_f32(dst, src, W, K) undoes it.
+ * R matrices of K × W f32, contiguous, each transposed: dst[(r·W + j)·K + k] = src[(r·K + k)·W + j]
+ * for k < K, j < W. src and dst must not overlap; no alignment required. The inverse is
+ * transposeTile_f32(dst, src, R, W, K).
  */
-export function transposeTile_f32(src: usize, dst: usize, K: i32, W: i32): void {
-  transposeTile<f32>(src, dst, K, W);
+export function transposeTile_f32(src: usize, dst: usize, R: i32, K: i32, W: i32): void {
+  const m = <usize>(K * W) << 2;
+  for (let r: usize = 0; r < <usize>R; r++) transposeTile<f32>(src + r * m, dst + r * m, K, W);
 }
 
 /** As transposeTile_f32 for f64 data. */
-export function transposeTile_f64(src: usize, dst: usize, K: i32, W: i32): void {
-  transposeTile<f64>(src, dst, K, W);
+export function transposeTile_f64(src: usize, dst: usize, R: i32, K: i32, W: i32): void {
+  const m = <usize>(K * W) << 3;
+  for (let r: usize = 0; r < <usize>R; r++) transposeTile<f64>(src + r * m, dst + r * m, K, W);
 }

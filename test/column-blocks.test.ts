@@ -296,3 +296,32 @@ describe.each(WASM_BACKENDS)('in place over column tiles on %s', (backend) => {
     initSync({ backend });
   });
 });
+
+describe.each(WASM_BACKENDS)('narrow columns (float32 W = 2, 3) on %s', (backend) => {
+  it('softmax, logSoftmax and logSumExp match the float64 js backend; typed, zero-copy and in place give the same bits', () => {
+    // Transposed through the window into rows (narrowSlabs) when a slab and its transpose fit;
+    // special columns included (slab(): NaN, +inf, all −inf, a single −inf, huge and tiny values).
+    for (const [R, K, W, windowKiB] of [[1, 5000, 2, null], [3, 700, 3, null], [40, 64, 3, null], [2, 3000, 3, 64], [1, 5000, 2, 16]] as const) {
+      const data = slab('float32', R, K, W, K + W) as Float32Array;
+      const shape = [R, K, W];
+      useBackend('js');
+      const want = OPS.map((op) => run(op, { data: Float64Array.from(data), shape }, 1).data);
+      initSync(windowKiB === null ? { backend } : { backend, windowKiB });
+      const typed = OPS.map((op) => run(op, { data, shape }, 1).data);
+      OPS.forEach((op, i) => expect(closeMismatch(typed[i]!, want[i]!, ...TOL.float32), `${op} [${shape}] window ${windowKiB}`).toBeNull());
+      const t = allocTensor(shape, 'float32');
+      t.data.set(data);
+      OPS.forEach((op, i) => expect(sameBits(run(op, t, 1).data, typed[i]!), `zero-copy ${op} [${shape}]`).toBeNull());
+      for (const op of ['softmax', 'logSoftmax'] as const) {
+        const inPlace = new Tensor(data.slice(), shape);
+        (op === 'softmax' ? softmax : logSoftmax)(inPlace, 1, { out: inPlace });
+        expect(sameBits(inPlace.data, typed[OPS.indexOf(op)]!), `in place ${op} [${shape}]`).toBeNull();
+        t.data.set(data);
+        (op === 'softmax' ? softmax : logSoftmax)(t, 1, { out: t });
+        expect(sameBits(t.data, typed[OPS.indexOf(op)]!), `zero-copy in place ${op} [${shape}]`).toBeNull();
+      }
+      t.free();
+    }
+    initSync({ backend });
+  });
+});

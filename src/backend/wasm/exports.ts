@@ -18,9 +18,9 @@ export interface KernelExports {
   lseUpdate_f64(src: number, K: number, W: number, scale: number, state: number): void;
   lseUpdatePrecise_f32(src: number, K: number, W: number, scale: number, state: number): void;
   softmaxApply_f32(src: number, dst: number, K: number, W: number, state: number, mode: number): void;
-  /** dst[j·K + k] = src[k·W + j]: a K × W chunk staged as W contiguous columns (no overlap). */
-  transposeTile_f32(src: number, dst: number, K: number, W: number): void;
-  transposeTile_f64(src: number, dst: number, K: number, W: number): void;
+  /** R contiguous K × W matrices, each transposed: dst[(r·W + j)·K + k] = src[(r·K + k)·W + j] (no overlap). */
+  transposeTile_f32(src: number, dst: number, R: number, K: number, W: number): void;
+  transposeTile_f64(src: number, dst: number, R: number, K: number, W: number): void;
   softmaxApply_f64(src: number, dst: number, K: number, W: number, state: number, mode: number): void;
   klDiv_f32(x: number, xRow: number, xCol: number, t: number, tRow: number, tCol: number, rows: number, cols: number, logTarget: number, dst: number): number;
   klDiv_f64(x: number, xRow: number, xCol: number, t: number, tRow: number, tCol: number, rows: number, cols: number, logTarget: number, dst: number): number;
