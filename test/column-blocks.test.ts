@@ -325,3 +325,37 @@ describe.each(WASM_BACKENDS)('narrow columns (float32 W = 2, 3) on %s', (backend
     initSync({ backend });
   });
 });
+
+describe.each(WASM_BACKENDS)('klDivLogits over narrow columns (float32 W = 2, 3) on %s', (backend) => {
+  it("'perSlice', 'sum' and 'none' match the float64 js backend; zero-copy operands give the same bits", () => {
+    for (const [R, K, W, T, windowKiB] of [[1, 5000, 2, 1, null], [3, 700, 3, 2.5, null], [40, 64, 3, 0.5, null], [2, 3000, 3, 1, 96], [1, 5000, 2, 1, 24]] as const) {
+      const rand = seeded(R * K * W);
+      const n = R * K * W;
+      const xd = new Float32Array(n).map(() => 8 * (rand() - 0.5));
+      const yd = xd.map((v) => 0.7 * v + 2 * (rand() - 0.5));
+      xd[5] = -Infinity; // a student −inf: that slice's KL is +inf
+      yd[W * 7 + 1] = -Infinity; // a teacher −inf: p = 0 there
+      const shape = [R, K, W];
+      const all = (x: { data: Float32Array | Float64Array; shape: number[] } | Tensor, y: typeof x) => [
+        klDivLogits(x, y, { dim: 1, reduction: 'perSlice', temperature: T }).data,
+        [klDivLogits(x, y, { dim: 1, reduction: 'sum', temperature: T }).item()],
+        klDivLogits(x, y, { dim: 1, reduction: 'none', temperature: T }).data,
+      ];
+      useBackend('js');
+      const want = all({ data: Float64Array.from(xd), shape }, { data: Float64Array.from(yd), shape });
+      initSync(windowKiB === null ? { backend } : { backend, windowKiB });
+      const got = all({ data: xd, shape }, { data: yd, shape });
+      got.forEach((g, i) => expect(closeMismatch(g, want[i]!, 2e-6, 1e-6), `[${shape}] T = ${T} window ${windowKiB} output ${i}`).toBeNull());
+      // (In small windows the typed call stages tiles or segments, zero-copy ones do not.)
+      if (windowKiB !== null) continue;
+      const xt = allocTensor(shape, 'float32');
+      const yt = allocTensor(shape, 'float32');
+      xt.data.set(xd);
+      yt.data.set(yd);
+      all(xt, yt).forEach((g, i) => expect(sameBits(g, got[i]!), `zero-copy [${shape}] output ${i}`).toBeNull());
+      xt.free();
+      yt.free();
+    }
+    initSync({ backend });
+  });
+});

@@ -784,6 +784,10 @@ export class WasmKernels implements Kernels {
     const scratchBytes = (inner === 1 ? 2 : dtype === 'float64' ? 4 : 8) * size * b;
     const slab = size * inner;
     const zeroCopy = this.mem.owns(x) && this.mem.owns(y) && (pointwise === null || this.mem.owns(pointwise));
+    if (isNarrow(inner, size, b)) {
+      const v = this.klDivLogitsNarrow(x, y, outer, size, inner, invT, pointScale, perSlice, pointwise);
+      if (v !== null) return v;
+    }
 
     // Whole slabs per block: x, y, optional pointwise output, per-slice sums, scratch.
     const perSlab = slab * b * (2 + pw) + inner * 8;
@@ -886,6 +890,56 @@ export class WasmKernels implements Kernels {
           if (perSlice) perSlice[o * inner + i + j] = kl;
           total.add(kl);
         }
+      }
+    }
+    return total.value;
+  }
+
+  /**
+   * klDivLogits over narrow columns (isNarrow), as narrowSlabs does for the softmax family: x and
+   * y transposed slab by slab into rows, the row kernel over all rows of a block (rows longer
+   * than KL_SHORT_ROW are independent of each other), 'none' terms transposed back. Per-slice KLs
+   * come out in (outer, inner) order. Null, having done nothing, when a slab does not fit.
+   */
+  private klDivLogitsNarrow(
+    x: FloatArray,
+    y: FloatArray,
+    outer: number,
+    size: number,
+    inner: number,
+    invT: number,
+    pointScale: number,
+    perSlice: Float64Array | null,
+    pointwise: FloatArray | null,
+  ): number | null {
+    const dtype = dtypeOf(x);
+    const b = x.BYTES_PER_ELEMENT;
+    const k = this.kf[dtype];
+    const slab = size * inner;
+    const pw = pointwise ? 1 : 0;
+    const scratchBytes = 2 * size * b;
+    // Staged x and y, their transposes, the transposed point terms, per-slice KLs.
+    const per = Math.floor((this.room(7) - scratchBytes) / ((4 + pw) * slab * b + inner * 8));
+    if (per < 1) return null;
+    const n0 = Math.min(per, outer);
+    const e = n0 * slab * b;
+    const [scratch, xw, yw, xt, yt, dt, ps] = this.carve(scratchBytes, e, e, e, e, pw * e, n0 * inner * 8);
+    const xOwned = this.mem.owns(x);
+    const yOwned = this.mem.owns(y);
+    const dOwned = pointwise !== null && this.mem.owns(pointwise);
+    const total = new CompensatedSum();
+    for (let o = 0; o < outer; o += n0) {
+      const n = Math.min(n0, outer - o);
+      const off = o * slab * b;
+      if (!xOwned) this.gather(x, o, size, inner, 0, size * n, 0, inner, xw!);
+      if (!yOwned) this.gather(y, o, size, inner, 0, size * n, 0, inner, yw!);
+      k.transposeTile(xOwned ? x.byteOffset + off : xw!, xt!, n, size, inner);
+      k.transposeTile(yOwned ? y.byteOffset + off : yw!, yt!, n, size, inner);
+      total.add(k.klDivLogits(xt!, yt!, n * inner, size, 1, invT, pointScale, pointwise ? dt! : 0, ps!, scratch!));
+      if (perSlice) copyInto(perSlice, o * inner, this.mem.f64(), ps! / 8, n * inner);
+      if (pointwise) {
+        k.transposeTile(dt!, dOwned ? pointwise.byteOffset + off : xw!, n, inner, size);
+        if (!dOwned) this.scatter(pointwise, o, size, inner, 0, size * n, 0, inner, xw!);
       }
     }
     return total.value;
