@@ -23,7 +23,7 @@ import { BLOCK, rowExpsF32, rowExtremaF32, rowLo, rowMx, rowMxD, rowMy, rowMyD, 
 import { colMaxF32x4, colMaxF64x2 } from './max';
 import { expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV, expNegF32x4, expNegF64x2 } from './vmath';
 import { gradRowF64 } from './klDivLogitsGrad';
-import { GROUP, KL_SHORT_ROW, tileD, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
+import { GROUP, KL_SHORT_ROW, WIDE_GROUP, tileD, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
 
 // ---------------------------------------------------------------------------------------------
 // Scalar slice (any stride): scalar build, SIMD column tails, f64 column groups.
@@ -193,9 +193,11 @@ function klRowF32<PRECISE = i32>(x: usize, y: usize, n: i32, invT: f64, pointSca
 // given; returns their sum. scratch: 8·K floats.
 
 function klColsF32(
-  x: usize, y: usize, K: i32, W: i32, invT: f64, pointScale: f32, dst: usize, perSlice: usize, scratch: usize,
+  x: usize, y: usize, K: i32, W: i32, invT: f64, pointScale: f32, dst: usize, perSlice: usize, scratch: usize, total0: f64 = 0,
 ): f64 {
-  let total: f64 = 0;
+  // total0: the caller's running sum, continued here (wide short-row tiles add their groups in
+  // the order tiles of GROUP rows did, so the same bits).
+  let total: f64 = total0;
   let i = 0;
   const sc = <f32>invT;
   const vsc = f32x4.splat(sc);
@@ -316,9 +318,11 @@ function klColsF32(
 // f64 columns (W > 1): 2 adjacent slices per f64x2 vector. scratch: 4·K f64.
 
 function klColsF64(
-  x: usize, y: usize, K: i32, W: i32, invT: f64, pointScale: f64, dst: usize, perSlice: usize, scratch: usize,
+  x: usize, y: usize, K: i32, W: i32, invT: f64, pointScale: f64, dst: usize, perSlice: usize, scratch: usize, total0: f64 = 0,
 ): f64 {
-  let total: f64 = 0;
+  // total0: the caller's running sum, continued here (wide short-row tiles add their groups in
+  // the order tiles of GROUP rows did, so the same bits).
+  let total: f64 = total0;
   let i = 0;
   const vsc = f64x2.splat(invT);
   const vps = f64x2.splat(pointScale);
@@ -382,14 +386,17 @@ function klColsF64(
   if (ASC_FEATURE_SIMD) if (W == 1 && K <= KL_SHORT_ROW) {
     // Short rows, GROUP at a time through the column kernels (shortRows.ts). perSlice is already
     // in the tile's lane order (one f64 per row); point terms go through their own tile.
-    for (; r + GROUP <= R; r += GROUP) {
-      tileInLogits<T>(x, y, r, K);
+    // WIDE_GROUP rows per tile while that many remain (one column-kernel call), then GROUP.
+    while (r + GROUP <= R) {
+      const g = r + WIDE_GROUP <= R ? WIDE_GROUP : GROUP;
+      tileInLogits<T>(x, y, r, K, g);
       const td = dst != 0 ? tileD() : 0;
       const ps = perSlice != 0 ? at<f64>(perSlice, r) : 0;
-      total += sizeof<T>() == 4
-        ? klColsF32(tileX(), tileY(), K, GROUP, invT, <f32>pointScale, td, ps, tileScratch())
-        : klColsF64(tileX(), tileY(), K, GROUP, invT, <f64>pointScale, td, ps, tileScratch());
-      if (dst != 0) tileOut<T>(tileD(), at<T>(dst, r * K), K);
+      total = sizeof<T>() == 4
+        ? klColsF32(tileX(), tileY(), K, g, invT, <f32>pointScale, td, ps, tileScratch(), total)
+        : klColsF64(tileX(), tileY(), K, g, invT, <f64>pointScale, td, ps, tileScratch(), total);
+      if (dst != 0) tileOut<T>(tileD(), at<T>(dst, r * K), K, g);
+      r += g;
     }
   }
   for (; r < R; r++) {

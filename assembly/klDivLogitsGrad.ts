@@ -29,7 +29,7 @@ import { colMaxF32x4, rowMaxF32, rowMaxF64 } from './max';
 import { logRatio, pointF32x4, pointF64x2, pointS, seriesTermF32x4, termF32x4, termF64x2, termFiniteF32x4, termFiniteWithSeriesF32x4, termS, termWithSeriesF32x4, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
 import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowPrepF64, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS, colSumsPreciseF32x4, COL_PRECISE } from './klRows';
 import { expNegF32x4, expNegF64x2 } from './vmath';
-import { GROUP, KL_SHORT_ROW, tileD, tileG, tileGx, tileGy, tileIn, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
+import { GROUP, KL_SHORT_ROW, WIDE_GROUP, tileD, tileG, tileGx, tileGy, tileIn, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
 
 // Compile-time variants: M = u8 (reduced) | u16 ('none' with G) | u32 (loss only: no gradient
 // is written; klDivLogits.ts uses it for f64 rows); GT = u8 (no gradTarget) | u16.
@@ -280,9 +280,9 @@ function gradRowF32<M, GT>(
 
 function gradColsF32<M, GT>(
   x: usize, y: usize, G: usize, K: i32, W: i32, invT: f64, pointScale: f32, gradScale: f64, ss: usize,
-  dst: usize, perSlice: usize, gx: usize, gy: usize, scratch: usize,
+  dst: usize, perSlice: usize, gx: usize, gy: usize, scratch: usize, total0: f64 = 0,
 ): f64 {
-  let total: f64 = 0;
+  let total: f64 = total0; // the caller's running sum, continued (as klColsF32)
   let i = 0;
   const sc = <f32>invT;
   const vsc = f32x4.splat(sc);
@@ -527,30 +527,32 @@ export function gradRowF64<M, GT>(
   if (ASC_FEATURE_SIMD) if (W == 1 && K <= KL_SHORT_ROW) {
     // Short rows through the tiles, as klDivLogits.ts does (so the two losses stay bit-identical):
     // f32 with the column kernel, f64 lane by lane with the slice kernel (as its column path).
-    for (; r + GROUP <= R; r += GROUP) {
+    while (r + GROUP <= R) {
+      const g = r + WIDE_GROUP <= R ? WIDE_GROUP : GROUP;
       const o = r * K;
-      tileInLogits<T>(x, y, r, K);
-      if (isNone<M>()) tileIn<T>(tileG(), at<T>(G, o), K);
+      tileInLogits<T>(x, y, r, K, g);
+      if (isNone<M>()) tileIn<T>(tileG(), at<T>(G, o), K, g);
       const td = dst != 0 ? tileD() : 0;
       const tgy = gy != 0 ? tileGy() : 0;
       const ps = perSlice != 0 ? at<f64>(perSlice, r) : 0;
       const ss = sliceScale != 0 ? at<f64>(sliceScale, r) : 0;
       if (sizeof<T>() == 4) {
-        total += gradColsF32<M, GT>(tileX(), tileY(), tileG(), K, GROUP, invT, <f32>pointScale, gradScale, ss, td, ps, tileGx(), tgy, tileScratch());
+        total = gradColsF32<M, GT>(tileX(), tileY(), tileG(), K, g, invT, <f32>pointScale, gradScale, ss, td, ps, tileGx(), tgy, tileScratch(), total);
       } else {
-        for (let i = 0; i < GROUP; i++) {
+        for (let i = 0; i < g; i++) {
           const s = ss != 0 ? gradScale * load<f64>(at<f64>(ss, i)) : gradScale;
           const kl = gradSliceScalar<T, M, GT>(
-            at<T>(tileX(), i), at<T>(tileY(), i), at<T>(tileG(), i), K, GROUP, invT, pointScale, s,
+            at<T>(tileX(), i), at<T>(tileY(), i), at<T>(tileG(), i), K, g, invT, pointScale, s,
             td != 0 ? at<T>(td, i) : 0, at<T>(tileGx(), i), tgy != 0 ? at<T>(tgy, i) : 0, tileScratch(),
           );
           if (ps != 0) store<f64>(at<f64>(ps, i), kl);
           total += kl;
         }
       }
-      if (dst != 0) tileOut<T>(tileD(), at<T>(dst, o), K);
-      if (gx != 0) tileOut<T>(tileGx(), at<T>(gx, o), K);
-      if (gy != 0) tileOut<T>(tileGy(), at<T>(gy, o), K);
+      if (dst != 0) tileOut<T>(tileD(), at<T>(dst, o), K, g);
+      if (gx != 0) tileOut<T>(tileGx(), at<T>(gx, o), K, g);
+      if (gy != 0) tileOut<T>(tileGy(), at<T>(gy, o), K, g);
+      r += g;
     }
   }
   for (; r < R; r++) {

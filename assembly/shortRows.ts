@@ -28,17 +28,14 @@ export const KL_SHORT_ROW: i32 = 12;
 /** Rows per tile: one per f32 lane (two f64x2 column groups for f64). */
 export const GROUP: i32 = 4;
 /**
- * Rows per tile of the softmax family when at least that many remain: WIDE_GROUP / GROUP groups in
- * one column-kernel call, whose per-call setup (maxima, constants, loop entry) dominated rows of
- * a few elements. The column kernels treat every lane alike, so each row gets the bits it gets in
- * a tile of GROUP rows. (The fused KL kernels keep GROUP: their returned sums would associate
- * differently.)
+ * Rows per tile while at least that many remain: WIDE_GROUP / GROUP groups in one column-kernel
+ * call, whose per-call setup (maxima, constants, loop entry) dominated rows of a few elements.
+ * The column kernels treat every lane alike, so each row gets the bits it gets in a tile of GROUP
+ * rows; the fused KL kernels continue the caller's running sum (their `total0`), so sums too
+ * associate as with tiles of GROUP rows.
  */
 export const WIDE_GROUP: i32 = 64;
-/** Bytes of one tile: SHORT_ROW × GROUP elements of up to 8 bytes; element (k, j) at k·G + j for a tile of G rows. */
-// @ts-ignore: decorator
-@inline const TILE_BYTES: usize = <usize>(SHORT_ROW * GROUP * 8);
-/** Bytes of the softmax family's tile (WIDE_GROUP rows). */
+/** Bytes of one tile: SHORT_ROW × WIDE_GROUP elements of up to 8 bytes; element (k, j) at k·G + j for a tile of G rows. */
 // @ts-ignore: decorator
 @inline const WIDE_TILE_BYTES: usize = <usize>(SHORT_ROW * WIDE_GROUP * 8);
 /** Number of tiles: the softmax family's, then the fused KL kernels' x, y, G, d, gx, gy, scratch. */
@@ -50,8 +47,8 @@ export const WIDE_GROUP: i32 = 64;
 // be emitted as a data segment of zeros, since the memory is imported: 4 KiB more per binary.)
 // @ts-ignore: decorator
 @inline function tileAt(i: usize): usize {
-  // Tile 0 (the softmax family's) holds WIDE_GROUP rows, the others GROUP.
-  return ((__heap_base + 15) & ~15) + (i == 0 ? 0 : WIDE_TILE_BYTES + (i - 1) * TILE_BYTES);
+  // Tiles 0–6 hold WIDE_GROUP rows; the scratch tile (7) holds 8·K f32 or 4·K f64 whatever the width.
+  return ((__heap_base + 15) & ~15) + i * WIDE_TILE_BYTES;
 }
 /** First byte after the tiles (16-byte aligned). */
 // @ts-ignore: decorator
@@ -221,9 +218,9 @@ function tileOutF64(tile: usize, dst: usize, K: i32, G: i32): void {
   tileColumns<f64>(tile, dst, K, k, false, G);
 }
 
-/** The fused KL kernels' inputs: rows r … r + GROUP − 1 of x and y (rows of K) into tileX, tileY. */
+/** The fused KL kernels' inputs: rows r … r + G − 1 of x and y (rows of K) into tileX, tileY. */
 // @ts-ignore: decorator
-@inline export function tileInLogits<T>(x: usize, y: usize, r: i32, K: i32): void {
-  tileIn<T>(tileX(), at<T>(x, r * K), K);
-  tileIn<T>(tileY(), at<T>(y, r * K), K);
+@inline export function tileInLogits<T>(x: usize, y: usize, r: i32, K: i32, G: i32 = GROUP): void {
+  tileIn<T>(tileX(), at<T>(x, r * K), K, G);
+  tileIn<T>(tileY(), at<T>(y, r * K), K, G);
 }

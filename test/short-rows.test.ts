@@ -204,5 +204,33 @@ describe.each(WASM_BACKENDS)('short rows of the fused KL on %s', (backend) => {
         }
       }
     });
+
+    it(`${dtype}: wide tiles (64 rows) give the column code's bits: per slice, 'none', the sum, klDivLogitsWithGrad`, () => {
+      // Rows [R, K] along dim 1 against the same data as columns [K, R] along dim 0, which runs
+      // the column kernel over all R lanes at once; R = 200 takes three tiles of 64 rows and two
+      // of 4, whose running sum must add the groups in the column kernel's order.
+      useBackend(backend);
+      for (const [R, K] of [[200, 5], [64, 12], [132, 3], [68, 8]] as const) {
+        const { x, y } = logitPairs(dtype, R, K, 17 * R + K);
+        const X = { data: x, shape: [R, K] };
+        const Y = { data: y, shape: [R, K] };
+        const XT = { data: transpose(x, R, K), shape: [K, R] };
+        const YT = { data: transpose(y, R, K), shape: [K, R] };
+        for (const temperature of [1, 2.5]) {
+          const where = `[${R}, ${K}] T = ${temperature}`;
+          const rows = klDivLogits(X, Y, { temperature, reduction: 'perSlice' }).data;
+          expect(sameBits(rows, klDivLogits(XT, YT, { dim: 0, temperature, reduction: 'perSlice' }).data), `perSlice ${where}`).toBeNull();
+          const sumRows = klDivLogits(X, Y, { temperature, reduction: 'sum' }).item();
+          expect(sameBits([sumRows], [klDivLogits(XT, YT, { dim: 0, temperature, reduction: 'sum' }).item()]), `sum ${where}`).toBeNull();
+          const none = klDivLogits(X, Y, { temperature, reduction: 'none' }).data;
+          expect(sameBits(none, transpose(klDivLogits(XT, YT, { dim: 0, temperature, reduction: 'none' }).data, K, R)), `none ${where}`).toBeNull();
+          const g = klDivLogitsWithGrad(X, Y, { temperature, reduction: 'sum', gradTarget: true });
+          const gT = klDivLogitsWithGrad(XT, YT, { dim: 0, temperature, reduction: 'sum', gradTarget: true });
+          expect(sameBits([g.loss.item()], [sumRows]), `loss ${where}`).toBeNull();
+          expect(sameBits(g.gradInput.data, transpose(gT.gradInput.data, K, R)), `gradInput ${where}`).toBeNull();
+          expect(sameBits(g.gradTarget!.data, transpose(gT.gradTarget!.data, K, R)), `gradTarget ${where}`).toBeNull();
+        }
+      }
+    });
   }
 });
