@@ -9,7 +9,9 @@
  *
  * Options: --base PATH (required; the new build is this checkout's dist/esm), --backend NAME
  * (default wasm-simd), --workload w1|w2|w3|w4 (default all), --shape B,N (repeatable; default
- * 8,32000 and 64,50257), --dtype float32|float64, --rounds N (default 12), --zero-copy (inputs
+ * 8,32000 and 64,50257), --dtype float32|float64, --rounds N (default 12), --dim 0|1|-1 (the
+ * dim W2–W4 reduce along, default -1; --dim 0 times columns, e.g. --shape 100000,2 --dim 0),
+ * --zero-copy (inputs
  * in each build's WASM memory via allocTensor, filled once, and W3 writing into an allocTensor
  * `out`: the kernels without the staging copies and the fresh result, which is how the
  * CHANGELOG's "zero-copy A/B" figures were taken). Data: the bench's own datasets
@@ -25,7 +27,7 @@ import { makeDataset } from './data.mjs';
 if (Number(process.versions.node.split('.')[0]) < 22) setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 function parseArgs(argv) {
-  const o = { base: null, backend: 'wasm-simd', workloads: ['w1', 'w2', 'w3', 'w4'], shapes: [], dtype: 'float32', rounds: 12, zeroCopy: false };
+  const o = { base: null, backend: 'wasm-simd', workloads: ['w1', 'w2', 'w3', 'w4'], shapes: [], dtype: 'float32', rounds: 12, zeroCopy: false, dim: -1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => {
@@ -39,6 +41,7 @@ function parseArgs(argv) {
     else if (a === '--dtype') o.dtype = v();
     else if (a === '--rounds') o.rounds = Number(v());
     else if (a === '--zero-copy') o.zeroCopy = true;
+    else if (a === '--dim') o.dim = Number(v());
     else throw new Error(`unknown option ${a} (see the comment at the top of bench/ab.mjs)`);
   }
   if (!o.base) throw new Error('--base PATH (the other build\'s dist/esm/index.js) is required');
@@ -46,21 +49,22 @@ function parseArgs(argv) {
   if (o.shapes.some((s) => s.length !== 2 || s.some((d) => !Number.isSafeInteger(d) || d < 1))) throw new Error('--shape takes B,N');
   if (!['float32', 'float64'].includes(o.dtype)) throw new Error('--dtype is float32 or float64');
   if (!(o.rounds >= 2)) throw new Error('--rounds needs at least 2');
+  if (o.dim !== 0 && o.dim !== 1 && o.dim !== -1) throw new Error('--dim is 0, 1 or -1 (of the [B, N] input)');
   return o;
 }
 
 /** The timed call of one workload, as bench/peers/klwasm.mjs drives it (typed-array inputs). */
-function call(api, workload, ds) {
+function call(api, workload, ds, dim) {
   const shape = ds.shape;
   switch (workload) {
     case 'w1':
       return () => api.klDiv({ data: ds.logq, shape }, { data: ds.p, shape }, { reduction: 'sum' }).item();
     case 'w2':
-      return () => api.klDivLogits({ data: ds.x, shape }, { data: ds.y, shape }, { reduction: 'sum' }).item();
+      return () => api.klDivLogits({ data: ds.x, shape }, { data: ds.y, shape }, { reduction: 'sum', dim }).item();
     case 'w3':
-      return () => api.logSoftmax({ data: ds.x, shape }, -1).data;
+      return () => api.logSoftmax({ data: ds.x, shape }, dim).data;
     case 'w4':
-      return () => api.logSumExp({ data: ds.x, shape }, -1).data;
+      return () => api.logSumExp({ data: ds.x, shape }, dim).data;
   }
   throw new Error(`unknown workload ${workload}`);
 }
@@ -69,7 +73,7 @@ function call(api, workload, ds) {
  * The same workloads on tensors in the active build's WASM memory (`allocTensor`, filled once);
  * W3 writes into an allocTensor `out`. Returns the timed call and the tensors to free.
  */
-function callZeroCopy(api, workload, ds) {
+function callZeroCopy(api, workload, ds, dim) {
   const shape = ds.shape;
   const held = [];
   const wasm = (src) => {
@@ -85,13 +89,13 @@ function callZeroCopy(api, workload, ds) {
     fn = () => api.klDiv(a, b, sum).item();
   } else if (workload === 'w2') {
     const [a, b] = [wasm(ds.x), wasm(ds.y)];
-    fn = () => api.klDivLogits(a, b, sum).item();
+    fn = () => api.klDivLogits(a, b, { ...sum, dim }).item();
   } else if (workload === 'w3') {
     const [a, out] = [wasm(ds.x), wasm(null)];
-    fn = () => api.logSoftmax(a, -1, { out }).data;
+    fn = () => api.logSoftmax(a, dim, { out }).data;
   } else if (workload === 'w4') {
     const a = wasm(ds.x);
-    fn = () => api.logSumExp(a, -1).data;
+    fn = () => api.logSumExp(a, dim).data;
   } else throw new Error(`unknown workload ${workload}`);
   return { fn, free: () => held.forEach((t) => t.free()) };
 }
@@ -103,7 +107,7 @@ async function main() {
   const o = parseArgs(process.argv.slice(2));
   const base = await import(pathToFileURL(resolve(o.base)).href);
   const next = await import(new URL('../dist/esm/index.js', import.meta.url).href);
-  console.log(`A/B ${o.backend} ${o.dtype}${o.zeroCopy ? ', zero-copy' : ''}, ${o.rounds} rounds: base ${o.base} vs this checkout's dist/esm`);
+  console.log(`A/B ${o.backend} ${o.dtype}${o.zeroCopy ? ', zero-copy' : ''}${o.dim === -1 ? '' : `, dim ${o.dim}`}, ${o.rounds} rounds: base ${o.base} vs this checkout's dist/esm`);
   for (const shape of o.shapes) {
     const ds = makeDataset(shape, o.dtype);
     for (const workload of o.workloads) {
@@ -117,8 +121,8 @@ async function main() {
       for (let r = 0; r < o.rounds; r++) {
         for (const b of r % 2 ? builds : [...builds].reverse()) {
           b.api.initSync({ backend: o.backend });
-          if (o.zeroCopy) b.zc ??= callZeroCopy(b.api, workload, ds);
-          const f = o.zeroCopy ? b.zc.fn : call(b.api, workload, ds);
+          if (o.zeroCopy) b.zc ??= callZeroCopy(b.api, workload, ds, o.dim);
+          const f = o.zeroCopy ? b.zc.fn : call(b.api, workload, ds, o.dim);
           const first = f(); // warm, and the answer to compare (copied: a zero-copy result is a live view)
           answers[b.name] = typeof first === 'number' ? first : first.slice();
           const t0 = performance.now();

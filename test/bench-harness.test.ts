@@ -481,6 +481,18 @@ describe('bench/ab.mjs (A/B of two builds)', () => {
     }
   });
 
+  it('--dim 0 times the reductions over columns (W2–W4; W1 is elementwise)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const dist = new URL('../dist/esm/index.js', import.meta.url).pathname;
+    const out = execFileSync(process.execPath, [new URL('../bench/ab.mjs', import.meta.url).pathname, '--base', dist, '--shape', '1000,2', '--rounds', '2', '--dim', '0', '--zero-copy'], {
+      encoding: 'utf8',
+    });
+    const [head, ...lines] = out.trim().split('\n');
+    expect(head).toMatch(/^A\/B wasm-simd float32, zero-copy, dim 0, 2 rounds/);
+    expect(lines.map((l) => l.split(' ')[0])).toEqual(['w1', 'w2', 'w3', 'w4']);
+    for (const l of lines) expect(l).toMatch(/^w\d \[1000,2\]: base \d+, new \d+ Melem\/s, new ÷ base \d+\.\d\d \(identical answers\)$/);
+  });
+
   it('refuses a call without --base, naming the option', async () => {
     const { spawnSync } = await import('node:child_process');
     const r = spawnSync(process.execPath, [new URL('../bench/ab.mjs', import.meta.url).pathname], { encoding: 'utf8' });
