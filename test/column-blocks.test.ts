@@ -359,3 +359,37 @@ describe.each(WASM_BACKENDS)('klDivLogits over narrow columns (float32 W = 2, 3)
     initSync({ backend });
   });
 });
+
+describe.each(WASM_BACKENDS)('klDivLogitsWithGrad over narrow columns (float32 W = 2, 3) on %s', (backend) => {
+  it("the loss and both gradients match the float64 js backend ('sum', 'none' with gradOutput, 'perSlice' with per-slice scales); zero-copy gives the same bits", () => {
+    for (const [R, K, W, T] of [[1, 3000, 2, 1], [3, 500, 3, 2.5], [40, 64, 3, 0.5]] as const) {
+      const rand = seeded(R * K * W + 1);
+      const n = R * K * W;
+      const xd = new Float32Array(n).map(() => 8 * (rand() - 0.5));
+      const yd = xd.map((v) => 0.7 * v + 2 * (rand() - 0.5));
+      const go = new Float32Array(n).map(() => rand() - 0.5);
+      const gs = new Float32Array(R * W).map(() => rand() + 0.5);
+      const shape = [R, K, W];
+      type Operand = { data: Float32Array | Float64Array; shape: number[] } | Tensor;
+      const all = (x: Operand, y: Operand, G: Operand, S: Operand) => {
+        const a = klDivLogitsWithGrad(x, y, { dim: 1, reduction: 'sum', temperature: T, gradTarget: true });
+        const b = klDivLogitsWithGrad(x, y, { dim: 1, reduction: 'none', temperature: T, gradTarget: true, gradOutput: G });
+        const c = klDivLogitsWithGrad(x, y, { dim: 1, reduction: 'perSlice', temperature: T, gradOutput: S });
+        return [[a.loss.item()], a.gradInput.data, a.gradTarget!.data, b.loss.data, b.gradInput.data, b.gradTarget!.data, c.loss.data, c.gradInput.data];
+      };
+      const f64 = (d: Float32Array, s: number[]) => ({ data: Float64Array.from(d), shape: s });
+      useBackend('js');
+      const want = all(f64(xd, shape), f64(yd, shape), f64(go, shape), f64(gs, [R, W]));
+      useBackend(backend);
+      const got = all({ data: xd, shape }, { data: yd, shape }, { data: go, shape }, { data: gs, shape: [R, W] });
+      got.forEach((g, i) => expect(closeMismatch(g, want[i]!, 2e-6, 2e-6), `[${shape}] T = ${T} output ${i}`).toBeNull());
+      const zc = [xd, yd, go].map((d) => {
+        const t = allocTensor(shape, 'float32');
+        t.data.set(d);
+        return t;
+      });
+      all(zc[0]!, zc[1]!, zc[2]!, { data: gs, shape: [R, W] }).forEach((g, i) => expect(sameBits(g, got[i]!), `zero-copy [${shape}] output ${i}`).toBeNull());
+      zc.forEach((t) => t.free());
+    }
+  });
+});

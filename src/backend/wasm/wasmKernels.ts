@@ -946,6 +946,72 @@ export class WasmKernels implements Kernels {
   }
 
   /**
+   * klDivLogitsGrad over narrow columns (isNarrow): x, y and the upstream gradient transposed slab
+   * by slab into rows through one staging region, the row kernel over all rows of a block, and
+   * the point terms and gradients transposed back through the same region. Per-slice scales and
+   * KLs are in (outer, inner) order, the rows' order. Null, having done nothing, when a slab does
+   * not fit.
+   */
+  private klDivLogitsGradNarrow(
+    x: FloatArray,
+    y: FloatArray,
+    outer: number,
+    size: number,
+    inner: number,
+    invT: number,
+    pointScale: number,
+    gradScale: number,
+    gradOut: FloatArray | null,
+    ss: Float64Array | null,
+    perSlice: Float64Array | null,
+    pointwise: FloatArray | null,
+    gradInput: FloatArray,
+    gradTarget: FloatArray | null,
+  ): number | null {
+    const dtype = dtypeOf(x);
+    const b = x.BYTES_PER_ELEMENT;
+    const k = this.kf[dtype];
+    const slab = size * inner;
+    const ins = [x, y, gradOut];
+    const outs = [pointwise, gradInput, gradTarget];
+    const nElem = [...ins, ...outs].filter((a) => a !== null).length;
+    const scratchBytes = 2 * size * b;
+    const perSliceBytes = 8 * (ss ? 2 : 1);
+    // The staging region, one transposed region per array, per-slice KLs and scales.
+    const per = Math.floor((this.room(12) - scratchBytes) / ((nElem + 1) * slab * b + inner * perSliceBytes));
+    if (per < 1) return null;
+    const n0 = Math.min(per, outer);
+    const e = n0 * slab * b;
+    const [scratch, stage, ps, sw, ...t] = this.carve(
+      scratchBytes, e, n0 * inner * 8, ss ? n0 * inner * 8 : 0, ...[...ins, ...outs].map((a) => (a === null ? 0 : e)),
+    );
+    const total = new CompensatedSum();
+    for (let o = 0; o < outer; o += n0) {
+      const n = Math.min(n0, outer - o);
+      const off = o * slab * b;
+      ins.forEach((a, j) => {
+        if (a === null) return;
+        const owned = this.mem.owns(a);
+        if (!owned) this.gather(a, o, size, inner, 0, size * n, 0, inner, stage!);
+        k.transposeTile(owned ? a.byteOffset + off : stage!, t[j]!, n, size, inner);
+      });
+      if (ss) this.mem.f64().set(ss.subarray(o * inner, (o + n) * inner), sw! / 8);
+      total.add(k.klDivLogitsGrad(
+        t[0]!, t[1]!, n * inner, size, 1, invT, pointScale, gradScale, gradOut ? t[2]! : 0, ss ? sw! : 0,
+        pointwise ? t[3]! : 0, ps!, t[4]!, gradTarget ? t[5]! : 0, scratch!,
+      ));
+      if (perSlice) perSlice.set(this.mem.f64().subarray(ps! / 8, ps! / 8 + n * inner), o * inner);
+      outs.forEach((a, j) => {
+        if (a === null) return;
+        const owned = this.mem.owns(a);
+        k.transposeTile(t[3 + j]!, owned ? a.byteOffset + off : stage!, n, inner, size);
+        if (!owned) this.scatter(a, o, size, inner, 0, size * n, 0, inner, stage!);
+      });
+    }
+    return total.value;
+  }
+
+  /**
    * Columns klDivLogitsSegmented stages together: all when segments of STREAM_ROWS rows fit
    * (scratch 2 and staging 3 per row and column; see streamColumns), else at most 16.
    */
@@ -1242,6 +1308,11 @@ export class WasmKernels implements Kernels {
       if (ss) F64().set(ss.subarray(from, from + n), w / 8);
     };
     const avail = this.room(9) - scratchBytes;
+    if (isNarrow(inner, size, b)) {
+      // Narrow columns: transposed into rows, as klDivLogitsNarrow does (the same losses).
+      const v = this.klDivLogitsGradNarrow(x, y, outer, size, inner, invT, pointScale, gradScale, gradOut, ss, perSlice, pointwise, gradInput, gradTarget);
+      if (v !== null) return v;
+    }
 
     if (zeroCopy && avail >= inner * perSliceBytes) {
       const per = wholeGroups(Math.max(1, Math.floor(avail / (inner * perSliceBytes))));
