@@ -31,8 +31,10 @@ export const GROUP: i32 = 4;
  * Rows per tile while at least that many remain: WIDE_GROUP / GROUP groups in one column-kernel
  * call, whose per-call setup (maxima, constants, loop entry) dominated rows of a few elements.
  * The column kernels treat every lane alike, so each row gets the bits it gets in a tile of GROUP
- * rows; the fused KL kernels continue the caller's running sum (their `total0`), so sums too
- * associate as with tiles of GROUP rows.
+ * rows; the fused KL kernels continue the caller's running sum (their `total0`), so float32 sums
+ * too associate as with tiles of GROUP rows. (klColsF64 adds pairs of lanes, so its returned total
+ * associates differently from before; the facade sums the per-slice KLs, and answers are
+ * identical — A/B, float32 and float64.)
  */
 export const WIDE_GROUP: i32 = 64;
 /** Bytes of one tile: SHORT_ROW × WIDE_GROUP elements of up to 8 bytes; element (k, j) at k·G + j for a tile of G rows. */

@@ -155,3 +155,26 @@ describe.each(WASM_BACKENDS)('long slices at the edges on %s', (backend) => {
     initSync({ backend });
   });
 });
+
+describe.each(WASM_BACKENDS)('tiny KLs over long columns on %s', (backend) => {
+  it('keep their relative accuracy where a column fits as a row (transposed tiles, not segments)', () => {
+    // KL ≈ 5e-11 per column: the chain-rule segments' absolute floor would show as 1e-5…1e-4
+    // relative; the row kernel keeps ~1e-7.
+    for (const [shape, dim, windowKiB] of [[[40000, 8], 0, 1024], [[3, 20000, 4], 1, null]] as const) {
+      const n = shape.reduce((a: number, b: number) => a * b, 1);
+      const rand = seeded(n);
+      const normal = () => Math.sqrt(-2 * Math.log(rand() + 1e-300)) * Math.cos(2 * Math.PI * rand());
+      const yd = new Float32Array(n).map(() => 2 * normal());
+      const xd = yd.map((v) => v + 1e-5 * normal());
+      useBackend('js');
+      const want = klDivLogits({ data: Float64Array.from(xd), shape: [...shape] }, { data: Float64Array.from(yd), shape: [...shape] }, { dim, reduction: 'perSlice' }).data;
+      initSync(windowKiB === null ? { backend } : { backend, windowKiB });
+      const got = klDivLogits({ data: xd, shape: [...shape] }, { data: yd, shape: [...shape] }, { dim, reduction: 'perSlice' }).data;
+      for (let i = 0; i < want.length; i++) {
+        expect(want[i]!).toBeLessThan(1e-9);
+        expect(Math.abs(got[i]! - want[i]!) / want[i]!, `[${shape}] dim ${dim} slice ${i}`).toBeLessThan(2e-6);
+      }
+    }
+    initSync({ backend });
+  });
+});

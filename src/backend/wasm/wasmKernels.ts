@@ -128,6 +128,9 @@ function isNarrow(inner: number, size: number, bytes: number): boolean {
   return inner > 1 && size >= NARROW_MIN_K && inner * bytes < 16;
 }
 
+/** Shortest column klDivLogits takes through transposed tiles (klDivLogitsColumnRows) before its column tiles. */
+const COLUMN_ROWS_MIN_K = 16384;
+
 /** Shortest column that isNarrow transposes (shorter ones cost more in calls than they save). */
 const NARROW_MIN_K = 64;
 
@@ -817,12 +820,16 @@ export class WasmKernels implements Kernels {
       }
       return total.value;
     }
-    if (pointwise === null && inner > 1 && this.segmentColumns(inner, b) === inner) {
-      // Long columns, reductions only: segments staged transposed in whole-width chunks beat
-      // tiles, whose column kernel keeps K × 4 exponentials in a scratch that outgrows L2 and
-      // whose rows are copied a few columns at a time (float32 [20000, 64] dim 0: 173 Melem/s
-      // against 72; [100000, 16]: 185 against 74).
-      const v = this.klDivLogitsSegmented(x, y, outer, size, inner, invT, perSlice);
+    // (Segments before tiles were 2.4× faster on long columns — float32 [20000, 64] dim 0: 173
+    // Melem/s against 72 — but the chain rule's segment level has an absolute accuracy floor
+    // (klSegments.ts): KLs near 1e-10 lost 1e-4 relative. Tiles keep the in-window kernel's
+    // relative accuracy, so segments stay the path for columns that cannot tile, as for rows.)
+    if (size >= COLUMN_ROWS_MIN_K) {
+      // Long columns: transposed tiles through the row kernel beat tiles, whose column kernel
+      // keeps 8·K exponentials (float32) in a scratch that outgrows L2 (one process per build,
+      // default window: float32 [20000, 64] dim 0 76 → 90–101 Melem/s, float64 [50000, 64]
+      // 21–23 → 36–38; [5000, 600] measured 0.9×, hence the threshold).
+      const v = this.klDivLogitsColumnRows(x, y, outer, size, inner, invT, pointScale, perSlice, pointwise);
       if (v !== null) return v;
     }
     const perCol = size * b * (2 + pw) + 8;
@@ -843,6 +850,13 @@ export class WasmKernels implements Kernels {
         }
       }
       return total.value;
+    }
+    if (inner > 1) {
+      // Columns whose column-kernel scratch (8·K float32 or 4·K float64) does not fit but whose
+      // row-kernel scratch (2·K) does: transposed tiles through the row kernel, as rows of this
+      // length go (relative accuracy, where segments have an absolute floor).
+      const v = this.klDivLogitsColumnRows(x, y, outer, size, inner, invT, pointScale, perSlice, pointwise);
+      if (v !== null) return v;
     }
     if (pointwise === null) {
       const v = this.klDivLogitsSegmented(x, y, outer, size, inner, invT, perSlice);
@@ -1007,6 +1021,47 @@ export class WasmKernels implements Kernels {
         k.transposeTile(t[3 + j]!, owned ? a.byteOffset + off : stage!, n, inner, size);
         if (!owned) this.scatter(a, o, size, inner, 0, size * n, 0, inner, stage!);
       });
+    }
+    return total.value;
+  }
+
+  /**
+   * klDivLogits over columns that do not tile: tiles of `w` whole columns staged row-major,
+   * transposed into w rows (gatherT) and run through the row kernel, whose scratch is 2·K elements
+   * where the column kernel's is 8·K (float32). 'none' terms go back through scatterT. Null,
+   * having done nothing, when not even one column fits.
+   */
+  private klDivLogitsColumnRows(
+    x: FloatArray,
+    y: FloatArray,
+    outer: number,
+    size: number,
+    inner: number,
+    invT: number,
+    pointScale: number,
+    perSlice: Float64Array | null,
+    pointwise: FloatArray | null,
+  ): number | null {
+    const dtype = dtypeOf(x);
+    const b = x.BYTES_PER_ELEMENT;
+    const pw = pointwise ? 1 : 0;
+    const scratchBytes = 2 * size * b;
+    // Per column: x and y rows, the point terms, the row-major staging (gatherT), its KL.
+    const w = Math.min(inner, Math.floor((this.room(7) - scratchBytes) / ((3 + pw) * size * b + 8)));
+    if (w < 1) return null;
+    const e = w * size * b;
+    const [scratch, xr, yr, dr, tmp, ps] = this.carve(scratchBytes, e, e, pw * e, e, w * 8);
+    const fn = this.kf[dtype].klDivLogits;
+    const total = new CompensatedSum();
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i += w) {
+        const n = Math.min(w, inner - i);
+        this.gatherT(x, o, size, inner, 0, size, i, n, xr!, tmp!);
+        this.gatherT(y, o, size, inner, 0, size, i, n, yr!, tmp!);
+        total.add(fn(xr!, yr!, n, size, 1, invT, pointScale, pointwise ? dr! : 0, ps!, scratch!));
+        if (pointwise) this.scatterT(pointwise, o, size, inner, 0, size, i, n, dr!, tmp!);
+        if (perSlice) copyInto(perSlice, o * inner + i, this.mem.f64(), ps! / 8, n);
+      }
     }
     return total.value;
   }
