@@ -788,7 +788,7 @@ export class WasmKernels implements Kernels {
     const slab = size * inner;
     const zeroCopy = this.mem.owns(x) && this.mem.owns(y) && (pointwise === null || this.mem.owns(pointwise));
     if (isNarrow(inner, size, b)) {
-      const v = this.klDivLogitsNarrow(x, y, outer, size, inner, invT, pointScale, perSlice, pointwise);
+      const v = this.klDivLogitsColumnRows(x, y, outer, size, inner, invT, pointScale, perSlice, pointwise);
       if (v !== null) return v;
     }
 
@@ -910,61 +910,11 @@ export class WasmKernels implements Kernels {
   }
 
   /**
-   * klDivLogits over narrow columns (isNarrow), as narrowSlabs does for the softmax family: x and
-   * y transposed slab by slab into rows, the row kernel over all rows of a block (rows longer
-   * than KL_SHORT_ROW are independent of each other), 'none' terms transposed back. Per-slice KLs
-   * come out in (outer, inner) order. Null, having done nothing, when a slab does not fit.
-   */
-  private klDivLogitsNarrow(
-    x: FloatArray,
-    y: FloatArray,
-    outer: number,
-    size: number,
-    inner: number,
-    invT: number,
-    pointScale: number,
-    perSlice: Float64Array | null,
-    pointwise: FloatArray | null,
-  ): number | null {
-    const dtype = dtypeOf(x);
-    const b = x.BYTES_PER_ELEMENT;
-    const k = this.kf[dtype];
-    const slab = size * inner;
-    const pw = pointwise ? 1 : 0;
-    const scratchBytes = 2 * size * b;
-    // Staged x and y, their transposes, the transposed point terms, per-slice KLs.
-    const per = Math.floor((this.room(7) - scratchBytes) / ((4 + pw) * slab * b + inner * 8));
-    if (per < 1) return null;
-    const n0 = Math.min(per, outer);
-    const e = n0 * slab * b;
-    const [scratch, xw, yw, xt, yt, dt, ps] = this.carve(scratchBytes, e, e, e, e, pw * e, n0 * inner * 8);
-    const xOwned = this.mem.owns(x);
-    const yOwned = this.mem.owns(y);
-    const dOwned = pointwise !== null && this.mem.owns(pointwise);
-    const total = new CompensatedSum();
-    for (let o = 0; o < outer; o += n0) {
-      const n = Math.min(n0, outer - o);
-      const off = o * slab * b;
-      if (!xOwned) this.gather(x, o, size, inner, 0, size * n, 0, inner, xw!);
-      if (!yOwned) this.gather(y, o, size, inner, 0, size * n, 0, inner, yw!);
-      k.transposeTile(xOwned ? x.byteOffset + off : xw!, xt!, n, size, inner);
-      k.transposeTile(yOwned ? y.byteOffset + off : yw!, yt!, n, size, inner);
-      total.add(k.klDivLogits(xt!, yt!, n * inner, size, 1, invT, pointScale, pointwise ? dt! : 0, ps!, scratch!));
-      if (perSlice) copyInto(perSlice, o * inner, this.mem.f64(), ps! / 8, n * inner);
-      if (pointwise) {
-        k.transposeTile(dt!, dOwned ? pointwise.byteOffset + off : xw!, n, inner, size);
-        if (!dOwned) this.scatter(pointwise, o, size, inner, 0, size * n, 0, inner, xw!);
-      }
-    }
-    return total.value;
-  }
-
-  /**
-   * klDivLogitsGrad over narrow columns (isNarrow): x, y and the upstream gradient transposed slab
-   * by slab into rows through one staging region, the row kernel over all rows of a block, and
-   * the point terms and gradients transposed back through the same region. Per-slice scales and
-   * KLs are in (outer, inner) order, the rows' order. Null, having done nothing, when a slab does
-   * not fit.
+   * klDivLogitsGrad over narrow columns (isNarrow), as klDivLogitsColumnRows does whole slabs: x,
+   * y and the upstream gradient transposed slab by slab into rows through one staging region, the
+   * row kernel over all rows of a block, and the point terms and gradients transposed back
+   * through the same region. Per-slice scales and KLs are in (outer, inner) order, the rows'
+   * order. Null, having done nothing, when a slab does not fit.
    */
   private klDivLogitsGradNarrow(
     x: FloatArray,
@@ -1026,10 +976,13 @@ export class WasmKernels implements Kernels {
   }
 
   /**
-   * klDivLogits over columns that do not tile: tiles of `w` whole columns staged row-major,
-   * transposed into w rows (gatherT) and run through the row kernel, whose scratch is 2·K elements
-   * where the column kernel's is 8·K (float32). 'none' terms go back through scatterT. Null,
-   * having done nothing, when not even one column fits.
+   * klDivLogits with columns run as rows: x and y staged row-major, transposed into rows by a
+   * kernel and run through the row kernel (2·K scratch, where the column kernel's is 8·K float32),
+   * 'none' terms transposed back. Whole slabs, several per call, when one fits (narrow columns,
+   * isNarrow); else tiles of as many whole columns as fit (long columns). Rows longer than
+   * KL_SHORT_ROW are independent of each other, so the batching does not change any bits.
+   * Zero-copy operands are transposed in place of the staging copy. Null, having done nothing,
+   * when not even one column fits.
    */
   private klDivLogitsColumnRows(
     x: FloatArray,
@@ -1044,23 +997,43 @@ export class WasmKernels implements Kernels {
   ): number | null {
     const dtype = dtypeOf(x);
     const b = x.BYTES_PER_ELEMENT;
+    const k = this.kf[dtype];
     const pw = pointwise ? 1 : 0;
     const scratchBytes = 2 * size * b;
-    // Per column: x and y rows, the point terms, the row-major staging (gatherT), its KL.
-    const w = Math.min(inner, Math.floor((this.room(7) - scratchBytes) / ((3 + pw) * size * b + 8)));
+    // Per column: x and y rows, the point terms, the row-major staging, its KL.
+    const perCol = (3 + pw) * size * b + 8;
+    const room = this.room(7) - scratchBytes;
+    const w = Math.min(inner, Math.floor(room / perCol));
     if (w < 1) return null;
-    const e = w * size * b;
-    const [scratch, xr, yr, dr, tmp, ps] = this.carve(scratchBytes, e, e, pw * e, e, w * 8);
-    const fn = this.kf[dtype].klDivLogits;
+    const slabs = w === inner ? Math.min(outer, Math.floor(room / (inner * perCol))) : 1;
+    const e = slabs * w * size * b;
+    const [scratch, xr, yr, dr, tmp, ps] = this.carve(scratchBytes, e, e, pw * e, e, slabs * w * 8);
     const total = new CompensatedSum();
-    for (let o = 0; o < outer; o++) {
+    const stageT = (a: FloatArray, o: number, n: number, i: number, cols: number, dst: number): void => {
+      if (cols === inner && this.mem.owns(a)) {
+        k.transposeTile(a.byteOffset + o * size * inner * b, dst, n, size, inner);
+        return;
+      }
+      this.gather(a, o, size, inner, 0, size * n, i, cols, tmp!);
+      k.transposeTile(tmp!, dst, n, size, cols);
+    };
+    for (let o = 0; o < outer; o += slabs) {
+      const n = Math.min(slabs, outer - o);
       for (let i = 0; i < inner; i += w) {
-        const n = Math.min(w, inner - i);
-        this.gatherT(x, o, size, inner, 0, size, i, n, xr!, tmp!);
-        this.gatherT(y, o, size, inner, 0, size, i, n, yr!, tmp!);
-        total.add(fn(xr!, yr!, n, size, 1, invT, pointScale, pointwise ? dr! : 0, ps!, scratch!));
-        if (pointwise) this.scatterT(pointwise, o, size, inner, 0, size, i, n, dr!, tmp!);
-        if (perSlice) copyInto(perSlice, o * inner + i, this.mem.f64(), ps! / 8, n);
+        const cols = Math.min(w, inner - i);
+        stageT(x, o, n, i, cols, xr!);
+        stageT(y, o, n, i, cols, yr!);
+        total.add(k.klDivLogits(xr!, yr!, n * cols, size, 1, invT, pointScale, pointwise ? dr! : 0, ps!, scratch!));
+        if (pointwise) {
+          const owned = cols === inner && this.mem.owns(pointwise);
+          k.transposeTile(dr!, owned ? pointwise.byteOffset + o * size * inner * b : tmp!, n, cols, size);
+          if (!owned) this.scatter(pointwise, o, size, inner, 0, size * n, i, cols, tmp!);
+        }
+        if (perSlice) {
+          // Rows come out slab by slab: (o, i … i + cols − 1) for each slab.
+          const F = this.mem.f64();
+          for (let j = 0; j < n; j++) copyInto(perSlice, (o + j) * inner + i, F, ps! / 8 + j * cols, cols);
+        }
       }
     }
     return total.value;
@@ -1364,7 +1337,7 @@ export class WasmKernels implements Kernels {
     };
     const avail = this.room(9) - scratchBytes;
     if (isNarrow(inner, size, b)) {
-      // Narrow columns: transposed into rows, as klDivLogitsNarrow does (the same losses).
+      // Narrow columns: transposed into rows, as klDivLogitsColumnRows does (the same losses).
       const v = this.klDivLogitsGradNarrow(x, y, outer, size, inner, invT, pointScale, gradScale, gradOut, ss, perSlice, pointwise, gradInput, gradTarget);
       if (v !== null) return v;
     }
