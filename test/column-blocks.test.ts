@@ -18,16 +18,13 @@ import { WASM_BACKENDS, useBackend } from './helpers/backends.js';
 import { sameBits } from './helpers/bits.js';
 import { closeMismatch } from './helpers/golden.js';
 import { seeded } from './helpers/random.js';
+import { type Dtype, type Op, OPS, TOL, run } from './helpers/sliceOps.js';
 
 setWarningHandler(null);
 afterAll(() => {
   initSync({ backend: 'auto' });
 });
 
-type Dtype = 'float32' | 'float64';
-type Op = 'logSumExp' | 'softmax' | 'logSoftmax';
-const OPS: readonly Op[] = ['logSumExp', 'softmax', 'logSoftmax'];
-const TOL: Record<Dtype, [number, number]> = { float32: [1.3e-6, 1e-6], float64: [1e-13, 1e-13] };
 /** The kernels' crowding limits: rows per L1 set (softmax pair 2, logsumexp 4). */
 const LIMIT: Record<Op, number> = { logSumExp: 4, softmax: 2, logSoftmax: 2 };
 const BLOCK_TARGET = 16384;
@@ -49,10 +46,6 @@ function blocked(op: Op, K: number, W: number, bytes: number): boolean {
   let cb = Math.floor(BLOCK_TARGET / bytes / K) & ~15;
   if (cb < 16) cb = K * 16 * bytes <= BLOCK_BYTES ? 16 : 0;
   return cb > 0 && cb < W && crowds(K, W * bytes, LIMIT[op]);
-}
-
-function run(op: Op, x: { data: Float32Array | Float64Array; shape: number[] }, dim: number): Tensor {
-  return op === 'logSumExp' ? logSumExp(x, dim) : op === 'softmax' ? softmax(x, dim) : logSoftmax(x, dim);
 }
 
 /** [R, K, W] logits with special columns near both ends and in the middle. */

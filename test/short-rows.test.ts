@@ -15,25 +15,18 @@
  *   backend, and the two losses bit-identical per slice (both kernels use the tiles).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Tensor, allocTensor, initSync, klDivLogits, klDivLogitsWithGrad, logSoftmax, logSumExp, setWarningHandler, softmax } from '../src/index.js';
+import { allocTensor, initSync, klDivLogits, klDivLogitsWithGrad, logSoftmax, logSumExp, setWarningHandler, softmax } from '../src/index.js';
 import { WASM_BACKENDS, useBackend } from './helpers/backends.js';
 import { sameBits } from './helpers/bits.js';
 import { closeMismatch } from './helpers/golden.js';
 import { seeded } from './helpers/random.js';
+import { type Dtype, type Op, OPS, TOL, run } from './helpers/sliceOps.js';
 
 setWarningHandler(null);
 afterAll(() => {
   initSync({ backend: 'auto' });
 });
 
-type Dtype = 'float32' | 'float64';
-type Op = 'logSumExp' | 'softmax' | 'logSoftmax';
-const OPS: readonly Op[] = ['logSumExp', 'softmax', 'logSoftmax'];
-const TOL: Record<Dtype, [number, number]> = { float32: [1.3e-6, 1e-6], float64: [1e-13, 1e-13] };
-
-function run(op: Op, x: { data: Float32Array | Float64Array; shape: number[] }, dim: number): Tensor {
-  return op === 'logSumExp' ? logSumExp(x, dim) : op === 'softmax' ? softmax(x, dim) : logSoftmax(x, dim);
-}
 
 function make(dtype: Dtype, n: number, fill: (i: number) => number): Float32Array | Float64Array {
   const a = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
