@@ -24,12 +24,16 @@ afterAll(() => {
 type Dtype = 'float32' | 'float64';
 const FLT_MAX = 3.4028234663852886e38;
 
-/** log_softmax(v/T) in float64 (−inf where v = −inf; NaN for an all −inf or NaN slice). */
+/**
+ * log_softmax(v/T) in float64 (−inf where v = −inf; NaN for an all −inf or NaN slice), from each
+ * logit's distance to the maximum: (v − max)/T, which stays finite where v/T overflows (logits
+ * near ±DBL_MAX at T < 1; PyTorch's chain gives NaN there, though the softmax is well defined).
+ */
 function logSoftmax64(v: number[], T: number): number[] {
-  const a = v.map((e) => e / T);
-  const m = Math.max(...a);
-  if (!Number.isFinite(m)) return a.map(() => NaN);
-  const lse = m + Math.log(a.reduce((s, e) => s + Math.exp(e - m), 0));
+  const m = Math.max(...v);
+  if (!Number.isFinite(m)) return v.map(() => NaN);
+  const a = v.map((e) => (e - m) / T);
+  const lse = Math.log(a.reduce((s, e) => s + Math.exp(e), 0));
   return a.map((e) => e - lse);
 }
 
@@ -151,6 +155,28 @@ describe.each(ALL_BACKENDS)('klDivLogits extremes on %s', (backend) => {
       }
       const got = klDivLogits([[2, 1, 0]], [[0, 0, 1e20]], { reduction: 'sum' }).item();
       expect(got).toBeCloseTo(2.4076059, 6);
+    });
+
+    it(`${dtype}: logits at the dtype's max at T < 1 use their distances to the maximum, not v/T`, () => {
+      // v/T overflows here (PyTorch's chain gives NaN), but the distributions are well defined:
+      // the logits at MAX share the student's (or teacher's) mass, those at MAX/2 get none.
+      // The js backend used to compute v/T − max/T and gave NaN in float64 (WASM: the KL).
+      useBackend(backend);
+      const MAX = dtype === 'float64' ? Number.MAX_VALUE : FLT_MAX;
+      for (const T of [0.5, 0.9, 1, 2]) {
+        for (const K of [4, 12, 40, 3000]) {
+          const top = (k: number): number => (k % 2 === 0 ? MAX : MAX / 2);
+          const x = Array.from({ length: K }, (_, k) => top(k));
+          const y = Array.from({ length: K }, (_, k) => (k % 2 === 0 ? Math.cos(k) : -MAX));
+          const z = Array.from({ length: K }, (_, k) => 0.5 + Math.sin(k));
+          checkSlices(dtype, [[x, y], [z, x], [x, x]], T, `T = ${T}, K = ${K}`);
+        }
+      }
+      // One by hand: q = (½, ½, 0), p = softmax((0, 1, −∞)/T): KL·T² at T = 0.5.
+      const p1 = 1 / (1 + Math.exp(-2));
+      const want = (p1 * Math.log(2 * p1) + (1 - p1) * Math.log(2 * (1 - p1))) * 0.25;
+      const got = klDivLogits({ data: typed(dtype, [MAX, MAX, MAX / 2]), shape: [1, 3] }, { data: typed(dtype, [0, 1, -MAX]), shape: [1, 3] }, { temperature: 0.5, reduction: 'sum' }).item();
+      expect(Math.abs(got - want), `${got} vs ${want}`).toBeLessThan(dtype === 'float64' ? 1e-15 : 1e-8);
     });
 
     it(`${dtype}: the same edges through segments (rows longer than a 1 KiB window)`, () => {

@@ -39,15 +39,16 @@ export function prepareSlice(
     if (x[p]! > mx) mx = x[p]!;
     if (y[p]! > my) my = y[p]!;
   }
-  const ma = mx / T;
-  const mb = my / T;
+  // Each logit's distance to the maximum first, then / T (as the kernels' (x − max)·(1/T)):
+  // x/T − max/T overflows for logits near ±max at T < 1 and would give NaN where the softmax is
+  // well defined ([max, max, 1] at T = 0.5).
   let sa = 0;
   let ca = 0;
   let sb = 0;
   let cb = 0;
   for (let k = 0, p = base; k < size; k++, p += inner) {
-    const va = Math.exp(x[p]! / T - ma);
-    const vb = Math.exp(y[p]! / T - mb);
+    const va = Math.exp((x[p]! - mx) / T);
+    const vb = Math.exp((y[p]! - my) / T);
     ex[k] = va;
     ey[k] = vb;
     let t = sa + va;
