@@ -74,8 +74,8 @@ function checkShape(op: string, arg: string, shape: unknown, field = 'shape'): n
   for (let i = 0; i < src.length; i++) {
     const d = src[i];
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-      const shown = Array.from(src, (v) => (typeof v === 'number' ? v : String(v))) as number[];
-      throw argRangeError(op, arg, `has ${field} ${shapeStr(shown)} with an entry that is not a non-negative integer`, `Every dimension size must be an integer ≥ 0`);
+      const shown = Array.from(src, (v) => (typeof v === 'number' ? v : typeof v === 'bigint' ? `${v}n` : String(v))) as number[];
+      throw argRangeError(op, arg, `has ${field} ${shapeStr(shown)}: entry ${i} is ${describe(d)}, not a non-negative integer`, `Every dimension size must be a number that is an integer ≥ 0`);
     }
     out[i] = d;
   }

@@ -62,6 +62,17 @@ describe('argument parsing', () => {
     expect(usageErr(() => parseArgs(['--keepdim=yes'], SPECS, 'klwasm t')).message).toContain('takes no value');
   });
 
+  it('rejects a value option given twice (last-one-wins dropped a --dim silently)', () => {
+    expect(usageErr(() => parseArgs(['--dim', '0', '--dim', '1'], SPECS, 'klwasm t')).message).toBe(
+      "klwasm t: option '--dim' is given twice ('0', then '1'); give it once (several dimensions, where the command takes them: --dim 0,1).",
+    );
+    expect(usageErr(() => parseArgs(['-oa.npy', '--output=b.npy'], SPECS, 'klwasm t')).message).toBe(
+      "klwasm t: option '--output' is given twice ('a.npy', then 'b.npy'); give it once.",
+    );
+    // Flags may repeat (nothing is lost).
+    expect(parseArgs(['--keepdim', '--keepdim'], SPECS, 'klwasm t').flags.has('keepdim')).toBe(true);
+  });
+
   it('typed option values', () => {
     const a = parseArgs(['--dim', '2.5'], SPECS, 'klwasm t');
     expect(usageErr(() => intOption(a, 'dim', 'klwasm t', -1)).message).toContain("'--dim' must be an integer, got '2.5'");

@@ -22,7 +22,7 @@ export interface OptionSpec {
   hidden?: boolean;
 }
 
-/** Parsed arguments: positionals in order; the last value of each option; flags that were given. */
+/** Parsed arguments: positionals in order; the value of each option (given once); flags that were given. */
 export interface ParsedArgs {
   positionals: string[];
   values: Map<string, string>;
@@ -61,7 +61,8 @@ export function suggest(word: string, candidates: readonly string[]): string | n
 /**
  * Parses `argv` (the words after the command name) against `specs`. `where` names the command in
  * error messages (e.g. `'klwasm kl'`).
- * @throws CliError (exit 2) for unknown options, missing values and values given to flags.
+ * @throws CliError (exit 2) for unknown options, missing values, values given to flags and value
+ *   options given twice.
  */
 export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[], where: string): ParsedArgs {
   const byLong = new Map(specs.map((s) => [s.name, s]));
@@ -73,6 +74,15 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
     const hint = word.startsWith('--') ? suggest(word.split('=')[0]!, visible) : null;
     throw usageError(`${where}: unknown option '${word}'.${hint ? ` Did you mean '${hint}'?` : ''} See '${where} --help'.`);
   };
+  const set = (spec: OptionSpec, value: string, shown: string): void => {
+    // Last-one-wins would silently drop a value (`--dim 0 --dim 1` computed over dim 1 only).
+    const before = out.values.get(spec.name);
+    if (before !== undefined) {
+      const list = spec.name === 'dim' ? ` (several dimensions, where the command takes them: --dim ${before},${value})` : '';
+      throw usageError(`${where}: option '${shown}' is given twice ('${before}', then '${value}'); give it once${list}.`);
+    }
+    out.values.set(spec.name, value);
+  };
   const take = (spec: OptionSpec, inline: string | undefined, i: number, shown: string): number => {
     if (spec.kind === 'flag') {
       if (inline !== undefined) throw usageError(`${where}: option '${shown}' takes no value (got '${inline}').`);
@@ -80,7 +90,7 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
       return i;
     }
     if (inline !== undefined) {
-      out.values.set(spec.name, inline);
+      set(spec, inline, shown);
       return i;
     }
     const next = argv[i + 1];
@@ -88,7 +98,7 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
     if (next === undefined || (next.startsWith('-') && next !== '-' && !/^-\d|^-\.\d|^-inf/i.test(next))) {
       throw usageError(`${where}: option '${shown}' needs a value${spec.valueName ? ` (${spec.valueName})` : ''}.`);
     }
-    out.values.set(spec.name, next);
+    set(spec, next, shown);
     return i + 1;
   };
 
