@@ -142,12 +142,47 @@ function gradRowF32<M, GT>(
   if (dst != 0 || isNone<M>()) rowSumsPreciseF32(x, y, n, mx, my, invT);
   const sx = rowSx;
   const sy = rowSy;
-  let k = 0;
   const MY = <f64>my;
   const MX = <f64>mx;
   const L = logRatio(sx, sy);
   const ix = <f32>(1.0 / sx);
   const iy = <f32>(1.0 / sy);
+  const sT = <f32>s;
+  const total = gradTermsF32<M, i32>(x, y, G, n, ea, eb, ix, iy, MY, MX, invT, L, pointScale, sT, special, dst, gx, mx, my);
+  if (isNone<M>() || wantGy<GT>()) {
+    gradApplyF32<M, GT, i32>(x, y, G, n, ea, eb, ix, iy, MY, MX, invT, L, sT, <f32>total, <f32>gradA, <f32>gradB, gx, gy, mx, my);
+  }
+  return total;
+}
+
+/** gradTermsF32's 'none' sums A = Σ G·p and B = Σ G·p·(u + 1) (f64), beside the KL it returns. */
+let gradA: f64 = 0;
+let gradB: f64 = 0;
+
+/** q (f32x4) of elements k..k+3: from scratch ea or, RECOMPUTE, exp((x − mx)·sc) again. */
+// @ts-ignore: decorator
+@inline function numerF32x4<RECOMPUTE>(v: usize, e: usize, k: i32, vm: v128, vsc: v128): v128 {
+  return isReference<RECOMPUTE>() ? expNegF32x4(f32x4.mul(f32x4.sub(v128.load(at<f32>(v, k)), vm), vsc)) : v128.load(at<f32>(e, k));
+}
+
+// @ts-ignore: decorator
+@inline function numerS<RECOMPUTE>(v: usize, e: usize, k: i32, m: f32, sc: f32): f32 {
+  return isReference<RECOMPUTE>() ? expNegS<f32>((load<f32>(at<f32>(v, k)) - m) * sc) : load<f32>(at<f32>(e, k));
+}
+
+/**
+ * Pass 2 of an f32 row of n elements (W = 1): returns Σ terms; writes the point terms (dst ≠ 0)
+ * and gx = s·(q − p) (reduced), or sets gradA, gradB ('none'). The numerators of q and p come
+ * from the scratch rows ea, eb, or — RECOMPUTE, a chunk of a streamed row, which has no scratch
+ * — are recomputed as exp((x − mx)·sc), exp((y − my)·sc) with sc = f32(invT), the operations of
+ * rowExpsF32. `special`: the row may hold −inf logits (a streamed chunk cannot tell: true).
+ * Not inlined (nor gradApplyF32): one copy per variant, which gradRowF32's variants share, keeps
+ * the binaries' size (a call per row or chunk costs nothing measurable).
+ */
+function gradTermsF32<M, RECOMPUTE>(
+  x: usize, y: usize, G: usize, n: i32, ea: usize, eb: usize, ix: f32, iy: f32, MY: f64, MX: f64, invT: f64, L: f64,
+  pointScale: f32, sT: f32, special: bool, dst: usize, gx: usize, mx: f32, my: f32,
+): f64 {
   const vix = f32x4.splat(ix);
   const viy = f32x4.splat(iy);
   const vMy = f64x2.splat(MY);
@@ -155,8 +190,11 @@ function gradRowF32<M, GT>(
   const vL = f64x2.splat(L);
   const vinvT = f64x2.splat(invT);
   const vps = f32x4.splat(pointScale);
-  const sT = <f32>s;
   const vs = f32x4.splat(sT);
+  const sc = <f32>invT;
+  const vsc = f32x4.splat(sc);
+  const vmx = f32x4.splat(mx);
+  const vmy = f32x4.splat(my);
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
   const ninf = f32x4.splat(-Infinity);
@@ -166,7 +204,7 @@ function gradRowF32<M, GT>(
   let A1 = t0;
   let B0 = t0;
   let B1 = t0;
-  k = 0;
+  let k = 0;
   const n4 = n & ~3;
   while (k < n4) {
     // Terms in f32 blocks folded into f64, exactly as klDivLogits' rowTermsF32.
@@ -186,8 +224,8 @@ function gradRowF32<M, GT>(
         un = uF32x4<i32>(v128.load(at<f32>(x, k + 4)), yn, vMy, vMx, vinvT, vL);
         wn = seriesTermF32x4(un);
       }
-      const q = f32x4.mul(v128.load(at<f32>(ea, k)), vix);
-      const p = f32x4.mul(v128.load(at<f32>(eb, k)), viy);
+      const q = f32x4.mul(numerF32x4<RECOMPUTE>(x, ea, k, vmx, vsc), vix);
+      const p = f32x4.mul(numerF32x4<RECOMPUTE>(y, eb, k, vmy, vsc), viy);
       acc = f32x4.add(acc, special ? termWithSeriesF32x4(u, p, q, yv, w) : termFiniteWithSeriesF32x4(u, p, q, w));
       if (dst != 0) v128.store(at<f32>(dst, k), pointF32x4(u, p, yv, vps));
       if (isNone<M>()) {
@@ -214,8 +252,8 @@ function gradRowF32<M, GT>(
     const xv = <f64>load<f32>(at<f32>(x, k));
     const yv = <f64>load<f32>(at<f32>(y, k));
     const u = uS<f32>(<f32>xv, <f32>yv, MY, MX, invT, L);
-    const q = load<f32>(at<f32>(ea, k)) * ix;
-    const p = load<f32>(at<f32>(eb, k)) * iy;
+    const q = numerS<RECOMPUTE>(x, ea, k, mx, sc) * ix;
+    const p = numerS<RECOMPUTE>(y, eb, k, my, sc) * iy;
     total += <f64>termS<f32>(u, p, q, <f32>yv);
     if (dst != 0) store<f32>(at<f32>(dst, k), pointS<f32>(u, p, <f32>yv, pointScale));
     if (isNone<M>()) {
@@ -226,52 +264,74 @@ function gradRowF32<M, GT>(
       store<f32>(at<f32>(gx, k), sT * (q - p));
     }
   }
-  if (isNone<M>() || wantGy<GT>()) {
-    const kl = <f32>total;
-    const At = <f32>A;
-    const Bt = <f32>B;
-    const vkl = f32x4.splat(kl);
-    const vA = f32x4.splat(At);
-    const vB = f32x4.splat(Bt);
-    k = 0;
-    for (; k + 4 <= n; k += 4) {
-      const q = f32x4.mul(v128.load(at<f32>(ea, k)), vix);
-      const p = f32x4.mul(v128.load(at<f32>(eb, k)), viy);
-      let g = zero;
-      if (isNone<M>()) {
-        g = v128.load(at<f32>(G, k));
-        v128.store(at<f32>(gx, k), f32x4.mul(vs, f32x4.sub(f32x4.mul(q, vA), f32x4.mul(g, p))));
-      }
-      if (wantGy<GT>()) {
-        const xv = v128.load(at<f32>(x, k));
-        const yv = v128.load(at<f32>(y, k));
-        const u = uF32x4<i32>(xv, yv, vMy, vMx, vinvT, vL);
-        let v: v128;
-        if (isNone<M>()) v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(f32x4.mul(g, f32x4.add(u, one)), vB)));
-        else v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(u, vkl)));
-        v128.store(at<f32>(gy, k), v128.bitselect(f32x4.mul(p, zero), v, f32x4.eq(yv, ninf)));
-      }
+  gradA = A;
+  gradB = B;
+  return total;
+}
+
+/**
+ * Pass 3 of an f32 row (W = 1), from the whole slice's KL (kl) and 'none' sums (At, Bt):
+ * 'none': gx = s·(q·A − G·p); gy (GT) = s·p·(u − KL), or s·p·(G·(u + 1) − B) for 'none'; 0·p
+ * where y = −inf. Numerators as gradTermsF32 (RECOMPUTE for a streamed chunk).
+ */
+function gradApplyF32<M, GT, RECOMPUTE>(
+  x: usize, y: usize, G: usize, n: i32, ea: usize, eb: usize, ix: f32, iy: f32, MY: f64, MX: f64, invT: f64, L: f64,
+  sT: f32, kl: f32, At: f32, Bt: f32, gx: usize, gy: usize, mx: f32, my: f32,
+): void {
+  const vix = f32x4.splat(ix);
+  const viy = f32x4.splat(iy);
+  const vMy = f64x2.splat(MY);
+  const vMx = f64x2.splat(MX);
+  const vL = f64x2.splat(L);
+  const vinvT = f64x2.splat(invT);
+  const vs = f32x4.splat(sT);
+  const sc = <f32>invT;
+  const vsc = f32x4.splat(sc);
+  const vmx = f32x4.splat(mx);
+  const vmy = f32x4.splat(my);
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  const ninf = f32x4.splat(-Infinity);
+  const vkl = f32x4.splat(kl);
+  const vA = f32x4.splat(At);
+  const vB = f32x4.splat(Bt);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const p = f32x4.mul(numerF32x4<RECOMPUTE>(y, eb, k, vmy, vsc), viy);
+    let g = zero;
+    if (isNone<M>()) {
+      const q = f32x4.mul(numerF32x4<RECOMPUTE>(x, ea, k, vmx, vsc), vix);
+      g = v128.load(at<f32>(G, k));
+      v128.store(at<f32>(gx, k), f32x4.mul(vs, f32x4.sub(f32x4.mul(q, vA), f32x4.mul(g, p))));
     }
-    for (; k < n; k++) {
-      const q = load<f32>(at<f32>(ea, k)) * ix;
-      const p = load<f32>(at<f32>(eb, k)) * iy;
-      let g: f32 = 0;
-      if (isNone<M>()) {
-        g = load<f32>(at<f32>(G, k));
-        store<f32>(at<f32>(gx, k), sT * (q * At - g * p));
-      }
-      if (wantGy<GT>()) {
-        const xv = <f64>load<f32>(at<f32>(x, k));
-        const yv = <f64>load<f32>(at<f32>(y, k));
-        const u = uS<f32>(<f32>xv, <f32>yv, MY, MX, invT, L);
-        let v: f32;
-        if (isNone<M>()) v = sT * (p * (g * (u + <f32>1) - Bt));
-        else v = sT * (p * (u - kl));
-        store<f32>(at<f32>(gy, k), <f32>yv == <f32>-Infinity ? p * <f32>0 : v);
-      }
+    if (wantGy<GT>()) {
+      const xv = v128.load(at<f32>(x, k));
+      const yv = v128.load(at<f32>(y, k));
+      const u = uF32x4<i32>(xv, yv, vMy, vMx, vinvT, vL);
+      let v: v128;
+      if (isNone<M>()) v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(f32x4.mul(g, f32x4.add(u, one)), vB)));
+      else v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(u, vkl)));
+      v128.store(at<f32>(gy, k), v128.bitselect(f32x4.mul(p, zero), v, f32x4.eq(yv, ninf)));
     }
   }
-  return total;
+  for (; k < n; k++) {
+    const p = numerS<RECOMPUTE>(y, eb, k, my, sc) * iy;
+    let g: f32 = 0;
+    if (isNone<M>()) {
+      const q = numerS<RECOMPUTE>(x, ea, k, mx, sc) * ix;
+      g = load<f32>(at<f32>(G, k));
+      store<f32>(at<f32>(gx, k), sT * (q * At - g * p));
+    }
+    if (wantGy<GT>()) {
+      const xv = <f64>load<f32>(at<f32>(x, k));
+      const yv = <f64>load<f32>(at<f32>(y, k));
+      const u = uS<f32>(<f32>xv, <f32>yv, MY, MX, invT, L);
+      let v: f32;
+      if (isNone<M>()) v = sT * (p * (g * (u + <f32>1) - Bt));
+      else v = sT * (p * (u - kl));
+      store<f32>(at<f32>(gy, k), <f32>yv == <f32>-Infinity ? p * <f32>0 : v);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -726,11 +786,47 @@ export function klDivLogitsGrad_f64(
   }
 }
 
-/** Term pass (with the input gradient, or the 'none' sums) over one chunk of a streamed slice, f32. */
+/** Row constants of a streamed f32 row (W = 1) from its final states: see streamRowPrep. */
+let srMX: f64 = 0;
+let srMY: f64 = 0;
+let srL: f64 = 0;
+let srIx: f32 = 0;
+let srIy: f32 = 0;
+
+// @ts-ignore: decorator
+@inline function streamRowPrep(stateX: usize, stateY: usize): void {
+  srMX = load<f64>(stateX);
+  srMY = load<f64>(stateY);
+  srL = logRatio(load<f64>(stateX, 8), load<f64>(stateY, 8));
+  srIx = <f32>(1.0 / load<f64>(stateX, 8));
+  srIy = <f32>(1.0 / load<f64>(stateY, 8));
+}
+
+/**
+ * Term pass (with the input gradient, or the 'none' sums) over one chunk of a streamed slice, f32.
+ * One long row (W = 1, SIMD build): the in-window row kernel's pass 2 with the exponentials
+ * recomputed and the −inf-aware terms (a chunk cannot tell whether its row has −inf logits).
+ */
 export function klGradTermsChunk_f32(
   x: usize, y: usize, G: usize, K: i32, W: i32, invT: f64, stateX: usize, stateY: usize, pointScale: f32,
   gradScale: f64, sliceScale: usize, dst: usize, gx: usize, acc: usize, accA: usize, accB: usize,
 ): void {
+  if (ASC_FEATURE_SIMD) if (W == 1) {
+    streamRowPrep(stateX, stateY);
+    const mx = <f32>srMX;
+    const my = <f32>srMY;
+    if (G != 0) {
+      const kl = gradTermsF32<u16, string>(x, y, G, K, 0, 0, srIx, srIy, srMY, srMX, invT, srL, pointScale, <f32>gradScale, true, dst, gx, mx, my);
+      store<f64>(acc, load<f64>(acc) + kl);
+      store<f64>(accA, load<f64>(accA) + gradA);
+      store<f64>(accB, load<f64>(accB) + gradB);
+    } else {
+      const sT = <f32>(sliceScale != 0 ? gradScale * load<f64>(sliceScale) : gradScale);
+      const kl = gradTermsF32<u8, string>(x, y, G, K, 0, 0, srIx, srIy, srMY, srMX, invT, srL, pointScale, sT, true, dst, gx, mx, my);
+      store<f64>(acc, load<f64>(acc) + kl);
+    }
+    return;
+  }
   gradTermsChunk<f32>(x, y, G, K, W, invT, stateX, stateY, pointScale, gradScale, sliceScale, dst, gx, acc, accA, accB);
 }
 
@@ -742,11 +838,27 @@ export function klGradTermsChunk_f64(
   gradTermsChunk<f64>(x, y, G, K, W, invT, stateX, stateY, pointScale, gradScale, sliceScale, dst, gx, acc, accA, accB);
 }
 
-/** Gradient pass that needs the whole slice's sums ('none' gx, and gy), one chunk, f32. */
+/** Gradient pass that needs the whole slice's sums ('none' gx, and gy), one chunk, f32 (W = 1: vectorised, as above). */
 export function klGradApplyChunk_f32(
   x: usize, y: usize, G: usize, K: i32, W: i32, invT: f64, stateX: usize, stateY: usize,
   gradScale: f64, sliceScale: usize, acc: usize, accA: usize, accB: usize, gx: usize, gy: usize,
 ): void {
+  if (ASC_FEATURE_SIMD) if (W == 1) {
+    streamRowPrep(stateX, stateY);
+    const mx = <f32>srMX;
+    const my = <f32>srMY;
+    const kl = <f32>load<f64>(acc);
+    if (G != 0) {
+      const At = <f32>load<f64>(accA);
+      const Bt = <f32>load<f64>(accB);
+      if (gy != 0) gradApplyF32<u16, u16, string>(x, y, G, K, 0, 0, srIx, srIy, srMY, srMX, invT, srL, <f32>gradScale, kl, At, Bt, gx, gy, mx, my);
+      else gradApplyF32<u16, u8, string>(x, y, G, K, 0, 0, srIx, srIy, srMY, srMX, invT, srL, <f32>gradScale, kl, At, Bt, gx, gy, mx, my);
+    } else if (gy != 0) {
+      const sT = <f32>(sliceScale != 0 ? gradScale * load<f64>(sliceScale) : gradScale);
+      gradApplyF32<u8, u16, string>(x, y, G, K, 0, 0, srIx, srIy, srMY, srMX, invT, srL, sT, kl, 0, 0, gx, gy, mx, my);
+    }
+    return;
+  }
   gradApplyChunk<f32>(x, y, G, K, W, invT, stateX, stateY, gradScale, sliceScale, acc, accA, accB, gx, gy);
 }
 

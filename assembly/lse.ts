@@ -6,7 +6,7 @@
 // "Online normalizer calculation for softmax").
 import { at, demotePair, expNegS, hsumF64, promoteHigh, sliceHasNaN, sliceMaxScalar } from './common';
 import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
-import { exp1d } from './math/index';
+import { exp1d, exp2d } from './math/index';
 import { COL_SUMS, colSumExpF32x4, colSumExpF64x2, sumExpRowF32, sumExpRowF64 } from './rowsum';
 import { expNegF32x4, logF64Call, logF64x2 } from './vmath';
 import { select64 } from './math/relaxed';
@@ -373,11 +373,44 @@ export function softmaxApply_f64(src: usize, dst: usize, K: i32, W: i32, state: 
   }
 }
 
+/** Σ exp((x − m)·scale) over a contiguous f32 row, f64 exponentials (exp2d lanes are exp1d's bits). */
+// @ts-ignore: decorator
+@inline function sumExpRowPreciseF32(src: usize, K: i32, m: f64, scale: f64): f64 {
+  const vm = f64x2.splat(m);
+  const vsc = f64x2.splat(scale);
+  let a = f64x2.splat(0);
+  let b = a;
+  let k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const v = v128.load(at<f32>(src, k));
+    a = f64x2.add(a, exp2d(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v), vm), vsc)));
+    b = f64x2.add(b, exp2d(f64x2.mul(f64x2.sub(promoteHigh(v), vm), vsc)));
+  }
+  let s = hsumF64(f64x2.add(a, b));
+  for (; k < K; k++) s += exp1d((<f64>load<f32>(at<f32>(src, k)) - m) * scale);
+  return s;
+}
+
 /**
  * lseUpdate_f32 with f64 exponentials (exact sums): for streamed slices whose pointwise KL terms
  * are written, which see the sums' error directly (see klRows.ts). Same state layout.
  */
 export function lseUpdatePrecise_f32(src: usize, K: i32, W: i32, scale: f64, state: usize): void {
+  if (ASC_FEATURE_SIMD) if (W == 1) {
+    // One long row: lseRowUpdate's steps with the f64 exponentials two lanes at a time.
+    const cm = <f64>rowMaxF32(src, K);
+    const m0 = load<f64>(state);
+    const m1 = max<f64>(m0, cm);
+    store<f64>(state, m1);
+    if (!isFinite<f64>(m1)) {
+      if (sliceHasNaN<f32>(src, K, 1)) store<f64>(state, NaN, 8);
+      return;
+    }
+    let s = load<f64>(state, 8);
+    if (m1 > m0) s *= Math.exp((m0 - m1) * scale);
+    store<f64>(state, s + sumExpRowPreciseF32(src, K, m1, scale), 8);
+    return;
+  }
   for (let i = 0; i < W; i++) {
     const mPtr = at<f64>(state, i);
     const sPtr = at<f64>(state, W + i);

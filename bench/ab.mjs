@@ -8,7 +8,8 @@
  *   node bench/ab.mjs --base /tmp/base/dist/esm/index.js --workload w2 --shape 64,50257
  *
  * Options: --base PATH (required; the new build is this checkout's dist/esm), --backend NAME
- * (default wasm-simd), --workload w1|w2|w3|w4 (default all), --shape B,N (repeatable; default
+ * (default wasm-simd), --workload w1|w2|w3|w4 (default all; also w2g / w2gt: klDivLogitsWithGrad
+ * 'sum', without / with gradTarget), --shape B,N (repeatable; default
  * 8,32000 and 64,50257), --dtype float32|float64, --rounds N (default 12), --dim 0|1|-1 (the
  * dim W2–W4 reduce along, default -1; --dim 0 times columns, e.g. --shape 100000,2 --dim 0),
  * --zero-copy (inputs
@@ -65,6 +66,12 @@ function call(api, workload, ds, dim) {
       return () => api.logSoftmax({ data: ds.x, shape }, dim).data;
     case 'w4':
       return () => api.logSumExp({ data: ds.x, shape }, dim).data;
+    // Not bench workloads: the training side, klDivLogitsWithGrad 'sum' (gradInput compared),
+    // and with the teacher's gradient too (gradTarget compared).
+    case 'w2g':
+      return () => api.klDivLogitsWithGrad({ data: ds.x, shape }, { data: ds.y, shape }, { reduction: 'sum', dim }).gradInput.data;
+    case 'w2gt':
+      return () => api.klDivLogitsWithGrad({ data: ds.x, shape }, { data: ds.y, shape }, { reduction: 'sum', dim, gradTarget: true }).gradTarget.data;
   }
   throw new Error(`unknown workload ${workload}`);
 }
@@ -96,7 +103,7 @@ function callZeroCopy(api, workload, ds, dim) {
   } else if (workload === 'w4') {
     const a = wasm(ds.x);
     fn = () => api.logSumExp(a, dim).data;
-  } else throw new Error(`unknown workload ${workload}`);
+  } else throw new Error(`no zero-copy variant of workload ${workload}`);
   return { fn, free: () => held.forEach((t) => t.free()) };
 }
 

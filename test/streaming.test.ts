@@ -161,6 +161,37 @@ describe.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar'] as const)('strea
     }
   });
 
+  it('klDivLogitsWithGrad float32 rows longer than the window (vectorised chunk passes): −inf logits, tails, every gradient', () => {
+    // [2, 3001]: 3001 is not a multiple of 4 (vector tails in every chunk); teacher −inf at every
+    // 11th logit (p = 0: gradTarget exactly 0 there), student −inf at some of those too (those
+    // terms stay 0). The streamed chunks must give what the in-window row kernel gives.
+    const N = 3001;
+    const x = randn(rand, 2 * N, 3);
+    const y = x.map((v, i) => (i % 11 === 3 ? -Infinity : v + 0.4 * Math.sin(i)));
+    for (let i = 3; i < 2 * N; i += 33) x[i] = -Infinity;
+    const G = { data: randn(rand, 2 * N, 1), shape: [2, N] };
+    const X = { data: x, shape: [2, N] };
+    const Y = { data: y, shape: [2, N] };
+    for (const [reduction, gradOutput] of [['sum', undefined], ['batchmean', undefined], ['none', G], ['perSlice', { data: Float64Array.of(0.5, -2), shape: [2] }]] as const) {
+      for (const temperature of [1, 0.7]) {
+        const run = (windowKiB?: number) => {
+          initSync({ backend: name, ...(windowKiB ? { windowKiB, maxMemoryMiB: 1 } : {}) });
+          const r = klDivLogitsWithGrad(X, Y, { reduction, gradOutput, gradTarget: true, temperature });
+          return { loss: Array.from(r.loss.data), gx: Array.from(r.gradInput.data), gy: Array.from(r.gradTarget!.data) };
+        };
+        const want = run();
+        const got = run(4);
+        const what = `${reduction}, T = ${temperature}`;
+        expect(want.gx.every(Number.isFinite), `${what}: in-window gradients finite`).toBe(true);
+        expect(closeMismatch(got.loss, want.loss, 2e-6, 1e-9), `${what}: loss`).toBeNull();
+        expect(closeMismatch(got.gx, want.gx, 2e-6, 1e-9), `${what}: gradInput`).toBeNull();
+        expect(closeMismatch(got.gy, want.gy, 2e-6, 1e-9), `${what}: gradTarget`).toBeNull();
+        for (let i = 3; i < 2 * N; i += 11) expect(got.gy[i], `${what}: gradTarget where p = 0`).toBe(0);
+      }
+    }
+    initSync({ backend: name });
+  });
+
   it('klDiv: long rows, broadcast rows and broadcast columns', () => {
     const logq = logSoftmax({ data: randn(rand, 3 * 5000, 3), shape: [3, 5000] }, -1);
     const p = softmax({ data: randn(rand, 3 * 5000, 3), shape: [3, 5000] }, -1);
