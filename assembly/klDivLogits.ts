@@ -22,7 +22,7 @@ import { logRatio, pointF32x4, pointF64x2, pointS, seriesTermF32x4, termF32x4, t
 import { BLOCK, rowExpsF32, rowExtremaF32, rowLo, rowMx, rowMxD, rowMy, rowMyD, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS, colSumsPreciseF32x4, COL_PRECISE } from './klRows';
 import { colMaxF32x4, colMaxF64x2 } from './max';
 import { expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV, expNegF32x4, expNegF64x2 } from './vmath';
-import { gradRowF64 } from './klDivLogitsGrad';
+import { gradRowF64, gradTermsF64 } from './klDivLogitsGrad';
 import { GROUP, KL_SHORT_ROW, WIDE_GROUP, tileD, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
 
 // ---------------------------------------------------------------------------------------------
@@ -507,10 +507,19 @@ export function klTermsChunk_f32(
   klTermsChunk<f32>(x, y, K, W, invT, stateX, stateY, pointScale, dst, acc);
 }
 
-/** Term pass over one chunk (K × W) of a streamed slice, f64. */
+/** Term pass over one chunk (K × W) of a streamed slice, f64 (one long row: vectorised, the f64 row kernel's term pass). */
 export function klTermsChunk_f64(
   x: usize, y: usize, K: i32, W: i32, invT: f64, stateX: usize, stateY: usize, pointScale: f64, dst: usize, acc: usize,
 ): void {
+  if (ASC_FEATURE_SIMD) if (W == 1) {
+    const mx = load<f64>(stateX);
+    const my = load<f64>(stateY);
+    const sx = load<f64>(stateX, 8);
+    const sy = load<f64>(stateY, 8);
+    const kl = gradTermsF64<u32, string>(x, y, 0, K, 0, 0, 1.0 / sx, 1.0 / sy, my, mx, invT, logRatio(sx, sy), pointScale, 0, dst, 0);
+    store<f64>(acc, load<f64>(acc) + kl);
+    return;
+  }
   klTermsChunk<f64>(x, y, K, W, invT, stateX, stateY, pointScale, dst, acc);
 }
 

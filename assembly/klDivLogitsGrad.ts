@@ -478,14 +478,43 @@ export function gradRowF64<M, GT>(
   rowPrepF64(x, y, n, invT, ea, eb);
   const mx = rowMxD;
   const my = rowMyD;
-  const sx = rowSx;
-  const sy = rowSy;
+  const L = logRatio(rowSx, rowSy);
+  const ix = 1.0 / rowSx;
+  const iy = 1.0 / rowSy;
+  const total = gradTermsF64<M, i32>(x, y, G, n, ea, eb, ix, iy, my, mx, invT, L, pointScale, s, dst, gx);
+  if (isNone<M>() || wantGy<GT>()) {
+    gradApplyF64<M, GT, i32>(x, y, G, n, ea, eb, ix, iy, my, mx, invT, L, s, total, gradA, gradB, gx, gy);
+  }
+  return total;
+}
+
+/** p or q numerators (f64x2) of elements k, k+1: from scratch e or, RECOMPUTE, exp((v − m)·invT) again. */
+// @ts-ignore: decorator
+@inline function numerF64x2<RECOMPUTE>(v: usize, e: usize, k: i32, vm: v128, vsc: v128): v128 {
+  return isReference<RECOMPUTE>() ? expNegF64x2Call(f64x2.mul(f64x2.sub(v128.load(at<f64>(v, k)), vm), vsc)) : v128.load(at<f64>(e, k));
+}
+
+/** expNegF64x2 as a call: the streamed variants' recomputed exponentials, one copy (binary size). */
+function expNegF64x2Call(a: v128): v128 {
+  return expNegF64x2(a);
+}
+
+// @ts-ignore: decorator
+@inline function numerF64<RECOMPUTE>(v: usize, e: usize, k: i32, m: f64, invT: f64): f64 {
+  return isReference<RECOMPUTE>() ? expNegS<f64>((load<f64>(at<f64>(v, k)) - m) * invT) : load<f64>(at<f64>(e, k));
+}
+
+/**
+ * Pass 2 of an f64 row of n elements (W = 1), as gradTermsF32 (M = u32: the loss only, for
+ * klDivLogits' f64 rows): returns Σ terms; point terms if dst; gx = s·(q − p) (reduced) or the
+ * 'none' sums gradA, gradB. Numerators from ea, eb or, RECOMPUTE (streamed chunks), recomputed
+ * from the row's maxima mx, my. f64 terms need no −inf fast variant: termF64x2 handles both.
+ */
+export function gradTermsF64<M, RECOMPUTE>(
+  x: usize, y: usize, G: usize, n: i32, ea: usize, eb: usize, ix: f64, iy: f64, MY: f64, MX: f64, invT: f64, L: f64,
+  pointScale: f64, s: f64, dst: usize, gx: usize,
+): f64 {
   const vsc = f64x2.splat(invT);
-  const MY = my;
-  const MX = mx;
-  const L = logRatio(sx, sy);
-  const ix = 1.0 / sx;
-  const iy = 1.0 / sy;
   const vix = f64x2.splat(ix);
   const viy = f64x2.splat(iy);
   const vMy = f64x2.splat(MY);
@@ -503,8 +532,8 @@ export function gradRowF64<M, GT>(
   for (; k + 2 <= n; k += 2) {
     const yv = v128.load(at<f64>(y, k));
     const u = uF64x2(v128.load(at<f64>(x, k)), yv, vMy, vMx, vsc, vL);
-    const q = f64x2.mul(v128.load(at<f64>(ea, k)), vix);
-    const p = f64x2.mul(v128.load(at<f64>(eb, k)), viy);
+    const q = f64x2.mul(numerF64x2<RECOMPUTE>(x, ea, k, vMx, vsc), vix);
+    const p = f64x2.mul(numerF64x2<RECOMPUTE>(y, eb, k, vMy, vsc), viy);
     tt = f64x2.add(tt, termF64x2(u, p, q, yv));
     if (dst != 0) v128.store(at<f64>(dst, k), pointF64x2(u, p, yv, vps));
     if (isNone<M>()) {
@@ -521,8 +550,8 @@ export function gradRowF64<M, GT>(
   for (; k < n; k++) {
     const yv = load<f64>(at<f64>(y, k));
     const u = uS<f64>(load<f64>(at<f64>(x, k)), yv, MY, MX, invT, L);
-    const q = load<f64>(at<f64>(ea, k)) * ix;
-    const p = load<f64>(at<f64>(eb, k)) * iy;
+    const q = numerF64<RECOMPUTE>(x, ea, k, MX, invT) * ix;
+    const p = numerF64<RECOMPUTE>(y, eb, k, MY, invT) * iy;
     total += termS<f64>(u, p, q, yv);
     if (dst != 0) store<f64>(at<f64>(dst, k), pointS<f64>(u, p, yv, pointScale));
     if (isNone<M>()) {
@@ -533,45 +562,62 @@ export function gradRowF64<M, GT>(
       store<f64>(at<f64>(gx, k), s * (q - p));
     }
   }
-  if (isNone<M>() || wantGy<GT>()) {
-    const vkl = f64x2.splat(total);
-    const vA = f64x2.splat(A);
-    const vB = f64x2.splat(B);
-    k = 0;
-    for (; k + 2 <= n; k += 2) {
-      const q = f64x2.mul(v128.load(at<f64>(ea, k)), vix);
-      const p = f64x2.mul(v128.load(at<f64>(eb, k)), viy);
-      let g = zero;
-      if (isNone<M>()) {
-        g = v128.load(at<f64>(G, k));
-        v128.store(at<f64>(gx, k), f64x2.mul(vs, f64x2.sub(f64x2.mul(q, vA), f64x2.mul(g, p))));
-      }
-      if (wantGy<GT>()) {
-        const yv = v128.load(at<f64>(y, k));
-        const u = uF64x2(v128.load(at<f64>(x, k)), yv, vMy, vMx, vsc, vL);
-        let v: v128;
-        if (isNone<M>()) v = f64x2.mul(vs, f64x2.mul(p, f64x2.sub(f64x2.mul(g, f64x2.add(u, one)), vB)));
-        else v = f64x2.mul(vs, f64x2.mul(p, f64x2.sub(u, vkl)));
-        v128.store(at<f64>(gy, k), v128.bitselect(f64x2.mul(p, zero), v, f64x2.eq(yv, ninf)));
-      }
+  gradA = A;
+  gradB = B;
+  return total;
+}
+
+/** Pass 3 of an f64 row (W = 1), as gradApplyF32, from the slice's KL and 'none' sums A, B. */
+function gradApplyF64<M, GT, RECOMPUTE>(
+  x: usize, y: usize, G: usize, n: i32, ea: usize, eb: usize, ix: f64, iy: f64, MY: f64, MX: f64, invT: f64, L: f64,
+  s: f64, total: f64, A: f64, B: f64, gx: usize, gy: usize,
+): void {
+  const vsc = f64x2.splat(invT);
+  const vix = f64x2.splat(ix);
+  const viy = f64x2.splat(iy);
+  const vMy = f64x2.splat(MY);
+  const vMx = f64x2.splat(MX);
+  const vL = f64x2.splat(L);
+  const vs = f64x2.splat(s);
+  const zero = f64x2.splat(0);
+  const one = f64x2.splat(1);
+  const ninf = f64x2.splat(-Infinity);
+  const vkl = f64x2.splat(total);
+  const vA = f64x2.splat(A);
+  const vB = f64x2.splat(B);
+  let k = 0;
+  for (; k + 2 <= n; k += 2) {
+    const p = f64x2.mul(numerF64x2<RECOMPUTE>(y, eb, k, vMy, vsc), viy);
+    let g = zero;
+    if (isNone<M>()) {
+      const q = f64x2.mul(numerF64x2<RECOMPUTE>(x, ea, k, vMx, vsc), vix);
+      g = v128.load(at<f64>(G, k));
+      v128.store(at<f64>(gx, k), f64x2.mul(vs, f64x2.sub(f64x2.mul(q, vA), f64x2.mul(g, p))));
     }
-    for (; k < n; k++) {
-      const q = load<f64>(at<f64>(ea, k)) * ix;
-      const p = load<f64>(at<f64>(eb, k)) * iy;
-      let g: f64 = 0;
-      if (isNone<M>()) {
-        g = load<f64>(at<f64>(G, k));
-        store<f64>(at<f64>(gx, k), s * (q * A - g * p));
-      }
-      if (wantGy<GT>()) {
-        const yv = load<f64>(at<f64>(y, k));
-        const u = uS<f64>(load<f64>(at<f64>(x, k)), yv, MY, MX, invT, L);
-        const v = isNone<M>() ? s * (p * (g * (u + 1) - B)) : s * (p * (u - total));
-        store<f64>(at<f64>(gy, k), yv == -Infinity ? p * 0 : v);
-      }
+    if (wantGy<GT>()) {
+      const yv = v128.load(at<f64>(y, k));
+      const u = uF64x2(v128.load(at<f64>(x, k)), yv, vMy, vMx, vsc, vL);
+      let v: v128;
+      if (isNone<M>()) v = f64x2.mul(vs, f64x2.mul(p, f64x2.sub(f64x2.mul(g, f64x2.add(u, one)), vB)));
+      else v = f64x2.mul(vs, f64x2.mul(p, f64x2.sub(u, vkl)));
+      v128.store(at<f64>(gy, k), v128.bitselect(f64x2.mul(p, zero), v, f64x2.eq(yv, ninf)));
     }
   }
-  return total;
+  for (; k < n; k++) {
+    const p = numerF64<RECOMPUTE>(y, eb, k, MY, invT) * iy;
+    let g: f64 = 0;
+    if (isNone<M>()) {
+      const q = numerF64<RECOMPUTE>(x, ea, k, MX, invT) * ix;
+      g = load<f64>(at<f64>(G, k));
+      store<f64>(at<f64>(gx, k), s * (q * A - g * p));
+    }
+    if (wantGy<GT>()) {
+      const yv = load<f64>(at<f64>(y, k));
+      const u = uS<f64>(load<f64>(at<f64>(x, k)), yv, MY, MX, invT, L);
+      const v = isNone<M>() ? s * (p * (g * (u + 1) - B)) : s * (p * (u - total));
+      store<f64>(at<f64>(gy, k), yv == -Infinity ? p * 0 : v);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -835,6 +881,21 @@ export function klGradTermsChunk_f64(
   x: usize, y: usize, G: usize, K: i32, W: i32, invT: f64, stateX: usize, stateY: usize, pointScale: f64,
   gradScale: f64, sliceScale: usize, dst: usize, gx: usize, acc: usize, accA: usize, accB: usize,
 ): void {
+  if (ASC_FEATURE_SIMD) if (W == 1) {
+    streamRowPrep(stateX, stateY);
+    const ix = 1.0 / load<f64>(stateX, 8);
+    const iy = 1.0 / load<f64>(stateY, 8);
+    if (G != 0) {
+      const kl = gradTermsF64<u16, string>(x, y, G, K, 0, 0, ix, iy, srMY, srMX, invT, srL, pointScale, gradScale, dst, gx);
+      store<f64>(acc, load<f64>(acc) + kl);
+      store<f64>(accA, load<f64>(accA) + gradA);
+      store<f64>(accB, load<f64>(accB) + gradB);
+    } else {
+      const s = sliceScale != 0 ? gradScale * load<f64>(sliceScale) : gradScale;
+      store<f64>(acc, load<f64>(acc) + gradTermsF64<u8, string>(x, y, G, K, 0, 0, ix, iy, srMY, srMX, invT, srL, pointScale, s, dst, gx));
+    }
+    return;
+  }
   gradTermsChunk<f64>(x, y, G, K, W, invT, stateX, stateY, pointScale, gradScale, sliceScale, dst, gx, acc, accA, accB);
 }
 
@@ -867,5 +928,21 @@ export function klGradApplyChunk_f64(
   x: usize, y: usize, G: usize, K: i32, W: i32, invT: f64, stateX: usize, stateY: usize,
   gradScale: f64, sliceScale: usize, acc: usize, accA: usize, accB: usize, gx: usize, gy: usize,
 ): void {
+  if (ASC_FEATURE_SIMD) if (W == 1) {
+    streamRowPrep(stateX, stateY);
+    const ix = 1.0 / load<f64>(stateX, 8);
+    const iy = 1.0 / load<f64>(stateY, 8);
+    const kl = load<f64>(acc);
+    if (G != 0) {
+      const A = load<f64>(accA);
+      const B = load<f64>(accB);
+      if (gy != 0) gradApplyF64<u16, u16, string>(x, y, G, K, 0, 0, ix, iy, srMY, srMX, invT, srL, gradScale, kl, A, B, gx, gy);
+      else gradApplyF64<u16, u8, string>(x, y, G, K, 0, 0, ix, iy, srMY, srMX, invT, srL, gradScale, kl, A, B, gx, gy);
+    } else if (gy != 0) {
+      const s = sliceScale != 0 ? gradScale * load<f64>(sliceScale) : gradScale;
+      gradApplyF64<u8, u16, string>(x, y, G, K, 0, 0, ix, iy, srMY, srMX, invT, srL, s, kl, 0, 0, gx, gy);
+    }
+    return;
+  }
   gradApplyChunk<f64>(x, y, G, K, W, invT, stateX, stateY, gradScale, sliceScale, acc, accA, accB, gx, gy);
 }

@@ -161,15 +161,16 @@ describe.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar'] as const)('strea
     }
   });
 
-  it('klDivLogitsWithGrad float32 rows longer than the window (vectorised chunk passes): −inf logits, tails, every gradient', () => {
-    // [2, 3001]: 3001 is not a multiple of 4 (vector tails in every chunk); teacher −inf at every
-    // 11th logit (p = 0: gradTarget exactly 0 there), student −inf at some of those too (those
-    // terms stay 0). The streamed chunks must give what the in-window row kernel gives.
+  it.each(['float32', 'float64'] as const)('klDivLogitsWithGrad %s rows longer than the window (vectorised chunk passes): −inf logits, tails, every gradient', (dtype) => {
+    // [2, 3001]: 3001 is odd (vector tails in every chunk); teacher −inf at every 11th logit
+    // (p = 0: gradTarget exactly 0 there), student −inf at some of those too (those terms stay
+    // 0). The streamed chunks must give what the in-window row kernel gives.
     const N = 3001;
-    const x = randn(rand, 2 * N, 3);
+    const x = randn(rand, 2 * N, 3, dtype);
     const y = x.map((v, i) => (i % 11 === 3 ? -Infinity : v + 0.4 * Math.sin(i)));
     for (let i = 3; i < 2 * N; i += 33) x[i] = -Infinity;
-    const G = { data: randn(rand, 2 * N, 1), shape: [2, N] };
+    const G = { data: randn(rand, 2 * N, 1, dtype), shape: [2, N] };
+    const [rtol, atol] = dtype === 'float32' ? [2e-6, 1e-9] : [1e-12, 1e-15];
     const X = { data: x, shape: [2, N] };
     const Y = { data: y, shape: [2, N] };
     for (const [reduction, gradOutput] of [['sum', undefined], ['batchmean', undefined], ['none', G], ['perSlice', { data: Float64Array.of(0.5, -2), shape: [2] }]] as const) {
@@ -183,9 +184,14 @@ describe.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar'] as const)('strea
         const got = run(4);
         const what = `${reduction}, T = ${temperature}`;
         expect(want.gx.every(Number.isFinite), `${what}: in-window gradients finite`).toBe(true);
-        expect(closeMismatch(got.loss, want.loss, 2e-6, 1e-9), `${what}: loss`).toBeNull();
-        expect(closeMismatch(got.gx, want.gx, 2e-6, 1e-9), `${what}: gradInput`).toBeNull();
-        expect(closeMismatch(got.gy, want.gy, 2e-6, 1e-9), `${what}: gradTarget`).toBeNull();
+        expect(closeMismatch(got.loss, want.loss, rtol, atol), `${what}: loss`).toBeNull();
+        expect(closeMismatch(got.gx, want.gx, rtol, atol), `${what}: gradInput`).toBeNull();
+        expect(closeMismatch(got.gy, want.gy, rtol, atol), `${what}: gradTarget`).toBeNull();
+        // klDivLogits' streamed 'none' terms (its own chunk pass) against the in-window ones.
+        initSync({ backend: name, windowKiB: 4, maxMemoryMiB: 1 });
+        const terms = Array.from(klDivLogits(X, Y, { reduction: 'none', temperature }).data);
+        initSync({ backend: name });
+        expect(closeMismatch(terms, Array.from(klDivLogits(X, Y, { reduction: 'none', temperature }).data), rtol, atol), `${what}: klDivLogits 'none'`).toBeNull();
         for (let i = 3; i < 2 * N; i += 11) expect(got.gy[i], `${what}: gradTarget where p = 0`).toBe(0);
       }
     }
