@@ -150,7 +150,7 @@ function gradRowF32<M, GT>(
   const sT = <f32>s;
   const total = gradTermsF32<M, i32>(x, y, G, n, ea, eb, ix, iy, MY, MX, invT, L, pointScale, sT, special, dst, gx, mx, my);
   if (isNone<M>() || wantGy<GT>()) {
-    gradApplyF32<M, GT, i32>(x, y, G, n, ea, eb, ix, iy, MY, MX, invT, L, sT, <f32>total, <f32>gradA, <f32>gradB, gx, gy, mx, my);
+    gradApplyRow<f32, M, GT, i32>(x, y, G, n, ea, eb, ix, iy, MY, MX, invT, L, sT, <f32>total, <f32>gradA, <f32>gradB, gx, gy);
   }
   return total;
 }
@@ -165,9 +165,10 @@ let gradB: f64 = 0;
   return isReference<RECOMPUTE>() ? expNegF32x4(f32x4.mul(f32x4.sub(v128.load(at<f32>(v, k)), vm), vsc)) : v128.load(at<f32>(e, k));
 }
 
+/** One numerator (scalar, T): from scratch e or, RECOMPUTE, exp((v − m)·sc) again. */
 // @ts-ignore: decorator
-@inline function numerS<RECOMPUTE>(v: usize, e: usize, k: i32, m: f32, sc: f32): f32 {
-  return isReference<RECOMPUTE>() ? expNegS<f32>((load<f32>(at<f32>(v, k)) - m) * sc) : load<f32>(at<f32>(e, k));
+@inline function numerS<T, RECOMPUTE>(v: usize, e: usize, k: i32, m: T, sc: T): T {
+  return isReference<RECOMPUTE>() ? expNegS<T>((load<T>(at<T>(v, k)) - m) * sc) : load<T>(at<T>(e, k));
 }
 
 /**
@@ -176,7 +177,7 @@ let gradB: f64 = 0;
  * from the scratch rows ea, eb, or — RECOMPUTE, a chunk of a streamed row, which has no scratch
  * — are recomputed as exp((x − mx)·sc), exp((y − my)·sc) with sc = f32(invT), the operations of
  * rowExpsF32. `special`: the row may hold −inf logits (a streamed chunk cannot tell: true).
- * Not inlined (nor gradApplyF32): one copy per variant, which gradRowF32's variants share, keeps
+ * Not inlined (nor gradApplyRow): one copy per variant, which gradRowF32's variants share, keeps
  * the binaries' size (a call per row or chunk costs nothing measurable).
  */
 function gradTermsF32<M, RECOMPUTE>(
@@ -252,8 +253,8 @@ function gradTermsF32<M, RECOMPUTE>(
     const xv = <f64>load<f32>(at<f32>(x, k));
     const yv = <f64>load<f32>(at<f32>(y, k));
     const u = uS<f32>(<f32>xv, <f32>yv, MY, MX, invT, L);
-    const q = numerS<RECOMPUTE>(x, ea, k, mx, sc) * ix;
-    const p = numerS<RECOMPUTE>(y, eb, k, my, sc) * iy;
+    const q = numerS<f32, RECOMPUTE>(x, ea, k, mx, sc) * ix;
+    const p = numerS<f32, RECOMPUTE>(y, eb, k, my, sc) * iy;
     total += <f64>termS<f32>(u, p, q, <f32>yv);
     if (dst != 0) store<f32>(at<f32>(dst, k), pointS<f32>(u, p, <f32>yv, pointScale));
     if (isNone<M>()) {
@@ -269,67 +270,75 @@ function gradTermsF32<M, RECOMPUTE>(
   return total;
 }
 
+/** Numerators (T lanes) of elements k…: numerF32x4 / numerF64x2 by T. */
+// @ts-ignore: decorator
+@inline function numerV<T, RECOMPUTE>(v: usize, e: usize, k: i32, vm: v128, vsc: v128): v128 {
+  return sizeof<T>() == 4 ? numerF32x4<RECOMPUTE>(v, e, k, vm, vsc) : numerF64x2<RECOMPUTE>(v, e, k, vm, vsc);
+}
+
 /**
- * Pass 3 of an f32 row (W = 1), from the whole slice's KL (kl) and 'none' sums (At, Bt):
+ * Pass 3 of a row (W = 1), f32 or f64, from the whole slice's KL (kl) and 'none' sums (A, B):
  * 'none': gx = s·(q·A − G·p); gy (GT) = s·p·(u − KL), or s·p·(G·(u + 1) − B) for 'none'; 0·p
- * where y = −inf. Numerators as gradTermsF32 (RECOMPUTE for a streamed chunk).
+ * where y = −inf. Numerators from ea, eb or, RECOMPUTE (a streamed chunk), recomputed from the
+ * row's maxima MX, MY (as gradTermsF32 / gradTermsF64). Not inlined: one copy per variant.
  */
-function gradApplyF32<M, GT, RECOMPUTE>(
-  x: usize, y: usize, G: usize, n: i32, ea: usize, eb: usize, ix: f32, iy: f32, MY: f64, MX: f64, invT: f64, L: f64,
-  sT: f32, kl: f32, At: f32, Bt: f32, gx: usize, gy: usize, mx: f32, my: f32,
+function gradApplyRow<T, M, GT, RECOMPUTE>(
+  x: usize, y: usize, G: usize, n: i32, ea: usize, eb: usize, ix: T, iy: T, MY: f64, MX: f64, invT: f64, L: f64,
+  s: T, kl: T, A: T, B: T, gx: usize, gy: usize,
 ): void {
-  const vix = f32x4.splat(ix);
-  const viy = f32x4.splat(iy);
+  const f32 = sizeof<T>() == 4;
+  const step = 16 / sizeof<T>();
+  const vix = v128.splat<T>(ix);
+  const viy = v128.splat<T>(iy);
   const vMy = f64x2.splat(MY);
   const vMx = f64x2.splat(MX);
   const vL = f64x2.splat(L);
   const vinvT = f64x2.splat(invT);
-  const vs = f32x4.splat(sT);
-  const sc = <f32>invT;
-  const vsc = f32x4.splat(sc);
-  const vmx = f32x4.splat(mx);
-  const vmy = f32x4.splat(my);
-  const zero = f32x4.splat(0);
-  const one = f32x4.splat(1);
-  const ninf = f32x4.splat(-Infinity);
-  const vkl = f32x4.splat(kl);
-  const vA = f32x4.splat(At);
-  const vB = f32x4.splat(Bt);
+  const vs = v128.splat<T>(s);
+  const sc = <T>invT;
+  const mx = <T>MX;
+  const my = <T>MY;
+  const vsc = v128.splat<T>(sc);
+  const vmx = v128.splat<T>(mx);
+  const vmy = v128.splat<T>(my);
+  const zero = v128.splat<T>(<T>0);
+  const one = v128.splat<T>(<T>1);
+  const ninf = v128.splat<T>(<T>-Infinity);
+  const vkl = v128.splat<T>(kl);
+  const vA = v128.splat<T>(A);
+  const vB = v128.splat<T>(B);
   let k = 0;
-  for (; k + 4 <= n; k += 4) {
-    const p = f32x4.mul(numerF32x4<RECOMPUTE>(y, eb, k, vmy, vsc), viy);
+  for (; k + step <= n; k += step) {
+    const p = v128.mul<T>(numerV<T, RECOMPUTE>(y, eb, k, vmy, vsc), viy);
     let g = zero;
     if (isNone<M>()) {
-      const q = f32x4.mul(numerF32x4<RECOMPUTE>(x, ea, k, vmx, vsc), vix);
-      g = v128.load(at<f32>(G, k));
-      v128.store(at<f32>(gx, k), f32x4.mul(vs, f32x4.sub(f32x4.mul(q, vA), f32x4.mul(g, p))));
+      const q = v128.mul<T>(numerV<T, RECOMPUTE>(x, ea, k, vmx, vsc), vix);
+      g = v128.load(at<T>(G, k));
+      v128.store(at<T>(gx, k), v128.mul<T>(vs, v128.sub<T>(v128.mul<T>(q, vA), v128.mul<T>(g, p))));
     }
     if (wantGy<GT>()) {
-      const xv = v128.load(at<f32>(x, k));
-      const yv = v128.load(at<f32>(y, k));
-      const u = uF32x4<i32>(xv, yv, vMy, vMx, vinvT, vL);
+      const xv = v128.load(at<T>(x, k));
+      const yv = v128.load(at<T>(y, k));
+      const u = f32 ? uF32x4<i32>(xv, yv, vMy, vMx, vinvT, vL) : uF64x2(xv, yv, vMy, vMx, vinvT, vL);
       let v: v128;
-      if (isNone<M>()) v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(f32x4.mul(g, f32x4.add(u, one)), vB)));
-      else v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(u, vkl)));
-      v128.store(at<f32>(gy, k), v128.bitselect(f32x4.mul(p, zero), v, f32x4.eq(yv, ninf)));
+      if (isNone<M>()) v = v128.mul<T>(vs, v128.mul<T>(p, v128.sub<T>(v128.mul<T>(g, v128.add<T>(u, one)), vB)));
+      else v = v128.mul<T>(vs, v128.mul<T>(p, v128.sub<T>(u, vkl)));
+      v128.store(at<T>(gy, k), v128.bitselect(v128.mul<T>(p, zero), v, v128.eq<T>(yv, ninf)));
     }
   }
   for (; k < n; k++) {
-    const p = numerS<RECOMPUTE>(y, eb, k, my, sc) * iy;
-    let g: f32 = 0;
+    const p = numerS<T, RECOMPUTE>(y, eb, k, my, sc) * iy;
+    let g: T = <T>0;
     if (isNone<M>()) {
-      const q = numerS<RECOMPUTE>(x, ea, k, mx, sc) * ix;
-      g = load<f32>(at<f32>(G, k));
-      store<f32>(at<f32>(gx, k), sT * (q * At - g * p));
+      const q = numerS<T, RECOMPUTE>(x, ea, k, mx, sc) * ix;
+      g = load<T>(at<T>(G, k));
+      store<T>(at<T>(gx, k), s * (q * A - g * p));
     }
     if (wantGy<GT>()) {
-      const xv = <f64>load<f32>(at<f32>(x, k));
-      const yv = <f64>load<f32>(at<f32>(y, k));
-      const u = uS<f32>(<f32>xv, <f32>yv, MY, MX, invT, L);
-      let v: f32;
-      if (isNone<M>()) v = sT * (p * (g * (u + <f32>1) - Bt));
-      else v = sT * (p * (u - kl));
-      store<f32>(at<f32>(gy, k), <f32>yv == <f32>-Infinity ? p * <f32>0 : v);
+      const yv = load<T>(at<T>(y, k));
+      const u = uS<T>(load<T>(at<T>(x, k)), yv, MY, MX, invT, L);
+      const v = isNone<M>() ? s * (p * (g * (u + <T>1) - B)) : s * (p * (u - kl));
+      store<T>(at<T>(gy, k), yv == <T>-Infinity ? p * <T>0 : v);
     }
   }
 }
@@ -483,7 +492,7 @@ export function gradRowF64<M, GT>(
   const iy = 1.0 / rowSy;
   const total = gradTermsF64<M, i32>(x, y, G, n, ea, eb, ix, iy, my, mx, invT, L, pointScale, s, dst, gx);
   if (isNone<M>() || wantGy<GT>()) {
-    gradApplyF64<M, GT, i32>(x, y, G, n, ea, eb, ix, iy, my, mx, invT, L, s, total, gradA, gradB, gx, gy);
+    gradApplyRow<f64, M, GT, i32>(x, y, G, n, ea, eb, ix, iy, my, mx, invT, L, s, total, gradA, gradB, gx, gy);
   }
   return total;
 }
@@ -499,10 +508,6 @@ function expNegF64x2Call(a: v128): v128 {
   return expNegF64x2(a);
 }
 
-// @ts-ignore: decorator
-@inline function numerF64<RECOMPUTE>(v: usize, e: usize, k: i32, m: f64, invT: f64): f64 {
-  return isReference<RECOMPUTE>() ? expNegS<f64>((load<f64>(at<f64>(v, k)) - m) * invT) : load<f64>(at<f64>(e, k));
-}
 
 /**
  * Pass 2 of an f64 row of n elements (W = 1), as gradTermsF32 (M = u32: the loss only, for
@@ -550,8 +555,8 @@ export function gradTermsF64<M, RECOMPUTE>(
   for (; k < n; k++) {
     const yv = load<f64>(at<f64>(y, k));
     const u = uS<f64>(load<f64>(at<f64>(x, k)), yv, MY, MX, invT, L);
-    const q = numerF64<RECOMPUTE>(x, ea, k, MX, invT) * ix;
-    const p = numerF64<RECOMPUTE>(y, eb, k, MY, invT) * iy;
+    const q = numerS<f64, RECOMPUTE>(x, ea, k, MX, invT) * ix;
+    const p = numerS<f64, RECOMPUTE>(y, eb, k, MY, invT) * iy;
     total += termS<f64>(u, p, q, yv);
     if (dst != 0) store<f64>(at<f64>(dst, k), pointS<f64>(u, p, yv, pointScale));
     if (isNone<M>()) {
@@ -565,59 +570,6 @@ export function gradTermsF64<M, RECOMPUTE>(
   gradA = A;
   gradB = B;
   return total;
-}
-
-/** Pass 3 of an f64 row (W = 1), as gradApplyF32, from the slice's KL and 'none' sums A, B. */
-function gradApplyF64<M, GT, RECOMPUTE>(
-  x: usize, y: usize, G: usize, n: i32, ea: usize, eb: usize, ix: f64, iy: f64, MY: f64, MX: f64, invT: f64, L: f64,
-  s: f64, total: f64, A: f64, B: f64, gx: usize, gy: usize,
-): void {
-  const vsc = f64x2.splat(invT);
-  const vix = f64x2.splat(ix);
-  const viy = f64x2.splat(iy);
-  const vMy = f64x2.splat(MY);
-  const vMx = f64x2.splat(MX);
-  const vL = f64x2.splat(L);
-  const vs = f64x2.splat(s);
-  const zero = f64x2.splat(0);
-  const one = f64x2.splat(1);
-  const ninf = f64x2.splat(-Infinity);
-  const vkl = f64x2.splat(total);
-  const vA = f64x2.splat(A);
-  const vB = f64x2.splat(B);
-  let k = 0;
-  for (; k + 2 <= n; k += 2) {
-    const p = f64x2.mul(numerF64x2<RECOMPUTE>(y, eb, k, vMy, vsc), viy);
-    let g = zero;
-    if (isNone<M>()) {
-      const q = f64x2.mul(numerF64x2<RECOMPUTE>(x, ea, k, vMx, vsc), vix);
-      g = v128.load(at<f64>(G, k));
-      v128.store(at<f64>(gx, k), f64x2.mul(vs, f64x2.sub(f64x2.mul(q, vA), f64x2.mul(g, p))));
-    }
-    if (wantGy<GT>()) {
-      const yv = v128.load(at<f64>(y, k));
-      const u = uF64x2(v128.load(at<f64>(x, k)), yv, vMy, vMx, vsc, vL);
-      let v: v128;
-      if (isNone<M>()) v = f64x2.mul(vs, f64x2.mul(p, f64x2.sub(f64x2.mul(g, f64x2.add(u, one)), vB)));
-      else v = f64x2.mul(vs, f64x2.mul(p, f64x2.sub(u, vkl)));
-      v128.store(at<f64>(gy, k), v128.bitselect(f64x2.mul(p, zero), v, f64x2.eq(yv, ninf)));
-    }
-  }
-  for (; k < n; k++) {
-    const p = numerF64<RECOMPUTE>(y, eb, k, MY, invT) * iy;
-    let g: f64 = 0;
-    if (isNone<M>()) {
-      const q = numerF64<RECOMPUTE>(x, ea, k, MX, invT) * ix;
-      g = load<f64>(at<f64>(G, k));
-      store<f64>(at<f64>(gx, k), s * (q * A - g * p));
-    }
-    if (wantGy<GT>()) {
-      const yv = load<f64>(at<f64>(y, k));
-      const u = uS<f64>(load<f64>(at<f64>(x, k)), yv, MY, MX, invT, L);
-      const v = isNone<M>() ? s * (p * (g * (u + 1) - B)) : s * (p * (u - total));
-      store<f64>(at<f64>(gy, k), yv == -Infinity ? p * 0 : v);
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -832,45 +784,87 @@ export function klDivLogitsGrad_f64(
   }
 }
 
-/** Row constants of a streamed f32 row (W = 1) from its final states: see streamRowPrep. */
-let srMX: f64 = 0;
-let srMY: f64 = 0;
-let srL: f64 = 0;
-let srIx: f32 = 0;
-let srIy: f32 = 0;
+/** The final (max, Σ exp((· − max)/T)) states of a streamed row (W = 1) and L = log(Σy/Σx). */
+let stMX: f64 = 0;
+let stMY: f64 = 0;
+let stSx: f64 = 0;
+let stSy: f64 = 0;
+let stL: f64 = 0;
 
 // @ts-ignore: decorator
-@inline function streamRowPrep(stateX: usize, stateY: usize): void {
-  srMX = load<f64>(stateX);
-  srMY = load<f64>(stateY);
-  srL = logRatio(load<f64>(stateX, 8), load<f64>(stateY, 8));
-  srIx = <f32>(1.0 / load<f64>(stateX, 8));
-  srIy = <f32>(1.0 / load<f64>(stateY, 8));
+@inline function loadRowState(stateX: usize, stateY: usize): void {
+  stMX = load<f64>(stateX);
+  stMY = load<f64>(stateY);
+  stSx = load<f64>(stateX, 8);
+  stSy = load<f64>(stateY, 8);
+  stL = logRatio(stSx, stSy);
+}
+
+/**
+ * One chunk of a streamed row (W = 1; SIMD builds), pass 2: the row kernels' term pass
+ * (gradTermsF32 / gradTermsF64) with the exponentials recomputed from the final states and, for
+ * f32, the −inf-aware terms (a chunk cannot tell whether its row has −inf logits elsewhere).
+ */
+// @ts-ignore: decorator
+@inline function streamRowTerms<T>(
+  x: usize, y: usize, G: usize, K: i32, invT: f64, stateX: usize, stateY: usize, pointScale: T,
+  gradScale: f64, sliceScale: usize, dst: usize, gx: usize, acc: usize, accA: usize, accB: usize,
+): void {
+  loadRowState(stateX, stateY);
+  const none = G != 0;
+  const s = !none && sliceScale != 0 ? gradScale * load<f64>(sliceScale) : gradScale;
+  let kl: f64;
+  if (sizeof<T>() == 4) {
+    const ix = <f32>(1.0 / stSx);
+    const iy = <f32>(1.0 / stSy);
+    const ps = <f32>pointScale;
+    kl = none
+      ? gradTermsF32<u16, string>(x, y, G, K, 0, 0, ix, iy, stMY, stMX, invT, stL, ps, <f32>s, true, dst, gx, <f32>stMX, <f32>stMY)
+      : gradTermsF32<u8, string>(x, y, G, K, 0, 0, ix, iy, stMY, stMX, invT, stL, ps, <f32>s, true, dst, gx, <f32>stMX, <f32>stMY);
+  } else {
+    const ps = <f64>pointScale;
+    kl = none
+      ? gradTermsF64<u16, string>(x, y, G, K, 0, 0, 1.0 / stSx, 1.0 / stSy, stMY, stMX, invT, stL, ps, s, dst, gx)
+      : gradTermsF64<u8, string>(x, y, G, K, 0, 0, 1.0 / stSx, 1.0 / stSy, stMY, stMX, invT, stL, ps, s, dst, gx);
+  }
+  store<f64>(acc, load<f64>(acc) + kl);
+  if (none) {
+    store<f64>(accA, load<f64>(accA) + gradA);
+    store<f64>(accB, load<f64>(accB) + gradB);
+  }
+}
+
+/** One chunk of a streamed row (W = 1; SIMD builds), pass 3: gradApplyRow, exponentials recomputed. */
+// @ts-ignore: decorator
+@inline function streamRowApply<T>(
+  x: usize, y: usize, G: usize, K: i32, invT: f64, stateX: usize, stateY: usize,
+  gradScale: f64, sliceScale: usize, acc: usize, accA: usize, accB: usize, gx: usize, gy: usize,
+): void {
+  loadRowState(stateX, stateY);
+  const ix = <T>(1.0 / stSx);
+  const iy = <T>(1.0 / stSy);
+  const kl = <T>load<f64>(acc);
+  if (G != 0) {
+    const A = <T>load<f64>(accA);
+    const B = <T>load<f64>(accB);
+    if (gy != 0) gradApplyRow<T, u16, u16, string>(x, y, G, K, 0, 0, ix, iy, stMY, stMX, invT, stL, <T>gradScale, kl, A, B, gx, gy);
+    else gradApplyRow<T, u16, u8, string>(x, y, G, K, 0, 0, ix, iy, stMY, stMX, invT, stL, <T>gradScale, kl, A, B, gx, gy);
+  } else if (gy != 0) {
+    const s = <T>(sliceScale != 0 ? gradScale * load<f64>(sliceScale) : gradScale);
+    gradApplyRow<T, u8, u16, string>(x, y, G, K, 0, 0, ix, iy, stMY, stMX, invT, stL, s, kl, <T>0, <T>0, gx, gy);
+  }
 }
 
 /**
  * Term pass (with the input gradient, or the 'none' sums) over one chunk of a streamed slice, f32.
- * One long row (W = 1, SIMD build): the in-window row kernel's pass 2 with the exponentials
- * recomputed and the −inf-aware terms (a chunk cannot tell whether its row has −inf logits).
+ * One long row (W = 1) in the SIMD builds: streamRowTerms (vectorised); columns: scalar.
  */
 export function klGradTermsChunk_f32(
   x: usize, y: usize, G: usize, K: i32, W: i32, invT: f64, stateX: usize, stateY: usize, pointScale: f32,
   gradScale: f64, sliceScale: usize, dst: usize, gx: usize, acc: usize, accA: usize, accB: usize,
 ): void {
   if (ASC_FEATURE_SIMD) if (W == 1) {
-    streamRowPrep(stateX, stateY);
-    const mx = <f32>srMX;
-    const my = <f32>srMY;
-    if (G != 0) {
-      const kl = gradTermsF32<u16, string>(x, y, G, K, 0, 0, srIx, srIy, srMY, srMX, invT, srL, pointScale, <f32>gradScale, true, dst, gx, mx, my);
-      store<f64>(acc, load<f64>(acc) + kl);
-      store<f64>(accA, load<f64>(accA) + gradA);
-      store<f64>(accB, load<f64>(accB) + gradB);
-    } else {
-      const sT = <f32>(sliceScale != 0 ? gradScale * load<f64>(sliceScale) : gradScale);
-      const kl = gradTermsF32<u8, string>(x, y, G, K, 0, 0, srIx, srIy, srMY, srMX, invT, srL, pointScale, sT, true, dst, gx, mx, my);
-      store<f64>(acc, load<f64>(acc) + kl);
-    }
+    streamRowTerms<f32>(x, y, G, K, invT, stateX, stateY, pointScale, gradScale, sliceScale, dst, gx, acc, accA, accB);
     return;
   }
   gradTermsChunk<f32>(x, y, G, K, W, invT, stateX, stateY, pointScale, gradScale, sliceScale, dst, gx, acc, accA, accB);
@@ -882,42 +876,19 @@ export function klGradTermsChunk_f64(
   gradScale: f64, sliceScale: usize, dst: usize, gx: usize, acc: usize, accA: usize, accB: usize,
 ): void {
   if (ASC_FEATURE_SIMD) if (W == 1) {
-    streamRowPrep(stateX, stateY);
-    const ix = 1.0 / load<f64>(stateX, 8);
-    const iy = 1.0 / load<f64>(stateY, 8);
-    if (G != 0) {
-      const kl = gradTermsF64<u16, string>(x, y, G, K, 0, 0, ix, iy, srMY, srMX, invT, srL, pointScale, gradScale, dst, gx);
-      store<f64>(acc, load<f64>(acc) + kl);
-      store<f64>(accA, load<f64>(accA) + gradA);
-      store<f64>(accB, load<f64>(accB) + gradB);
-    } else {
-      const s = sliceScale != 0 ? gradScale * load<f64>(sliceScale) : gradScale;
-      store<f64>(acc, load<f64>(acc) + gradTermsF64<u8, string>(x, y, G, K, 0, 0, ix, iy, srMY, srMX, invT, srL, pointScale, s, dst, gx));
-    }
+    streamRowTerms<f64>(x, y, G, K, invT, stateX, stateY, pointScale, gradScale, sliceScale, dst, gx, acc, accA, accB);
     return;
   }
   gradTermsChunk<f64>(x, y, G, K, W, invT, stateX, stateY, pointScale, gradScale, sliceScale, dst, gx, acc, accA, accB);
 }
 
-/** Gradient pass that needs the whole slice's sums ('none' gx, and gy), one chunk, f32 (W = 1: vectorised, as above). */
+/** Gradient pass that needs the whole slice's sums ('none' gx, and gy), one chunk, f32 (W = 1: streamRowApply). */
 export function klGradApplyChunk_f32(
   x: usize, y: usize, G: usize, K: i32, W: i32, invT: f64, stateX: usize, stateY: usize,
   gradScale: f64, sliceScale: usize, acc: usize, accA: usize, accB: usize, gx: usize, gy: usize,
 ): void {
   if (ASC_FEATURE_SIMD) if (W == 1) {
-    streamRowPrep(stateX, stateY);
-    const mx = <f32>srMX;
-    const my = <f32>srMY;
-    const kl = <f32>load<f64>(acc);
-    if (G != 0) {
-      const At = <f32>load<f64>(accA);
-      const Bt = <f32>load<f64>(accB);
-      if (gy != 0) gradApplyF32<u16, u16, string>(x, y, G, K, 0, 0, srIx, srIy, srMY, srMX, invT, srL, <f32>gradScale, kl, At, Bt, gx, gy, mx, my);
-      else gradApplyF32<u16, u8, string>(x, y, G, K, 0, 0, srIx, srIy, srMY, srMX, invT, srL, <f32>gradScale, kl, At, Bt, gx, gy, mx, my);
-    } else if (gy != 0) {
-      const sT = <f32>(sliceScale != 0 ? gradScale * load<f64>(sliceScale) : gradScale);
-      gradApplyF32<u8, u16, string>(x, y, G, K, 0, 0, srIx, srIy, srMY, srMX, invT, srL, sT, kl, 0, 0, gx, gy, mx, my);
-    }
+    streamRowApply<f32>(x, y, G, K, invT, stateX, stateY, gradScale, sliceScale, acc, accA, accB, gx, gy);
     return;
   }
   gradApplyChunk<f32>(x, y, G, K, W, invT, stateX, stateY, gradScale, sliceScale, acc, accA, accB, gx, gy);
@@ -929,19 +900,7 @@ export function klGradApplyChunk_f64(
   gradScale: f64, sliceScale: usize, acc: usize, accA: usize, accB: usize, gx: usize, gy: usize,
 ): void {
   if (ASC_FEATURE_SIMD) if (W == 1) {
-    streamRowPrep(stateX, stateY);
-    const ix = 1.0 / load<f64>(stateX, 8);
-    const iy = 1.0 / load<f64>(stateY, 8);
-    const kl = load<f64>(acc);
-    if (G != 0) {
-      const A = load<f64>(accA);
-      const B = load<f64>(accB);
-      if (gy != 0) gradApplyF64<u16, u16, string>(x, y, G, K, 0, 0, ix, iy, srMY, srMX, invT, srL, gradScale, kl, A, B, gx, gy);
-      else gradApplyF64<u16, u8, string>(x, y, G, K, 0, 0, ix, iy, srMY, srMX, invT, srL, gradScale, kl, A, B, gx, gy);
-    } else if (gy != 0) {
-      const s = sliceScale != 0 ? gradScale * load<f64>(sliceScale) : gradScale;
-      gradApplyF64<u8, u16, string>(x, y, G, K, 0, 0, ix, iy, srMY, srMX, invT, srL, s, kl, 0, 0, gx, gy);
-    }
+    streamRowApply<f64>(x, y, G, K, invT, stateX, stateY, gradScale, sliceScale, acc, accA, accB, gx, gy);
     return;
   }
   gradApplyChunk<f64>(x, y, G, K, W, invT, stateX, stateY, gradScale, sliceScale, acc, accA, accB, gx, gy);

@@ -250,7 +250,7 @@ export function logSumExp_f64(src: usize, dst: usize, R: i32, K: i32, W: i32): v
 
 /** One chunk of a single streamed row (W = 1, contiguous) into the (m, s) state, vectorised. */
 // @ts-ignore: decorator
-@inline function lseRowUpdate<T>(src: usize, K: i32, scale: f64, state: usize): void {
+@inline function lseRowUpdate<T, PRECISE = i32>(src: usize, K: i32, scale: f64, state: usize): void {
   const cm = sizeof<T>() == 4 ? <f64>rowMaxF32(src, K) : rowMaxF64(src, K);
   const m0 = load<f64>(state);
   const m1 = max<f64>(m0, cm);
@@ -262,7 +262,8 @@ export function logSumExp_f64(src: usize, dst: usize, R: i32, K: i32, W: i32): v
   }
   let s = load<f64>(state, 8);
   if (m1 > m0) s *= Math.exp((m0 - m1) * scale);
-  if (sizeof<T>() == 4) s += sumExpRowScaledF32(src, K, <f32>m1, scale);
+  // PRECISE (f32 only): f64 exponentials, for streamed slices with pointwise outputs.
+  if (sizeof<T>() == 4) s += isReference<PRECISE>() ? sumExpRowPreciseF32(src, K, m1, scale) : sumExpRowScaledF32(src, K, <f32>m1, scale);
   else s += scale == 1 ? sumExpRowF64<i32>(src, K, m1, 1) : sumExpRowF64<string>(src, K, m1, scale);
   store<f64>(state, s, 8);
 }
@@ -397,18 +398,8 @@ export function softmaxApply_f64(src: usize, dst: usize, K: i32, W: i32, state: 
  */
 export function lseUpdatePrecise_f32(src: usize, K: i32, W: i32, scale: f64, state: usize): void {
   if (ASC_FEATURE_SIMD) if (W == 1) {
-    // One long row: lseRowUpdate's steps with the f64 exponentials two lanes at a time.
-    const cm = <f64>rowMaxF32(src, K);
-    const m0 = load<f64>(state);
-    const m1 = max<f64>(m0, cm);
-    store<f64>(state, m1);
-    if (!isFinite<f64>(m1)) {
-      if (sliceHasNaN<f32>(src, K, 1)) store<f64>(state, NaN, 8);
-      return;
-    }
-    let s = load<f64>(state, 8);
-    if (m1 > m0) s *= Math.exp((m0 - m1) * scale);
-    store<f64>(state, s + sumExpRowPreciseF32(src, K, m1, scale), 8);
+    // One long row: lseRowUpdate, the f64 exponentials two lanes at a time.
+    lseRowUpdate<f32, string>(src, K, scale, state);
     return;
   }
   for (let i = 0; i < W; i++) {
