@@ -20,12 +20,17 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   // 1n printed as "1" made "must be an integer, got 1" read as a contradiction.
-  if (typeof value === 'bigint') return `${value}n (a BigInt; convert it with Number())`;
+  if (typeof value === 'bigint') return `${value}n (a BigInt, not a number)`;
   if (Array.isArray(value)) return `an Array of length ${value.length}`;
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as { length?: number }).length ?? value.byteLength}`;
   if (typeof value === 'function') return 'a function';
   const name = (value as object).constructor?.name;
   return name && name !== 'Object' ? `a ${name}` : 'an object';
+}
+
+/** A shape array as given, for errors: numbers as they are, BigInts as `2n`, anything else described. */
+export function shapeGivenStr(shape: ArrayLike<unknown>): string {
+  return `[${Array.from(shape, (v) => (typeof v === 'number' ? String(v) : typeof v === 'bigint' ? `${v}n` : describe(v))).join(', ')}]`;
 }
 
 /** Printable shape, PyTorch style: `[2, 3]`, `[]` for 0-d. */

@@ -1,4 +1,4 @@
-import { argRangeError, argTypeError, describe, shapeStr } from './errors.js';
+import { argRangeError, argTypeError, describe, shapeGivenStr, shapeStr } from './errors.js';
 import { gatherStrided } from './strided.js';
 import { Tensor, tensorOf, contiguousStrides, numelOf } from './tensor.js';
 import { type Dtype, type FloatArray, arrayFor } from './types.js';
@@ -74,8 +74,7 @@ function checkShape(op: string, arg: string, shape: unknown, field = 'shape'): n
   for (let i = 0; i < src.length; i++) {
     const d = src[i];
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-      const shown = Array.from(src, (v) => (typeof v === 'number' ? v : typeof v === 'bigint' ? `${v}n` : String(v))) as number[];
-      throw argRangeError(op, arg, `has ${field} ${shapeStr(shown)}: entry ${i} is ${describe(d)}, not a non-negative integer`, `Every dimension size must be a number that is an integer ≥ 0`);
+      throw argRangeError(op, arg, `has ${field} ${shapeGivenStr(src)}: entry ${i} is ${describe(d)}, not a non-negative integer`, `Every dimension size must be a number that is an integer ≥ 0`);
     }
     out[i] = d;
   }

@@ -3,7 +3,7 @@
  * place (no staging copies). For services that fill inputs once per request and call several ops.
  */
 import type { WasmMemory } from './backend/wasm/memory.js';
-import { argRangeError, argTypeError, describe, shapeStr } from './errors.js';
+import { argRangeError, argTypeError, describe, shapeGivenStr } from './errors.js';
 import { activeWasmMemory, kernels } from './runtime.js';
 import { Tensor, numelOf } from './tensor.js';
 import { type Dtype, type FloatArray, arrayFor } from './types.js';
@@ -84,7 +84,7 @@ export class WasmTensor extends Tensor {
  */
 export function allocTensor(shape: readonly number[], dtype: Dtype = 'float32'): WasmTensor {
   if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-    throw argRangeError('allocTensor', 'shape', `is ${Array.isArray(shape) ? shapeStr(shape) : describe(shape)}`, 'Give an array of non-negative integers, e.g. [8, 32000]');
+    throw argRangeError('allocTensor', 'shape', `is ${Array.isArray(shape) ? shapeGivenStr(shape) : describe(shape)}`, 'Give an array of non-negative integers (numbers, not BigInts), e.g. [8, 32000]');
   }
   if (dtype !== 'float32' && dtype !== 'float64') {
     throw argTypeError('allocTensor', 'dtype', `is ${describe(dtype)}`, "Use 'float32' or 'float64'");

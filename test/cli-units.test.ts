@@ -62,10 +62,14 @@ describe('argument parsing', () => {
     expect(usageErr(() => parseArgs(['--keepdim=yes'], SPECS, 'klwasm t')).message).toContain('takes no value');
   });
 
-  it('rejects a value option given twice (last-one-wins dropped a --dim silently)', () => {
-    expect(usageErr(() => parseArgs(['--dim', '0', '--dim', '1'], SPECS, 'klwasm t')).message).toBe(
-      "klwasm t: option '--dim' is given twice ('0', then '1'); give it once (several dimensions, where the command takes them: --dim 0,1).",
+  it('rejects a value option given twice with different values (last-one-wins dropped a --dim silently)', () => {
+    expect(usageErr(() => parseArgs(['--dim', '0', '--dim', '1'], SPECS, 'klwasm t')).message).toBe("klwasm t: option '--dim' is given twice ('0', then '1'); give it once.");
+    // An option that takes lists names the list form; the same value twice loses nothing.
+    const listSpecs: OptionSpec[] = SPECS.map((s) => (s.name === 'dim' ? { ...s, list: true } : s));
+    expect(usageErr(() => parseArgs(['--dim', '0', '--dim=1'], listSpecs, 'klwasm t')).message).toBe(
+      "klwasm t: option '--dim' is given twice ('0', then '1'); give it once (for both, a list: --dim 0,1).",
     );
+    expect(parseArgs(['--dim', '1', '--dim', '1'], SPECS, 'klwasm t').values.get('dim')).toBe('1');
     expect(usageErr(() => parseArgs(['-oa.npy', '--output=b.npy'], SPECS, 'klwasm t')).message).toBe(
       "klwasm t: option '--output' is given twice ('a.npy', then 'b.npy'); give it once.",
     );

@@ -286,6 +286,8 @@ describe.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar'] as const)('zero-
     expect(t.isFreed).toBe(true);
     expect(() => t.data).toThrow(/freed/);
     expect(() => allocTensor([-1])).toThrow(RangeError);
+    // A BigInt entry is shown as one ([2n, 3]), not as the number it looks like.
+    expect(() => allocTensor([2n, 3] as never)).toThrow(/argument 'shape' is \[2n, 3\]\. Give an array of non-negative integers \(numbers, not BigInts\)/);
     expect(() => allocTensor([2], 'int32' as never)).toThrow(TypeError);
     const out = allocTensor([2, 3], 'float64');
     expect(() => softmax([[1, 2, 3], [4, 5, 6]], -1, { out })).toThrow(/float64 tensor of shape \[2, 3\], but the result is float32/);

@@ -20,6 +20,8 @@ export interface OptionSpec {
   description: string;
   /** Left out of `--help` (testing and tuning knobs). */
   hidden?: boolean;
+  /** The value may be a comma-separated list (`--dim 0,1`); named in the given-twice error. */
+  list?: boolean;
 }
 
 /** Parsed arguments: positionals in order; the value of each option (given once); flags that were given. */
@@ -75,10 +77,11 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
     throw usageError(`${where}: unknown option '${word}'.${hint ? ` Did you mean '${hint}'?` : ''} See '${where} --help'.`);
   };
   const set = (spec: OptionSpec, value: string, shown: string): void => {
-    // Last-one-wins would silently drop a value (`--dim 0 --dim 1` computed over dim 1 only).
+    // Last-one-wins would silently drop a value (`--dim 0 --dim 1` computed over dim 1 only);
+    // the same value twice loses nothing.
     const before = out.values.get(spec.name);
-    if (before !== undefined) {
-      const list = spec.name === 'dim' ? ` (several dimensions, where the command takes them: --dim ${before},${value})` : '';
+    if (before !== undefined && before !== value) {
+      const list = spec.list ? ` (for both, a list: --${spec.name} ${before},${value})` : '';
       throw usageError(`${where}: option '${shown}' is given twice ('${before}', then '${value}'); give it once${list}.`);
     }
     out.values.set(spec.name, value);

@@ -66,7 +66,7 @@ export const logsumexpCommand: Command = {
     'reduced, the partial results of the blocks are combined in float64 (so with several blocks a float32 ' +
     'result may differ from a single pass in its last bit).',
   options: [
-    { name: 'dim', kind: 'value', valueName: 'D', description: 'dimension(s) to reduce: an integer or a list such as 0,1 (default -1)' },
+    { name: 'dim', kind: 'value', valueName: 'D', list: true, description: 'dimension(s) to reduce: an integer or a list such as 0,1 (default -1)' },
     { name: 'keepdim', kind: 'flag', description: 'keep the reduced dimensions with size 1' },
     OUTPUT_OPTION,
   ],
