@@ -16,8 +16,9 @@
 //   ∂L/∂x_j = T·(q_j − p_j);  ∂L/∂y_j = T·p_j·(u_j − KL)
 // and for 'none' (L_i = T²·p_i·u_i weighted by G_i):
 //   Σ_i G_i ∂L_i/∂x_j = T·(q_j·Σ G p − G_j p_j);  Σ_i G_i ∂L_i/∂y_j = T·p_j·(G_j(u_j+1) − Σ G p (u+1)).
-// Where y = −inf (p = 0 exactly) the teacher gradient is 0 (the limit; PyTorch's chain gives
-// 0·log 0 → NaN there) and the point does not enter B.
+// Where p = 0 (y = −inf, or p below the dtype's range) the teacher gradient is 0, the limit
+// p → 0 (PyTorch's chain gives 0·log 0 → NaN there; and where u − KL overflows, 0·inf would be
+// NaN too); where y = −inf the point does not enter B.
 //
 // Contracts (every export): byte pointers into the one memory, no alignment required; x, y, G,
 // dst, gx, gy share the (R, K, W) layout; perSlice and sliceScale are R·W f64 (or 0); scratch as
@@ -116,7 +117,7 @@ function gradSliceScalar<T, M, GT>(
         let v: T;
         if (isNone<M>()) v = sT * (p * (g * (u + <T>1) - Bt));
         else v = sT * (p * (u - kl));
-        store<T>(at<T>(gy, k * stride), <T>yv == <T>-Infinity ? p * <T>0 : v);
+        store<T>(at<T>(gy, k * stride), p == <T>0 ? p * <T>0 : v);
       }
     }
   }
@@ -323,7 +324,7 @@ function gradApplyRow<T, M, GT, RECOMPUTE>(
       let v: v128;
       if (isNone<M>()) v = v128.mul<T>(vs, v128.mul<T>(p, v128.sub<T>(v128.mul<T>(g, v128.add<T>(u, one)), vB)));
       else v = v128.mul<T>(vs, v128.mul<T>(p, v128.sub<T>(u, vkl)));
-      v128.store(at<T>(gy, k), v128.bitselect(v128.mul<T>(p, zero), v, v128.eq<T>(yv, ninf)));
+      v128.store(at<T>(gy, k), v128.bitselect(v128.mul<T>(p, zero), v, v128.eq<T>(p, zero)));
     }
   }
   for (; k < n; k++) {
@@ -338,7 +339,7 @@ function gradApplyRow<T, M, GT, RECOMPUTE>(
       const yv = load<T>(at<T>(y, k));
       const u = uS<T>(load<T>(at<T>(x, k)), yv, MY, MX, invT, L);
       const v = isNone<M>() ? s * (p * (g * (u + <T>1) - B)) : s * (p * (u - kl));
-      store<T>(at<T>(gy, k), yv == <T>-Infinity ? p * <T>0 : v);
+      store<T>(at<T>(gy, k), p == <T>0 ? p * <T>0 : v);
     }
   }
 }
@@ -456,7 +457,7 @@ function gradColsF32<M, GT>(
           let v: v128;
           if (isNone<M>()) v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(f32x4.mul(g, f32x4.add(u, one)), vB)));
           else v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(u, vkl)));
-          v128.store(at<f32>(gy, k * W + i), v128.bitselect(f32x4.mul(p, zero), v, f32x4.eq(yv, ninf)));
+          v128.store(at<f32>(gy, k * W + i), v128.bitselect(f32x4.mul(p, zero), v, f32x4.eq(p, zero)));
         }
       }
     }
@@ -778,7 +779,7 @@ export function klDivLogitsGrad_f64(
       if (gy != 0) {
         const u = uS<T>(xv, yv, MY, MX, invT, L);
         const v = G != 0 ? s * (p * (g * (u + <T>1) - Bt)) : s * (p * (u - kl));
-        store<T>(at<T>(gy, j), yv == <T>-Infinity ? p * <T>0 : v);
+        store<T>(at<T>(gy, j), p == <T>0 ? p * <T>0 : v);
       }
     }
   }

@@ -254,6 +254,48 @@ describe('klDivLogits float32 column kernels', () => {
   });
 });
 
+describe('teacher gradient where p is 0 but y is finite (p underflows), every backend and layout', () => {
+  // The kernels used to select 0 only where y = −inf: where p underflowed and u − KL was not
+  // finite (an infinite KL, or u and KL near ∓max/2 whose difference overflows) they gave
+  // 0·inf = NaN, and the js backend (p in float64) 0 or −inf.
+  const M64 = Number.MAX_VALUE;
+  const cases: { dtype: Dtype; x: number[]; y: number[]; T: number; zero: number[] }[] = [
+    // The review's case: u − KL overflows at the element whose p underflows (index 1).
+    { dtype: 'float64', x: [1.7e308, 1.7e308, 0], y: [1.7e308, 0, 1.7e308], T: 0.5, zero: [1] },
+    { dtype: 'float32', x: [3e38, 3e38, 0], y: [3e38, 0, 3e38], T: 0.5, zero: [1] },
+    // KL = +inf (student −inf where p > 0) and a teacher logit whose p underflows in float32.
+    { dtype: 'float32', x: [-Infinity, 0, 1, 0], y: [0, 1, 2, -200], T: 1, zero: [3] },
+    { dtype: 'float64', x: [-Infinity, 0, 1, 0], y: [0, 1, 2, -M64], T: 1, zero: [3] },
+  ];
+  const layouts = (c: (typeof cases)[number]) => {
+    const K = c.x.length;
+    // Rows; four identical columns (dim 0: the column kernels); and the row padded to 700
+    // elements with −inf on both sides (terms 0) for a 1 KiB window (streamed chunks).
+    const pad = 700 - K;
+    return [
+      { what: 'row', x: c.x, y: c.y, shape: [1, K], dim: -1, window: 0, at: c.zero },
+      { what: 'columns', x: c.x.flatMap((v) => [v, v, v, v]), y: c.y.flatMap((v) => [v, v, v, v]), shape: [K, 4], dim: 0, window: 0, at: c.zero.map((i) => 4 * i) },
+      { what: 'streamed row', x: [...c.x, ...Array(pad).fill(-Infinity)], y: [...c.y, ...Array(pad).fill(-Infinity)], shape: [1, 700], dim: -1, window: 1, at: c.zero },
+    ];
+  };
+  it.each(ALL_BACKENDS)('%s: gradTarget is 0 there, and the same on every backend', (backend) => {
+    for (const c of cases) {
+      for (const l of layouts(c)) {
+        initSync({ backend, ...(l.window ? { windowKiB: l.window } : {}) });
+        try {
+          for (const reduction of ['sum', 'none'] as const) {
+            const gradOutput = reduction === 'none' ? { data: typed(c.dtype, l.x.map((_, i) => 0.5 + (i % 3))), shape: l.shape } : undefined;
+            const g = klDivLogitsWithGrad({ data: typed(c.dtype, l.x), shape: l.shape }, { data: typed(c.dtype, l.y), shape: l.shape }, { dim: l.dim, temperature: c.T, reduction, gradOutput, gradTarget: true });
+            for (const i of l.at) expect(g.gradTarget!.data[i], `${c.dtype} ${JSON.stringify(c.y)} ${l.what} ${reduction}: gradTarget[${i}]`).toBe(0);
+          }
+        } finally {
+          initSync({ backend });
+        }
+      }
+    }
+  });
+});
+
 describe('masked students and teachers in one row, third review', () => {
   const FMAX = 3.4028234663852886e38;
   it('gradients stay finite and every backend agrees (u clamped at half the range, as in js)', () => {

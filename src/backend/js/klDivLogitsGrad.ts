@@ -50,6 +50,7 @@ export function klDivLogitsGrad(
   const ey = ex.subarray(size, 2 * size);
   const T = temperature;
   const bound = uBound(x);
+  const f32 = x instanceof Float32Array;
   let total = 0;
   let totalC = 0;
   for (let o = 0; o < outer; o++) {
@@ -111,7 +112,10 @@ export function klDivLogitsGrad(
           if (gradOut !== null) gradInput[p] = s * (q * A - g * pk);
           if (gradTarget !== null) {
             const u = uOf(x[p]!, y[p]!, mx, my, T, L, bound);
-            gradTarget[p] = y[p] === -Infinity ? pk * 0 : gradOut !== null ? s * (pk * (g * (u + 1) - B)) : s * (pk * (u - kl));
+            // 0 wherever p is 0 (the limit p → 0), as the kernels: y = −inf, or p below the
+            // dtype's range (rounded to float32 first for float32 data, where the kernels' p is).
+            const p0 = f32 ? Math.fround(pk) === 0 : pk === 0;
+            gradTarget[p] = p0 ? pk * 0 : gradOut !== null ? s * (pk * (g * (u + 1) - B)) : s * (pk * (u - kl));
           }
         }
       }
