@@ -18,7 +18,9 @@
 //   Σ_i G_i ∂L_i/∂x_j = T·(q_j·Σ G p − G_j p_j);  Σ_i G_i ∂L_i/∂y_j = T·p_j·(G_j(u_j+1) − Σ G p (u+1)).
 // Where p = 0 (y = −inf, or p below the dtype's range) the teacher gradient is 0, the limit
 // p → 0 (PyTorch's chain gives 0·log 0 → NaN there; and where u − KL overflows, 0·inf would be
-// NaN too); where y = −inf the point does not enter B.
+// NaN too), and the point does not enter B. The 'none' teacher gradient is formed as
+// (G·p)·(u + 1) − p·B: G·(u + 1) first overflows float32 where u is clamped at FLT_MAX (a masked
+// student) while p is tiny.
 //
 // Contracts (every export): byte pointers into the one memory, no alignment required; x, y, G,
 // dst, gx, gy share the (R, K, W) layout; perSlice and sliceScale are R·W f64 (or 0); scratch as
@@ -93,7 +95,7 @@ function gradSliceScalar<T, M, GT>(
     if (isNone<M>()) {
       const gp = load<T>(at<T>(G, k * stride)) * p;
       A += <f64>gp;
-      if (<T>yv != <T>-Infinity) B += <f64>(gp * (u + <T>1));
+      if (p != <T>0) B += <f64>(gp * (u + <T>1));
     } else {
       store<T>(at<T>(gx, k * stride), sT * (q - p));
     }
@@ -115,7 +117,7 @@ function gradSliceScalar<T, M, GT>(
         const yv = <f64>load<T>(at<T>(y, k * stride));
         const u = uS<T>(<T>xv, <T>yv, MY, MX, invT, L);
         let v: T;
-        if (isNone<M>()) v = sT * (p * (g * (u + <T>1) - Bt));
+        if (isNone<M>()) v = sT * (g * p * (u + <T>1) - p * Bt);
         else v = sT * (p * (u - kl));
         store<T>(at<T>(gy, k * stride), p == <T>0 ? p * <T>0 : v);
       }
@@ -234,7 +236,7 @@ function gradTermsF32<M, RECOMPUTE>(
         const gp = f32x4.mul(v128.load(at<f32>(G, k)), p);
         A0 = f64x2.add(A0, f64x2.promote_low_f32x4(gp));
         A1 = f64x2.add(A1, promoteHigh(gp));
-        const bu = v128.bitselect(zero, f32x4.mul(gp, f32x4.add(u, one)), f32x4.eq(yv, ninf));
+        const bu = v128.bitselect(zero, f32x4.mul(gp, f32x4.add(u, one)), f32x4.eq(p, zero));
         B0 = f64x2.add(B0, f64x2.promote_low_f32x4(bu));
         B1 = f64x2.add(B1, promoteHigh(bu));
       } else {
@@ -261,7 +263,7 @@ function gradTermsF32<M, RECOMPUTE>(
     if (isNone<M>()) {
       const gp = load<f32>(at<f32>(G, k)) * p;
       A += <f64>gp;
-      if (<f32>yv != <f32>-Infinity) B += <f64>(gp * (u + <f32>1));
+      if (p != <f32>0) B += <f64>(gp * (u + <f32>1));
     } else {
       store<f32>(at<f32>(gx, k), sT * (q - p));
     }
@@ -322,7 +324,7 @@ function gradApplyRow<T, M, GT, RECOMPUTE>(
       const yv = v128.load(at<T>(y, k));
       const u = f32 ? uF32x4<i32>(xv, yv, vMy, vMx, vinvT, vL) : uF64x2(xv, yv, vMy, vMx, vinvT, vL);
       let v: v128;
-      if (isNone<M>()) v = v128.mul<T>(vs, v128.mul<T>(p, v128.sub<T>(v128.mul<T>(g, v128.add<T>(u, one)), vB)));
+      if (isNone<M>()) v = v128.mul<T>(vs, v128.sub<T>(v128.mul<T>(v128.mul<T>(g, p), v128.add<T>(u, one)), v128.mul<T>(p, vB)));
       else v = v128.mul<T>(vs, v128.mul<T>(p, v128.sub<T>(u, vkl)));
       v128.store(at<T>(gy, k), v128.bitselect(v128.mul<T>(p, zero), v, v128.eq<T>(p, zero)));
     }
@@ -338,7 +340,7 @@ function gradApplyRow<T, M, GT, RECOMPUTE>(
     if (wantGy<GT>()) {
       const yv = load<T>(at<T>(y, k));
       const u = uS<T>(load<T>(at<T>(x, k)), yv, MY, MX, invT, L);
-      const v = isNone<M>() ? s * (p * (g * (u + <T>1) - B)) : s * (p * (u - kl));
+      const v = isNone<M>() ? s * (g * p * (u + <T>1) - p * B) : s * (p * (u - kl));
       store<T>(at<T>(gy, k), p == <T>0 ? p * <T>0 : v);
     }
   }
@@ -426,7 +428,7 @@ function gradColsF32<M, GT>(
         const gp = f32x4.mul(v128.load(at<f32>(Gi, k * W)), p);
         A0 = f64x2.add(A0, f64x2.promote_low_f32x4(gp));
         A1 = f64x2.add(A1, promoteHigh(gp));
-        const bu = v128.bitselect(zero, f32x4.mul(gp, f32x4.add(u, one)), f32x4.eq(yv, ninf));
+        const bu = v128.bitselect(zero, f32x4.mul(gp, f32x4.add(u, one)), f32x4.eq(p, zero));
         B0 = f64x2.add(B0, f64x2.promote_low_f32x4(bu));
         B1 = f64x2.add(B1, promoteHigh(bu));
       } else {
@@ -455,7 +457,7 @@ function gradColsF32<M, GT>(
           const yv = v128.load(at<f32>(yi, k * W));
           const u = uF32x4Lanes(xv, yv, vMyLo, vMyHi, vMxLo, vMxHi, vinvT, vLlo, vLhi);
           let v: v128;
-          if (isNone<M>()) v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(f32x4.mul(g, f32x4.add(u, one)), vB)));
+          if (isNone<M>()) v = f32x4.mul(vs, f32x4.sub(f32x4.mul(f32x4.mul(g, p), f32x4.add(u, one)), f32x4.mul(p, vB)));
           else v = f32x4.mul(vs, f32x4.mul(p, f32x4.sub(u, vkl)));
           v128.store(at<f32>(gy, k * W + i), v128.bitselect(f32x4.mul(p, zero), v, f32x4.eq(p, zero)));
         }
@@ -545,7 +547,7 @@ export function gradTermsF64<M, RECOMPUTE>(
     if (isNone<M>()) {
       const gp = f64x2.mul(v128.load(at<f64>(G, k)), p);
       AA = f64x2.add(AA, gp);
-      BB = f64x2.add(BB, v128.bitselect(zero, f64x2.mul(gp, f64x2.add(u, one)), f64x2.eq(yv, ninf)));
+      BB = f64x2.add(BB, v128.bitselect(zero, f64x2.mul(gp, f64x2.add(u, one)), f64x2.eq(p, zero)));
     } else if (!lossOnly<M>()) {
       v128.store(at<f64>(gx, k), f64x2.mul(vs, f64x2.sub(q, p)));
     }
@@ -563,7 +565,7 @@ export function gradTermsF64<M, RECOMPUTE>(
     if (isNone<M>()) {
       const gp = load<f64>(at<f64>(G, k)) * p;
       A += gp;
-      if (yv != -Infinity) B += gp * (u + 1);
+      if (p != 0) B += gp * (u + 1);
     } else if (!lossOnly<M>()) {
       store<f64>(at<f64>(gx, k), s * (q - p));
     }
@@ -730,7 +732,7 @@ export function klDivLogitsGrad_f64(
       if (G != 0) {
         const gp = load<T>(at<T>(G, j)) * p;
         A += <f64>gp;
-        if (yv != <T>-Infinity) B += <f64>(gp * (u + <T>1));
+        if (p != <T>0) B += <f64>(gp * (u + <T>1));
       } else {
         store<T>(at<T>(gx, j), s * (q - p));
       }
@@ -778,7 +780,7 @@ export function klDivLogitsGrad_f64(
       }
       if (gy != 0) {
         const u = uS<T>(xv, yv, MY, MX, invT, L);
-        const v = G != 0 ? s * (p * (g * (u + <T>1) - Bt)) : s * (p * (u - kl));
+        const v = G != 0 ? s * (g * p * (u + <T>1) - p * Bt) : s * (p * (u - kl));
         store<T>(at<T>(gy, j), p == <T>0 ? p * <T>0 : v);
       }
     }

@@ -296,6 +296,38 @@ describe('teacher gradient where p is 0 but y is finite (p underflows), every ba
   });
 });
 
+describe("'none' teacher gradient at float32's edges (review helper 13), every backend against js", () => {
+  const FMAX = 3.4028234663852886e38;
+  const run = (backend: string, x: number[], y: number[], G: number[]) => {
+    initSync({ backend });
+    const K = x.length;
+    const g = klDivLogitsWithGrad({ data: Float32Array.from(x), shape: [1, K] }, { data: Float32Array.from(y), shape: [1, K] }, { reduction: 'none', gradOutput: { data: Float32Array.from(G), shape: [1, K] }, gradTarget: true });
+    return Array.from(g.gradTarget!.data);
+  };
+  it('an element whose p underflows stays out of Σ G·p·(u + 1) (it made every element NaN on WASM, −inf on js)', () => {
+    // x = −inf where p underflows: u = +inf there, and 0·inf entered B.
+    const x = [0, 0.5, -Infinity];
+    const y = [0, 1, -200];
+    const want = run('js', x, y, [1, 1, 1]);
+    expect(want.every(Number.isFinite), `js ${want}`).toBe(true);
+    for (const backend of WASM_BACKENDS) expect(closeMismatch(run(backend, x, y, [1, 1, 1]), want, 1e-6, 1e-12), backend).toBeNull();
+  });
+  it("a masked student's G·(u + 1) does not overflow float32 (it was +inf on WASM where js reads 5.6e-7)", () => {
+    // u is clamped at FLT_MAX (x = −FLT_MAX) where p is a subnormal: G·p is formed first.
+    const x = [2.39, 0.07, -FMAX];
+    const y = [-0.796, -1.69, -103.978];
+    const want = run('js', x, y, [1.5, 1.5, 1.5]);
+    expect(want.every(Number.isFinite), `js ${want}`).toBe(true);
+    for (const backend of WASM_BACKENDS) {
+      const got = run(backend, x, y, [1.5, 1.5, 1.5]);
+      expect(got.every(Number.isFinite), `${backend} ${got}`).toBe(true);
+      expect(closeMismatch(got.slice(0, 2), want.slice(0, 2), 1e-6, 1e-12), backend).toBeNull();
+      // p is a float32 subnormal of one or two ulps there: the same order of magnitude only.
+      expect(Math.abs(Math.log(got[2]! / want[2]!)), `${backend}: ${got[2]} vs ${want[2]}`).toBeLessThan(Math.log(2.5));
+    }
+  });
+});
+
 describe('masked students and teachers in one row, third review', () => {
   const FMAX = 3.4028234663852886e38;
   it('gradients stay finite and every backend agrees (u clamped at half the range, as in js)', () => {

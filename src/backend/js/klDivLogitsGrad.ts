@@ -15,6 +15,17 @@ const PHI_SERIES: readonly number[] = (() => {
 const SERIES_LIMIT = 0.5;
 
 /**
+ * Whether p counts as 0 for the teacher gradient (0 there, the limit p → 0) and the 'none' sum B
+ * (left out), as in the kernels: y = −inf, or p below the dtype's range — rounded to float32
+ * first for float32 data, where the kernels' p lives. (Near float32's underflow edge the
+ * kernels' own exponential may still round the other way: the two agree to ~1e-45 there, and
+ * differ only where the KL is infinite or NaN.)
+ */
+function pIsZero(p: number, f32: boolean): boolean {
+  return f32 ? Math.fround(p) === 0 : p === 0;
+}
+
+/**
  * `klDivLogits` fused with its gradients, in float64 (see `Kernels.klDivLogitsGrad`).
  *
  * The loss is computed exactly as `klDivLogits.ts` computes it (same passes, same termwise form,
@@ -28,7 +39,8 @@ const SERIES_LIMIT = 0.5;
  *   Σ_i G_i ∂L_i/∂x_j = T·(q_j·Σ_i G_i p_i − G_j p_j)
  *   Σ_i G_i ∂L_i/∂y_j = T·p_j·(G_j(u_j + 1) − Σ_i G_i p_i (u_i + 1)).
  * The facade folds T, the reduction's divisor and a scalar upstream gradient into `gradScale`.
- * Where y = −inf (p = 0 exactly) ∂/∂y is 0, its limit (PyTorch's chain: NaN from 0·log 0).
+ * Where p = 0 (y = −inf, or p underflows; see pIsZero) ∂/∂y is 0, its limit (PyTorch's chain:
+ * NaN from 0·log 0), and that point stays out of Σ G p (u + 1).
  */
 export function klDivLogitsGrad(
   x: FloatArray,
@@ -94,7 +106,7 @@ export function klDivLogitsGrad(
         if (gradOut !== null) {
           const gp = gradOut[p]! * pk;
           A += gp;
-          if (y[p] !== -Infinity) B += gp * (u + 1);
+          if (!pIsZero(pk, f32)) B += gp * (u + 1);
         } else {
           gradInput[p] = s * (q - pk);
         }
@@ -112,10 +124,7 @@ export function klDivLogitsGrad(
           if (gradOut !== null) gradInput[p] = s * (q * A - g * pk);
           if (gradTarget !== null) {
             const u = uOf(x[p]!, y[p]!, mx, my, T, L, bound);
-            // 0 wherever p is 0 (the limit p → 0), as the kernels: y = −inf, or p below the
-            // dtype's range (rounded to float32 first for float32 data, where the kernels' p is).
-            const p0 = f32 ? Math.fround(pk) === 0 : pk === 0;
-            gradTarget[p] = p0 ? pk * 0 : gradOut !== null ? s * (pk * (g * (u + 1) - B)) : s * (pk * (u - kl));
+            gradTarget[p] = pIsZero(pk, f32) ? pk * 0 : gradOut !== null ? s * (g * pk * (u + 1) - pk * B) : s * (pk * (u - kl));
           }
         }
       }
