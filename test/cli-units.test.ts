@@ -70,6 +70,8 @@ describe('argument parsing', () => {
       "klwasm t: option '--dim' is given twice ('0', then '1'); give it once (for both, a list: --dim 0,1).",
     );
     expect(parseArgs(['--dim', '1', '--dim', '1'], SPECS, 'klwasm t').values.get('dim')).toBe('1');
+    // The same number written twice differently is the same value (no list hint naming it twice).
+    expect(Number(parseArgs(['--dim', '1', '--dim', '01'], SPECS, 'klwasm t').values.get('dim'))).toBe(1);
     expect(usageErr(() => parseArgs(['-oa.npy', '--output=b.npy'], SPECS, 'klwasm t')).message).toBe(
       "klwasm t: option '--output' is given twice ('a.npy', then 'b.npy'); give it once.",
     );

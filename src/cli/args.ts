@@ -31,6 +31,11 @@ export interface ParsedArgs {
   flags: Set<string>;
 }
 
+/** Whether two option values are the same number written differently (`1` and `01`, `2` and `2.0`). */
+function sameNumber(a: string, b: string): boolean {
+  return a.trim() !== '' && b.trim() !== '' && Number(a) === Number(b);
+}
+
 /** Levenshtein distance, for suggestions. */
 function distance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -78,9 +83,9 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
   };
   const set = (spec: OptionSpec, value: string, shown: string): void => {
     // Last-one-wins would silently drop a value (`--dim 0 --dim 1` computed over dim 1 only);
-    // the same value twice loses nothing.
+    // the same value twice (also as numbers: 1 and 01) loses nothing.
     const before = out.values.get(spec.name);
-    if (before !== undefined && before !== value) {
+    if (before !== undefined && before !== value && !sameNumber(before, value)) {
       const list = spec.list ? ` (for both, a list: --${spec.name} ${before},${value})` : '';
       throw usageError(`${where}: option '${shown}' is given twice ('${before}', then '${value}'); give it once${list}.`);
     }
