@@ -298,7 +298,7 @@ describe('teacher gradient where p is 0 but y is finite (p underflows), every ba
 
 describe("'none' teacher gradient at float32's edges (review helper 13), every backend against js", () => {
   const FMAX = 3.4028234663852886e38;
-  const run = (backend: string, x: number[], y: number[], G: number[]) => {
+  const run = (backend: (typeof ALL_BACKENDS)[number], x: number[], y: number[], G: number[]) => {
     initSync({ backend });
     const K = x.length;
     const g = klDivLogitsWithGrad({ data: Float32Array.from(x), shape: [1, K] }, { data: Float32Array.from(y), shape: [1, K] }, { reduction: 'none', gradOutput: { data: Float32Array.from(G), shape: [1, K] }, gradTarget: true });
