@@ -328,6 +328,34 @@ describe("'none' teacher gradient at float32's edges (review helper 13), every b
   });
 });
 
+describe('a capped KL is the same whether the row fits the window or is cut into segments (review helper 12, B)', () => {
+  it.each(WASM_BACKENDS)('%s: float32 logits at 3e38 at T = 0.5: segments, in-window and js agree', (backend) => {
+    // Student and teacher each put all mass on a different logit of 3e38: u there is ≈ 1.2e39,
+    // past float32's range, and the kernels clamp it at FLT_MAX (KL·T² = FLT_MAX/4). The
+    // segments' between-segment u was not clamped: 1.5e38 in a 4 KiB window, 8.5e37 otherwise.
+    const K = 3001;
+    const x = Array.from({ length: K }, (_, i) => Math.sin(i));
+    const y = x.slice();
+    x[100] = 3e38;
+    y[2000] = 3e38;
+    const X = { data: Float32Array.from(x), shape: [1, K] };
+    const Y = { data: Float32Array.from(y), shape: [1, K] };
+    const opts = { temperature: 0.5, reduction: 'sum' } as const;
+    initSync({ backend: 'js' });
+    const want = klDivLogits(X, Y, opts).item();
+    expect(want).toBeGreaterThan(8.5e37);
+    expect(want).toBeLessThan(8.51e37);
+    initSync({ backend });
+    expect(closeMismatch([klDivLogits(X, Y, opts).item()], [want], 1e-6, 0), 'in-window').toBeNull();
+    initSync({ backend, windowKiB: 4, maxMemoryMiB: 1 });
+    try {
+      expect(closeMismatch([klDivLogits(X, Y, opts).item()], [want], 1e-6, 0), 'segments').toBeNull();
+    } finally {
+      initSync({ backend });
+    }
+  });
+});
+
 describe('masked students and teachers in one row, third review', () => {
   const FMAX = 3.4028234663852886e38;
   it('gradients stay finite and every backend agrees (u clamped at half the range, as in js)', () => {

@@ -77,22 +77,22 @@ describe('combineSegments (the chain rule, float64, against whole-row sums)', ()
         const my = Math.max(...ys);
         stats.set([mx, my, xs.reduce((s, a) => s + Math.exp((a - mx) / T), 0), ys.reduce((s, a) => s + Math.exp((a - my) / T), 0)], c * SEGMENT_STATS);
       }
-      const got = combineSegments(kl, stats, count, 1 / T)!;
+      const got = combineSegments(kl, stats, count, 1 / T, Number.MAX_VALUE)!;
       expect(Math.abs(got - want), `cuts ${cuts.join(',')}`).toBeLessThanOrEqual(1e-12 * want);
     }
   });
 
   it('a segment whose maximum is not finite is left to the caller (null)', () => {
     const stats = Float64Array.of(0, 0, 1, 1, -Infinity, 0, NaN, 1);
-    expect(combineSegments(Float64Array.of(0, 0), stats, 2, 1)).toBeNull();
-    expect(combineSegments(Float64Array.of(0, 0), Float64Array.of(0, 0, 1, 1, 0, Infinity, 1, NaN), 2, 1)).toBeNull();
-    expect(combineSegments(Float64Array.of(0, 0), Float64Array.of(0, 0, 1, 1, NaN, 0, 1, 1), 2, 1)).toBeNull();
+    expect(combineSegments(Float64Array.of(0, 0), stats, 2, 1, Number.MAX_VALUE)).toBeNull();
+    expect(combineSegments(Float64Array.of(0, 0), Float64Array.of(0, 0, 1, 1, 0, Infinity, 1, NaN), 2, 1, Number.MAX_VALUE)).toBeNull();
+    expect(combineSegments(Float64Array.of(0, 0), Float64Array.of(0, 0, 1, 1, NaN, 0, 1, 1), 2, 1, Number.MAX_VALUE)).toBeNull();
   });
 
   it('a segment whose mass underflows in q gets the finite P·u − P + Q term, not +inf', () => {
     // Segment 1: x 900 below the other segment (q ≈ e^-900, below float64), y level with it.
     const stats = Float64Array.of(0, 0, 1, 1, -900, 0, 1, 1);
-    const v = combineSegments(Float64Array.of(0, 0), stats, 2, 1)!;
+    const v = combineSegments(Float64Array.of(0, 0), stats, 2, 1, Number.MAX_VALUE)!;
     // P = (½, ½), log Q_1 = −900 − log(1 + e^-900): KL(P ‖ Q) = ½·log(½/1) + ½·(log ½ + 900).
     expect(v).toBeCloseTo(0.5 * Math.log(0.5) + 0.5 * (Math.log(0.5) + 900), 9);
   });

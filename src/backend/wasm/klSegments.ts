@@ -27,9 +27,11 @@ export const SEGMENT_STATS = 4;
  * KL of the whole row from `count` segments: `kl[c]` the segment's own KL, `stats` its
  * statistics (SEGMENT_STATS f64 each). Returns null when a segment's maximum is not finite (a
  * segment of only −inf or NaN logits, or +inf): the caller then uses the two-pass streamed form,
- * which applies PyTorch's rules element by element.
+ * which applies PyTorch's rules element by element. `bound` is the operands' dtype max: the
+ * segment-level u is clamped at it as the kernels clamp each element's u (a student masked near
+ * −max at T < 1), so a row gives the same capped KL whether it fits the window or not.
  */
-export function combineSegments(kl: Float64Array, stats: Float64Array, count: number, invT: number): number | null {
+export function combineSegments(kl: Float64Array, stats: Float64Array, count: number, invT: number, bound: number): number | null {
   let mx = -Infinity;
   let my = -Infinity;
   for (let c = 0; c < count; c++) {
@@ -57,7 +59,7 @@ export function combineSegments(kl: Float64Array, stats: Float64Array, count: nu
     const lp = (stats[o + 1]! - my) * invT + Math.log(stats[o + 3]!) - lsy;
     const P = Math.exp(lp);
     const Q = Math.exp(lq);
-    const u = lp - lq;
+    const u = Math.min(lp - lq, bound);
     // A segment whose own KL is +inf counts even where P underflowed to 0 (lp is finite here,
     // so P > 0 exactly): 0·inf would make the row NaN where the one-pass kernels give +inf.
     const k = kl[c]!;

@@ -13,6 +13,7 @@
 import { CompensatedSum, sumCompensated } from '../../compensated.js';
 import { UNINIT_MIN_BYTES, allocOverwritten } from '../../alloc.js';
 import { SEGMENT_STATS, combineSegments } from './klSegments.js';
+import { uBound } from '../js/klSlice.js';
 import { type Kernels, ROW_GROUP, SLICE_STATS, STAT } from '../kernels.js';
 import type { BackendName, Dtype, FloatArray } from '../../types.js';
 import { dtypeOf } from '../../types.js';
@@ -1101,7 +1102,7 @@ export class WasmKernels implements Kernels {
           }
         }
         for (let j = 0; j < w; j++) {
-          const v = combineSegments(kl.subarray(j * count, (j + 1) * count), stats.subarray(j * count * SEGMENT_STATS), count, invT);
+          const v = combineSegments(kl.subarray(j * count, (j + 1) * count), stats.subarray(j * count * SEGMENT_STATS), count, invT, uBound(x));
           if (v === null) return null;
           slices[o * inner + i + j] = v;
         }
