@@ -198,6 +198,28 @@ describe.each(['wasm-relaxed-simd', 'wasm-simd', 'wasm-scalar'] as const)('strea
     initSync({ backend: name });
   });
 
+  it.each(['float32', 'float64'] as const)('klDivLogitsWithGrad %s columns longer than the window (transposed into the row chunk kernels): every gradient, −inf teachers', (dtype) => {
+    // [3001, 7] dim 0 and [2, 1500, 5] dim 1: column counts that are not multiples of 4, odd
+    // lengths, a teacher −inf at every 13th element of each column. Streamed (4 KiB window)
+    // against the default window and against js.
+    for (const [shape, dim] of [[[3001, 7], 0], [[2, 1500, 5], 1]] as const) {
+      const n = shape.reduce((a, v) => a * v, 1);
+      const x = { data: randn(rand, n, 3, dtype), shape: [...shape] };
+      const yd = x.data.map((v, i) => (i % 13 === 4 ? -Infinity : v + 0.4 * Math.sin(i)));
+      const y = { data: yd, shape: [...shape] };
+      const G = { data: randn(rand, n, 1, dtype), shape: [...shape] };
+      const f32 = dtype === 'float32';
+      for (const reduction of ['sum', 'none', 'perSlice'] as const) {
+        const gradOutput = reduction === 'none' ? G : reduction === 'perSlice' ? { data: randn(rand, n / shape[dim]!, 1, 'float64'), shape: shape.filter((_, d) => d !== dim) } : undefined;
+        const op = () => {
+          const r = klDivLogitsWithGrad(x, y, { dim, temperature: 0.8, reduction, gradOutput, gradTarget: true });
+          return joined(r.loss, r.gradInput, r.gradTarget);
+        };
+        compare(name, op, f32 ? 1e-4 : 1e-10, f32 ? 1e-8 : 1e-13);
+      }
+    }
+  });
+
   it('klDiv: long rows, broadcast rows and broadcast columns', () => {
     const logq = logSoftmax({ data: randn(rand, 3 * 5000, 3), shape: [3, 5000] }, -1);
     const p = softmax({ data: randn(rand, 3 * 5000, 3), shape: [3, 5000] }, -1);

@@ -1403,21 +1403,27 @@ export class WasmKernels implements Kernels {
       }
       return total.value;
     }
-    // Columns longer than the window: online log-sum-exp of x/T and y/T (pass A), the terms and
+    // Slices longer than the window: online log-sum-exp of x/T and y/T (pass A), the terms and
     // the input gradient or the 'none' sums (pass B), then the gradients that need the whole
     // slice's sums (pass C: 'none' gradInput, and gradTarget), exponentials recomputed per pass.
     // Pointwise outputs ('none' loss or upstream gradient) need exact sums (assembly/klRows.ts).
+    // Columns are staged transposed (gatherT, as klDivLogits' stream), so every slice goes
+    // through the chunk kernels as a row (W = 1: vectorised in the SIMD builds) with its own
+    // state pair (m, s) at 16·j and its own sums at 8·j; a long row is the case inner = 1.
     const update = (pointwise || gradOut) && dtype === 'float32' ? this.k.lseUpdatePrecise_f32 : this.kf[dtype].lseUpdate;
     const terms = this.kf[dtype].klGradTermsChunk;
     const apply = this.kf[dtype].klGradApplyChunk;
-    // Up to 16 columns at a time, fewer when their state and one staged row each would not fit a
-    // small window (1 KiB holds 9 float32 columns here).
-    const cols = Math.max(1, Math.min(inner, 16, Math.floor(this.room(12) / (2 * 16 + 4 * 8 + b * nElem))));
-    const fixedBytes = 2 * 16 * cols + 4 * 8 * cols;
-    const kc = Math.max(1, Math.floor((this.room(12) - fixedBytes) / (cols * b * nElem)));
+    // Per column: states and sums (2·16 + 4·8 bytes) and one element of each staged array plus,
+    // for columns, the transposition's staging (tmp; a row needs none, and its chunks stay as
+    // they were). 1 KiB holds 8 float32 columns here.
+    const t = inner > 1 ? 1 : 0;
+    const perElem = b * (nElem + t);
+    const room = this.room(12 + t);
+    const cols = Math.max(1, Math.min(streamColumns(inner, perElem + 64, room), Math.floor(room / (64 + perElem))));
+    const kc = Math.max(1, Math.floor((room - 64 * cols) / (cols * perElem)));
     const e = kc * cols * b;
-    const [sx, sy, acc, accA, accB, sw, xw, yw, gw, dw, iw, ow] = this.carve(
-      16 * cols, 16 * cols, 8 * cols, 8 * cols, 8 * cols, 8 * cols, e, e, gradOut ? e : 0, pointwise ? e : 0, e, gradTarget ? e : 0,
+    const [sx, sy, acc, accA, accB, sw, xw, yw, gw, dw, iw, ow, tmp] = this.carve(
+      16 * cols, 16 * cols, 8 * cols, 8 * cols, 8 * cols, 8 * cols, e, e, gradOut ? e : 0, pointwise ? e : 0, e, gradTarget ? e : 0, t * e,
     );
     const needApply = gradOut !== null || gradTarget !== null;
     for (let o = 0; o < outer; o++) {
@@ -1425,31 +1431,37 @@ export class WasmKernels implements Kernels {
         const n = Math.min(cols, inner - i);
         for (const a of [acc!, accA!, accB!]) F64().fill(0, a / 8, a / 8 + n);
         stageScale(sw!, o * inner + i, n);
-        this.streamLse(update, x, o, size, inner, i, n, kc, xw!, invT, sx!);
-        this.streamLse(update, y, o, size, inner, i, n, kc, yw!, invT, sy!);
+        this.streamLseT(update, x, o, size, inner, i, n, kc, xw!, tmp!, invT, sx!);
+        this.streamLseT(update, y, o, size, inner, i, n, kc, yw!, tmp!, invT, sy!);
         // A maximum that is not finite: NaN sums, as in klDivLogits' stream (the NaN softmax).
         const S = F64();
         for (const st of [sx!, sy!]) {
-          for (let j = 0; j < n; j++) if (!Number.isFinite(S[st / 8 + j]!)) S[st / 8 + n + j] = NaN;
+          for (let j = 0; j < n; j++) if (!Number.isFinite(S[st / 8 + 2 * j]!)) S[st / 8 + 2 * j + 1] = NaN;
         }
         for (let k = 0; k < size; k += kc) {
           const m = Math.min(kc, size - k);
-          this.gather(x, o, size, inner, k, m, i, n, xw!);
-          this.gather(y, o, size, inner, k, m, i, n, yw!);
-          if (gradOut) this.gather(gradOut, o, size, inner, k, m, i, n, gw!);
-          terms(xw!, yw!, gradOut ? gw! : 0, m, n, invT, sx!, sy!, pointScale, gradScale, ss ? sw! : 0, pointwise ? dw! : 0, iw!, acc!, accA!, accB!);
-          if (pointwise) this.scatter(pointwise, o, size, inner, k, m, i, n, dw!);
-          if (!gradOut) this.scatter(gradInput, o, size, inner, k, m, i, n, iw!);
+          this.gatherT(x, o, size, inner, k, m, i, n, xw!, tmp!);
+          this.gatherT(y, o, size, inner, k, m, i, n, yw!, tmp!);
+          if (gradOut) this.gatherT(gradOut, o, size, inner, k, m, i, n, gw!, tmp!);
+          for (let j = 0; j < n; j++) {
+            const c = j * m * b;
+            terms(xw! + c, yw! + c, gradOut ? gw! + c : 0, m, 1, invT, sx! + 16 * j, sy! + 16 * j, pointScale, gradScale, ss ? sw! + 8 * j : 0, pointwise ? dw! + c : 0, iw! + c, acc! + 8 * j, accA! + 8 * j, accB! + 8 * j);
+          }
+          if (pointwise) this.scatterT(pointwise, o, size, inner, k, m, i, n, dw!, tmp!);
+          if (!gradOut) this.scatterT(gradInput, o, size, inner, k, m, i, n, iw!, tmp!);
         }
         if (needApply) {
           for (let k = 0; k < size; k += kc) {
             const m = Math.min(kc, size - k);
-            this.gather(x, o, size, inner, k, m, i, n, xw!);
-            this.gather(y, o, size, inner, k, m, i, n, yw!);
-            if (gradOut) this.gather(gradOut, o, size, inner, k, m, i, n, gw!);
-            apply(xw!, yw!, gradOut ? gw! : 0, m, n, invT, sx!, sy!, gradScale, ss ? sw! : 0, acc!, accA!, accB!, iw!, gradTarget ? ow! : 0);
-            if (gradOut) this.scatter(gradInput, o, size, inner, k, m, i, n, iw!);
-            if (gradTarget) this.scatter(gradTarget, o, size, inner, k, m, i, n, ow!);
+            this.gatherT(x, o, size, inner, k, m, i, n, xw!, tmp!);
+            this.gatherT(y, o, size, inner, k, m, i, n, yw!, tmp!);
+            if (gradOut) this.gatherT(gradOut, o, size, inner, k, m, i, n, gw!, tmp!);
+            for (let j = 0; j < n; j++) {
+              const c = j * m * b;
+              apply(xw! + c, yw! + c, gradOut ? gw! + c : 0, m, 1, invT, sx! + 16 * j, sy! + 16 * j, gradScale, ss ? sw! + 8 * j : 0, acc! + 8 * j, accA! + 8 * j, accB! + 8 * j, iw! + c, gradTarget ? ow! + c : 0);
+            }
+            if (gradOut) this.scatterT(gradInput, o, size, inner, k, m, i, n, iw!, tmp!);
+            if (gradTarget) this.scatterT(gradTarget, o, size, inner, k, m, i, n, ow!, tmp!);
           }
         }
         const A = F64();
