@@ -248,9 +248,10 @@ export class WasmKernels implements Kernels {
   }
 
   /**
-   * streamLse for transposed chunks (gatherT): column j's state is the pair (m, s) at
-   * state + 16·j, the layout the W = 1 kernels read, and each chunk's columns go through
-   * `update` one at a time as rows.
+   * The online log-sum-exp states of column tile [i, i + n) of slab `o` (the streaming path for
+   * slices longer than the window): from m = −inf, s = 0, the slab is folded in chunks of `kc`
+   * rows staged transposed (gatherT) at `w`, each column through `update` as a row. Column j's
+   * state is the pair (m, s) at state + 16·j, the layout the W = 1 kernels read.
    */
   private streamLseT(
     update: (src: number, K: number, W: number, scale: number, state: number) => void,
@@ -276,34 +277,6 @@ export class WasmKernels implements Kernels {
       const m = Math.min(kc, size - k);
       this.gatherT(x, o, size, inner, k, m, i, n, w, tmp);
       for (let j = 0; j < n; j++) update(w + j * m * b, m, 1, scale, state + 16 * j);
-    }
-  }
-
-  /**
-   * The online log-sum-exp state (per column m, s at `state`) of column tile [i, i + n) of slab
-   * `o`: starts from m = −inf, s = 0 and folds the slab in chunks of `kc` rows staged at `w`
-   * (the streaming path for columns longer than the window).
-   */
-  private streamLse(
-    update: (src: number, K: number, W: number, scale: number, state: number) => void,
-    x: FloatArray,
-    o: number,
-    size: number,
-    inner: number,
-    i: number,
-    n: number,
-    kc: number,
-    w: number,
-    scale: number,
-    state: number,
-  ): void {
-    const F = this.mem.f64();
-    F.fill(-Infinity, state / 8, state / 8 + n);
-    F.fill(0, state / 8 + n, state / 8 + 2 * n);
-    for (let k = 0; k < size; k += kc) {
-      const m = Math.min(kc, size - k);
-      this.gather(x, o, size, inner, k, m, i, n, w);
-      update(w, m, n, scale, state);
     }
   }
 
