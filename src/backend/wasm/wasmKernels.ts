@@ -248,6 +248,19 @@ export class WasmKernels implements Kernels {
   }
 
   /**
+   * For the fused KL streams, after streamLseT: a slice whose maximum is not finite (+inf, NaN,
+   * or all −inf) has a NaN softmax, as in PyTorch. The one-pass kernels get there through NaN
+   * sums; the streamed state keeps the maximum and a finite sum, so the sum is made NaN here (the
+   * term kernels assume it: a +inf maximum gave 1e305 'none' terms). Elements whose target p is
+   * exactly 0 keep their 0 point term, as in the one-pass kernels. (Not in streamLseT itself:
+   * logSumExp's stream needs the finite sum beside an infinite maximum.)
+   */
+  private nanSumsWhereMaxNotFinite(state: number, n: number): void {
+    const S = this.mem.f64();
+    for (let j = 0; j < n; j++) if (!Number.isFinite(S[state / 8 + 2 * j]!)) S[state / 8 + 2 * j + 1] = NaN;
+  }
+
+  /**
    * The online log-sum-exp states of column tile [i, i + n) of slab `o` (the streaming path for
    * slices longer than the window): from m = −inf, s = 0, the slab is folded in chunks of `kc`
    * rows staged transposed (gatherT) at `w`, each column through `update` as a row. Column j's
@@ -853,15 +866,8 @@ export class WasmKernels implements Kernels {
         F64().fill(0, acc! / 8, acc! / 8 + n);
         this.streamLseT(update, x, o, size, inner, i, n, kc, xw!, tmp!, invT, sx!);
         this.streamLseT(update, y, o, size, inner, i, n, kc, yw!, tmp!, invT, sy!);
-        // A slice whose maximum is not finite (+inf, NaN, or all −inf) has a NaN softmax, as in
-        // PyTorch. The one-pass kernels get there through NaN sums; the streamed state keeps the
-        // maximum and a finite sum, so the sum is made NaN here (the term kernels assume it: a
-        // +inf maximum gave 1e305 'none' terms). Elements whose target p is exactly 0 keep their
-        // 0 point term, as in the one-pass kernels.
-        const S = F64();
-        for (const st of [sx!, sy!]) {
-          for (let j = 0; j < n; j++) if (!Number.isFinite(S[st / 8 + 2 * j]!)) S[st / 8 + 2 * j + 1] = NaN;
-        }
+        this.nanSumsWhereMaxNotFinite(sx!, n);
+        this.nanSumsWhereMaxNotFinite(sy!, n);
         for (let k = 0; k < size; k += kc) {
           const m = Math.min(kc, size - k);
           this.gatherT(x, o, size, inner, k, m, i, n, xw!, tmp!);
@@ -1406,11 +1412,8 @@ export class WasmKernels implements Kernels {
         stageScale(sw!, o * inner + i, n);
         this.streamLseT(update, x, o, size, inner, i, n, kc, xw!, tmp!, invT, sx!);
         this.streamLseT(update, y, o, size, inner, i, n, kc, yw!, tmp!, invT, sy!);
-        // A maximum that is not finite: NaN sums, as in klDivLogits' stream (the NaN softmax).
-        const S = F64();
-        for (const st of [sx!, sy!]) {
-          for (let j = 0; j < n; j++) if (!Number.isFinite(S[st / 8 + 2 * j]!)) S[st / 8 + 2 * j + 1] = NaN;
-        }
+        this.nanSumsWhereMaxNotFinite(sx!, n);
+        this.nanSumsWhereMaxNotFinite(sy!, n);
         for (let k = 0; k < size; k += kc) {
           const m = Math.min(kc, size - k);
           this.gatherT(x, o, size, inner, k, m, i, n, xw!, tmp!);
