@@ -24,6 +24,8 @@ import { colMaxF32x4, colMaxF64x2 } from './max';
 import { expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV, expNegF32x4, expNegF64x2 } from './vmath';
 import { gradRowF64, gradTermsF64 } from './klDivLogitsGrad';
 import { GROUP, KL_SHORT_ROW, WIDE_GROUP, tileD, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
+import { copyRows } from './colBlocks';
+import { TILE_BLOCK_BYTES, packGroup, packSlabs, tileBlock, unpackSlabs } from './colTails';
 
 // ---------------------------------------------------------------------------------------------
 // Scalar slice (any stride): scalar build, SIMD column tails, f64 column groups.
@@ -199,11 +201,20 @@ function klColsF32(
   // the order tiles of GROUP rows did, so the same bits).
   let total: f64 = total0;
   let i = 0;
+  // A tail of W mod 4 columns goes first through a staged group of the last four (colTails.ts),
+  // when it fits; its KLs are added after the other groups', in column order, as the scalar
+  // columns' were.
+  let end = W;
+  let tailKl: usize = 0;
+  if (W > 4 && (W & 3) != 0) {
+    tailKl = klStagedTailF32(x, y, K, W, invT, pointScale, dst, perSlice, scratch);
+    if (tailKl != 0) end = W & ~3;
+  }
   const sc = <f32>invT;
   const vsc = f32x4.splat(sc);
   const vinvT = f64x2.splat(invT);
   const vps = f32x4.splat(pointScale);
-  for (; i + 4 <= W; i += 4) {
+  for (; i + 4 <= end; i += 4) {
     const xi = at<f32>(x, i);
     const yi = at<f32>(y, i);
     const vmx = colMaxF32x4(xi, K, W);
@@ -298,10 +309,83 @@ function klColsF32(
     }
     total += hsumF64(f64x2.add(t0, t1));
   }
+  if (tailKl != 0) {
+    for (let j = 0; j < (W & 3); j++) total += load<f64>(tailKl + <usize>j * 8);
+    return total;
+  }
   for (; i < W; i++) {
     const kl = klSliceScalar<f32>(at<f32>(x, i), at<f32>(y, i), K, W, invT, pointScale, dst != 0 ? at<f32>(dst, i) : 0, scratch);
     if (perSlice != 0) store<f64>(at<f64>(perSlice, i), kl);
     total += kl;
+  }
+  return total;
+}
+
+/**
+ * klColsF32's tail (W > 4, W mod 4 ≠ 0): the last four columns of x and y staged in the tile block
+ * as K × 4 slabs, one vector group there, and the tail's point terms and per-slice KLs written
+ * back. Returns the address of the tail's KLs (W mod 4 f64, left in the block), or 0 — having done
+ * nothing — when the staged slabs do not fit the block.
+ */
+function klStagedTailF32(
+  x: usize, y: usize, K: i32, W: i32, invT: f64, pointScale: f32, dst: usize, perSlice: usize, scratch: usize,
+): usize {
+  const arrays: usize = dst != 0 ? 3 : 2;
+  const bytes = <usize>K * 16;
+  if (bytes * arrays + 32 > TILE_BLOCK_BYTES) return 0;
+  const tail = W & 3;
+  const xb = tileBlock();
+  const yb = xb + bytes;
+  const db = dst != 0 ? yb + bytes : 0;
+  const ps = xb + bytes * arrays;
+  const stride = <usize>W * 4;
+  const first = <usize>(W - 4) * 4;
+  copyRows(x + first, stride, xb, 16, K, 16);
+  copyRows(y + first, stride, yb, 16, K, 16);
+  klColsF32(xb, yb, K, 4, invT, pointScale, db, ps, scratch);
+  const skip = <usize>(4 - tail);
+  if (dst != 0) copyRows(db + skip * 4, 16, dst + <usize>(W - tail) * 4, stride, K, <usize>tail * 4);
+  if (perSlice != 0) memory.copy(perSlice + <usize>(W - tail) * 8, ps + skip * 8, <usize>tail * 8);
+  return ps + skip * 8;
+}
+
+/**
+ * f32 slabs of W = 2, 3 columns, or short columns with a tail (colTails.ts, packGroup), P slabs at
+ * a time side by side in the tile block through klColsF32. Each slab's KLs are summed as
+ * klColsF32 sums one slab (groups of four as their lanes' pairwise sum, then the remaining
+ * columns one by one) and that sum is added to the total, so the result has the bits of one
+ * klColsF32 call per slab. Returns the sum over the R slabs.
+ */
+function klPackedF32(
+  x: usize, y: usize, R: i32, K: i32, W: i32, P: i32, invT: f64, pointScale: f32, dst: usize, perSlice: usize, scratch: usize,
+): f64 {
+  const lanes = P * W;
+  const bytes = <usize>(K * lanes) * 4;
+  const xb = tileBlock();
+  const yb = xb + bytes;
+  const db = dst != 0 ? yb + bytes : 0;
+  const ps = xb + bytes * (dst != 0 ? 3 : 2);
+  let total: f64 = 0;
+  for (let r = 0; r < R; r += P) {
+    const n = min<i32>(P, R - r);
+    const o = r * K * W;
+    packSlabs<f32>(xb, at<f32>(x, o), n, K, W, P);
+    packSlabs<f32>(yb, at<f32>(y, o), n, K, W, P);
+    klColsF32(xb, yb, K, lanes, invT, pointScale, db, ps, scratch);
+    if (dst != 0) unpackSlabs<f32>(db, at<f32>(dst, o), n, K, W, P);
+    if (perSlice != 0) memory.copy(at<f64>(perSlice, r * W), ps, <usize>(n * W) * 8);
+    for (let s = 0; s < n; s++) {
+      const k = at<f64>(ps, s * W);
+      let slabTotal: f64 = 0;
+      let j = 0;
+      for (; j + 4 <= W; j += 4) {
+        // hsumF64(t0 + t1) of a group: (l0 + l2) + (l1 + l3).
+        const g = k + <usize>j * 8;
+        slabTotal += (load<f64>(g) + load<f64>(g, 16)) + (load<f64>(g, 8) + load<f64>(g, 24));
+      }
+      for (; j < W; j++) slabTotal += load<f64>(k + <usize>j * 8);
+      total += slabTotal;
+    }
   }
   return total;
 }
@@ -398,6 +482,10 @@ function klColsF64(
       if (dst != 0) tileOut<T>(tileD(), at<T>(dst, r * K), K, g);
       r += g;
     }
+  }
+  if (ASC_FEATURE_SIMD) if (sizeof<T>() == 4 && W > 1) {
+    const P = packGroup<f32>(K, W, dst != 0 ? 3 : 2, 8);
+    if (P > 0) return klPackedF32(x, y, R, K, W, P, invT, <f32>pointScale, dst, perSlice, scratch);
   }
   for (; r < R; r++) {
     const o = r * K * W;

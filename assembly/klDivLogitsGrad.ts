@@ -33,6 +33,8 @@ import { logRatio, pointF32x4, pointF64x2, pointS, seriesTermF32x4, termF32x4, t
 import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowPrepF64, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS, colSumsPreciseF32x4, COL_PRECISE } from './klRows';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 import { GROUP, KL_SHORT_ROW, WIDE_GROUP, tileD, tileG, tileGx, tileGy, tileIn, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
+import { copyRows } from './colBlocks';
+import { TILE_BLOCK_BYTES, packGroup, packSlabs, tileBlock, unpackSlabs } from './colTails';
 
 // Compile-time variants: M = u8 (reduced) | u16 ('none' with G) | u32 (loss only: no gradient
 // is written; klDivLogits.ts uses it for f64 rows); GT = u8 (no gradTarget) | u16.
@@ -356,6 +358,13 @@ function gradColsF32<M, GT>(
 ): f64 {
   let total: f64 = total0; // the caller's running sum, continued (as klColsF32)
   let i = 0;
+  // A tail of W mod 4 columns: staged first (colTails.ts), as klColsF32 does.
+  let end = W;
+  let tailKl: usize = 0;
+  if (W > 4 && (W & 3) != 0) {
+    tailKl = gradStagedTailF32<M, GT>(x, y, G, K, W, invT, pointScale, gradScale, ss, dst, perSlice, gx, gy, scratch);
+    if (tailKl != 0) end = W & ~3;
+  }
   const sc = <f32>invT;
   const vsc = f32x4.splat(sc);
   const vinvT = f64x2.splat(invT);
@@ -364,7 +373,7 @@ function gradColsF32<M, GT>(
   const one = f32x4.splat(1);
   const ninf = f32x4.splat(-Infinity);
   const vgs = f64x2.splat(gradScale);
-  for (; i + 4 <= W; i += 4) {
+  for (; i + 4 <= end; i += 4) {
     const xi = at<f32>(x, i);
     const yi = at<f32>(y, i);
     const Gi = at<f32>(G, i);
@@ -464,6 +473,10 @@ function gradColsF32<M, GT>(
       }
     }
   }
+  if (tailKl != 0) {
+    for (let j = 0; j < (W & 3); j++) total += load<f64>(tailKl + <usize>j * 8);
+    return total;
+  }
   for (; i < W; i++) {
     const s = ss != 0 ? gradScale * load<f64>(at<f64>(ss, i)) : gradScale;
     const kl = gradSliceScalar<f32, M, GT>(
@@ -472,6 +485,111 @@ function gradColsF32<M, GT>(
     );
     if (perSlice != 0) store<f64>(at<f64>(perSlice, i), kl);
     total += kl;
+  }
+  return total;
+}
+
+/** K × W slabs the packed and staged gradient paths keep in the tile block: x, y, gx, and G, point terms, gy when present. */
+// @ts-ignore: decorator
+@inline function gradArrays<M, GT>(dst: usize): i32 {
+  return 3 + (isNone<M>() ? 1 : 0) + (dst != 0 ? 1 : 0) + (wantGy<GT>() ? 1 : 0);
+}
+
+/**
+ * gradColsF32's tail (W > 4, W mod 4 ≠ 0), as klDivLogits.ts' klStagedTailF32: the last four
+ * columns of x, y (and G) staged in the tile block, one vector group there, the tail's outputs
+ * written back. Returns the address of the tail's KLs (W mod 4 f64), or 0 — having done nothing —
+ * when the staged slabs do not fit the block.
+ */
+function gradStagedTailF32<M, GT>(
+  x: usize, y: usize, G: usize, K: i32, W: i32, invT: f64, pointScale: f32, gradScale: f64, ss: usize,
+  dst: usize, perSlice: usize, gx: usize, gy: usize, scratch: usize,
+): usize {
+  const bytes = <usize>K * 16;
+  if (bytes * <usize>gradArrays<M, GT>(dst) + 64 > TILE_BLOCK_BYTES) return 0;
+  const tail = W & 3;
+  const stride = <usize>W * 4;
+  const first = <usize>(W - 4) * 4;
+  let next = tileBlock();
+  const xb = next;
+  const yb = (next += bytes);
+  const gxb = (next += bytes);
+  next += bytes;
+  let Gb: usize = 0;
+  let db: usize = 0;
+  let gyb: usize = 0;
+  if (isNone<M>()) { Gb = next; next += bytes; }
+  if (dst != 0) { db = next; next += bytes; }
+  if (wantGy<GT>()) { gyb = next; next += bytes; }
+  const ps = next;
+  const ssb = ss != 0 ? ps + 32 : 0;
+  copyRows(x + first, stride, xb, 16, K, 16);
+  copyRows(y + first, stride, yb, 16, K, 16);
+  if (isNone<M>()) copyRows(G + first, stride, Gb, 16, K, 16);
+  if (ss != 0) memory.copy(ssb, ss + <usize>(W - 4) * 8, 32);
+  gradColsF32<M, GT>(xb, yb, Gb, K, 4, invT, pointScale, gradScale, ssb, db, ps, gxb, gyb, scratch);
+  const skip = <usize>(4 - tail) * 4;
+  const last = <usize>(W - tail) * 4;
+  const tb = <usize>tail * 4;
+  copyRows(gxb + skip, 16, gx + last, stride, K, tb);
+  if (dst != 0) copyRows(db + skip, 16, dst + last, stride, K, tb);
+  if (wantGy<GT>()) copyRows(gyb + skip, 16, gy + last, stride, K, tb);
+  if (perSlice != 0) memory.copy(perSlice + <usize>(W - tail) * 8, ps + skip * 2, <usize>tail * 8);
+  return ps + skip * 2;
+}
+
+/**
+ * f32 slabs of W = 2, 3 columns, or short columns with a tail (colTails.ts, packGroup), P slabs at
+ * a time side by side in the tile block through gradColsF32, as klDivLogits.ts' klPackedF32 (the
+ * same per-slab sums, so the loss keeps klDivLogits' bits). `ss`: the R·W slice scales, or 0.
+ */
+function gradPackedF32<M, GT>(
+  x: usize, y: usize, G: usize, R: i32, K: i32, W: i32, P: i32, invT: f64, pointScale: f32, gradScale: f64,
+  ss: usize, dst: usize, perSlice: usize, gx: usize, gy: usize, scratch: usize,
+): f64 {
+  const lanes = P * W;
+  const bytes = <usize>(K * lanes) * 4;
+  let next = tileBlock();
+  const xb = next;
+  const yb = (next += bytes);
+  const gxb = (next += bytes);
+  next += bytes;
+  let Gb: usize = 0;
+  let db: usize = 0;
+  let gyb: usize = 0;
+  if (isNone<M>()) { Gb = next; next += bytes; }
+  if (dst != 0) { db = next; next += bytes; }
+  if (wantGy<GT>()) { gyb = next; next += bytes; }
+  const ps = next;
+  const ssb = ss != 0 ? ps + <usize>lanes * 8 : 0;
+  let total: f64 = 0;
+  for (let r = 0; r < R; r += P) {
+    const n = min<i32>(P, R - r);
+    const o = r * K * W;
+    packSlabs<f32>(xb, at<f32>(x, o), n, K, W, P);
+    packSlabs<f32>(yb, at<f32>(y, o), n, K, W, P);
+    if (isNone<M>()) packSlabs<f32>(Gb, at<f32>(G, o), n, K, W, P);
+    if (ss != 0) {
+      memory.copy(ssb, at<f64>(ss, r * W), <usize>(n * W) * 8);
+      if (n < P) memory.fill(ssb + <usize>(n * W) * 8, 0, <usize>((P - n) * W) * 8);
+    }
+    gradColsF32<M, GT>(xb, yb, Gb, K, lanes, invT, pointScale, gradScale, ssb, db, ps, gxb, gyb, scratch);
+    unpackSlabs<f32>(gxb, at<f32>(gx, o), n, K, W, P);
+    if (dst != 0) unpackSlabs<f32>(db, at<f32>(dst, o), n, K, W, P);
+    if (wantGy<GT>()) unpackSlabs<f32>(gyb, at<f32>(gy, o), n, K, W, P);
+    if (perSlice != 0) memory.copy(at<f64>(perSlice, r * W), ps, <usize>(n * W) * 8);
+    for (let s = 0; s < n; s++) {
+      const k = at<f64>(ps, s * W);
+      let slabTotal: f64 = 0;
+      let j = 0;
+      for (; j + 4 <= W; j += 4) {
+        // hsumF64(t0 + t1) of a group: (l0 + l2) + (l1 + l3).
+        const g = k + <usize>j * 8;
+        slabTotal += (load<f64>(g) + load<f64>(g, 16)) + (load<f64>(g, 8) + load<f64>(g, 24));
+      }
+      for (; j < W; j++) slabTotal += load<f64>(k + <usize>j * 8);
+      total += slabTotal;
+    }
   }
   return total;
 }
@@ -615,6 +733,12 @@ export function gradTermsF64<M, RECOMPUTE>(
       if (gy != 0) tileOut<T>(tileGy(), at<T>(gy, o), K, g);
       r += g;
     }
+  }
+  if (ASC_FEATURE_SIMD) if (sizeof<T>() == 4 && W > 1) {
+    // Narrow slabs and short slabs with a tail, P at a time side by side (colTails.ts): x, y, gx,
+    // G, point terms, gy, and per lane a KL and a slice scale.
+    const P = packGroup<f32>(K, W, gradArrays<M, GT>(dst), 16);
+    if (P > 0) return gradPackedF32<M, GT>(x, y, G, R, K, W, P, invT, <f32>pointScale, gradScale, sliceScale, dst, perSlice, gx, gy, scratch);
   }
   for (; r < R; r++) {
     const o = r * K * W;

@@ -12,6 +12,7 @@ import { expNegF32x4, logF64Call, logF64x2 } from './vmath';
 import { select64 } from './math/relaxed';
 import { GROUP, SHORT_ROW, WIDE_GROUP, tileSoftmax, tileIn } from './shortRows';
 import { colBlockWidth, inColBlocks } from './colBlocks';
+import { packGroup, packSlabs, stagedTail, tileBlock } from './colTails';
 
 /**
  * Final value from a slice's max m and s = Σ exp(x − m). Where m is ±inf the result is m (any
@@ -99,8 +100,10 @@ function lseRowStatsF64(src: usize, n: i32): f64 {
  */
 function lseColsF32(s: usize, d: usize, K: i32, W: i32): void {
   let i = 0;
+  let end = W;
   if (ASC_FEATURE_SIMD) {
-    for (; i + 4 <= W; i += 4) {
+    end = stagedTail<f32>(s, d, K, W, false, lseColsF32);
+    for (; i + 4 <= end; i += 4) {
       const p = at<f32>(s, i);
       const vm = colMaxF32x4(p, K, W);
       // Masked max: finite lanes keep m, infinite/NaN lanes are finished below.
@@ -123,14 +126,16 @@ function lseColsF32(s: usize, d: usize, K: i32, W: i32): void {
       v128.store(at<f32>(d, i), demotePair(lseFinishF64x2(f64x2.promote_low_f32x4(vm), lo), lseFinishF64x2(promoteHigh(vm), hi)));
     }
   }
-  for (; i < W; i++) store<f32>(at<f32>(d, i), <f32>lseSliceScalar<f32>(at<f32>(s, i), K, W));
+  for (; i < end; i++) store<f32>(at<f32>(d, i), <f32>lseSliceScalar<f32>(at<f32>(s, i), K, W));
 }
 
 /** As lseColsF32 for f64 data (2 columns per vector). */
 function lseColsF64(s: usize, d: usize, K: i32, W: i32): void {
   let i = 0;
+  let end = W;
   if (ASC_FEATURE_SIMD) {
-    for (; i + 2 <= W; i += 2) {
+    end = stagedTail<f64>(s, d, K, W, false, lseColsF64);
+    for (; i + 2 <= end; i += 2) {
       const p = at<f64>(s, i);
       const vm = colMaxF64x2(p, K, W);
       const fin = f64x2.lt(f64x2.abs(vm), f64x2.splat(Infinity));
@@ -142,7 +147,7 @@ function lseColsF64(s: usize, d: usize, K: i32, W: i32): void {
       v128.store(at<f64>(d, i), lseFinishF64x2(vm, acc));
     }
   }
-  for (; i < W; i++) store<f64>(at<f64>(d, i), lseSliceScalar<f64>(at<f64>(s, i), K, W));
+  for (; i < end; i++) store<f64>(at<f64>(d, i), lseSliceScalar<f64>(at<f64>(s, i), K, W));
 }
 
 /** Crowding limit for logsumexp (colBlocks.ts): it only reads the rows. */
@@ -166,6 +171,26 @@ function lseColsSlab<T>(s: usize, d: usize, K: i32, W: i32): void {
 }
 
 /**
+ * Narrow slabs and short slabs with a tail (colTails.ts, packGroup), P at a time side by side;
+ * their P·W results follow the packed slab in the block and are contiguous in dst. Returns false,
+ * having done nothing, for other slabs.
+ */
+function lsePacked<T>(src: usize, dst: usize, R: i32, K: i32, W: i32): bool {
+  const P = packGroup<T>(K, W);
+  if (P == 0) return false;
+  const sz = <usize>sizeof<T>();
+  for (let r = 0; r < R; r += P) {
+    const n = min<i32>(P, R - r);
+    const blk = tileBlock();
+    packSlabs<T>(blk, src + <usize>(r * K * W) * sz, n, K, W, P);
+    const res = blk + <usize>(K * P * W) * sz;
+    lseColsSlab<T>(blk, res, K, P * W);
+    memory.copy(dst + <usize>(r * W) * sz, res, <usize>(n * W) * sz);
+  }
+  return true;
+}
+
+/**
  * dst[r·W + i] = logsumexp over k of src[(r·K + k)·W + i], f32. K ≥ 1. SIMD build: short rows
  * (W = 1, K ≤ SHORT_ROW) four at a time through the column code (shortRows.ts), other rows
  * vectorised along the row, columns four at a time.
@@ -184,6 +209,7 @@ export function logSumExp_f32(src: usize, dst: usize, R: i32, K: i32, W: i32): v
     lseRows<f32>(at<f32>(src, r * K), at<f32>(dst, r), R - r, K);
     return;
   }
+  if (ASC_FEATURE_SIMD) if (lsePacked<f32>(src, dst, R, K, W)) return;
   for (; r < R; r++) lseColsSlab<f32>(at<f32>(src, r * K * W), at<f32>(dst, r * W), K, W);
 }
 
@@ -202,6 +228,7 @@ export function logSumExp_f64(src: usize, dst: usize, R: i32, K: i32, W: i32): v
     lseRows<f64>(at<f64>(src, r * K), at<f64>(dst, r), R - r, K);
     return;
   }
+  if (ASC_FEATURE_SIMD) if (lsePacked<f64>(src, dst, R, K, W)) return;
   for (; r < R; r++) lseColsSlab<f64>(at<f64>(src, r * K * W), at<f64>(dst, r * W), K, W);
 }
 

@@ -57,6 +57,16 @@ export const WIDE_GROUP: i32 = 64;
 @inline export function tilesEnd(): usize {
   return tileAt(TILES);
 }
+/**
+ * All the tiles as one block, for the softmax family's column kernels (colTails.ts), which never
+ * run while a tile is in use: the short-row path calls them only with whole vectors of columns,
+ * and the fused KL kernels do not call them.
+ */
+// @ts-ignore: decorator
+@inline export function tileBlock(): usize { return tileAt(0); }
+/** Bytes of tileBlock (64 KiB). */
+// @ts-ignore: decorator
+@inline export const TILE_BLOCK_BYTES: usize = TILES * WIDE_TILE_BYTES;
 /** The softmax-family tile (in place). */
 // @ts-ignore: decorator
 @inline export function tileSoftmax(): usize { return tileAt(0); }

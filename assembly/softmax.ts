@@ -10,6 +10,7 @@ import { COL_SUMS, colSumExpF32x4, colSumExpF64x2, sumExpRowF32, sumExpRowF64 } 
 import { expNegF32x4, logF64Call, logF64x2 } from './vmath';
 import { GROUP, SHORT_ROW, WIDE_GROUP, tileSoftmax, tileIn, tileOut } from './shortRows';
 import { colBlockWidth, inColBlocks } from './colBlocks';
+import { packGroup, packSlabs, stagedTail, tileBlock, unpackSlabs } from './colTails';
 
 // ---------------------------------------------------------------------------------------------
 // Scalar slice routines (any stride): the scalar build, and column tails of the SIMD build.
@@ -88,9 +89,11 @@ function logSoftmaxRowF32(src: usize, dst: usize, n: i32): void {
 
 function softmaxColsF32(src: usize, dst: usize, K: i32, W: i32): void {
   let i = 0;
+  let end = W;
   if (ASC_FEATURE_SIMD) {
+    end = stagedTail<f32>(src, dst, K, W, true, softmaxColsF32);
     const one = f64x2.splat(1.0);
-    for (; i + 4 <= W; i += 4) {
+    for (; i + 4 <= end; i += 4) {
       const s = at<f32>(src, i);
       const d = at<f32>(dst, i);
       const vm = colMaxF32x4(s, K, W);
@@ -102,7 +105,7 @@ function softmaxColsF32(src: usize, dst: usize, K: i32, W: i32): void {
       }
     }
   }
-  for (; i < W; i++) softmaxSliceScalar<f32>(at<f32>(src, i), at<f32>(dst, i), K, W);
+  for (; i < end; i++) softmaxSliceScalar<f32>(at<f32>(src, i), at<f32>(dst, i), K, W);
 }
 
 /**
@@ -115,8 +118,10 @@ function logPairF64x2(s: v128): v128 {
 
 function logSoftmaxColsF32(src: usize, dst: usize, K: i32, W: i32): void {
   let i = 0;
+  let end = W;
   if (ASC_FEATURE_SIMD) {
-    for (; i + 4 <= W; i += 4) {
+    end = stagedTail<f32>(src, dst, K, W, true, logSoftmaxColsF32);
+    for (; i + 4 <= end; i += 4) {
       const s = at<f32>(src, i);
       const d = at<f32>(dst, i);
       const vm = colMaxF32x4(s, K, W);
@@ -130,7 +135,7 @@ function logSoftmaxColsF32(src: usize, dst: usize, K: i32, W: i32): void {
       }
     }
   }
-  for (; i < W; i++) logSoftmaxSliceScalar<f32>(at<f32>(src, i), at<f32>(dst, i), K, W);
+  for (; i < end; i++) logSoftmaxSliceScalar<f32>(at<f32>(src, i), at<f32>(dst, i), K, W);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -171,8 +176,10 @@ function logSoftmaxRowF64(src: usize, dst: usize, n: i32): void {
 
 function softmaxColsF64(src: usize, dst: usize, K: i32, W: i32, log: bool): void {
   let i = 0;
+  let end = W;
   if (ASC_FEATURE_SIMD) {
-    for (; i + 2 <= W; i += 2) {
+    end = stagedTail<f64>(src, dst, K, W, true, log ? logSoftmaxColsF64 : softmaxColsF64Plain);
+    for (; i + 2 <= end; i += 2) {
       const s = at<f64>(src, i);
       const d = at<f64>(dst, i);
       const vm = colMaxF64x2(s, K, W);
@@ -193,7 +200,7 @@ function softmaxColsF64(src: usize, dst: usize, K: i32, W: i32, log: bool): void
       }
     }
   }
-  for (; i < W; i++) {
+  for (; i < end; i++) {
     if (log) logSoftmaxSliceScalar<f64>(at<f64>(src, i), at<f64>(dst, i), K, W);
     else softmaxSliceScalar<f64>(at<f64>(src, i), at<f64>(dst, i), K, W);
   }
@@ -248,6 +255,20 @@ function colsSlab<T>(src: usize, dst: usize, K: i32, W: i32, log: bool): void {
       } else softmaxColsF64(tileSoftmax(), tileSoftmax(), K, g, LOG);
       tileOut<T>(tileSoftmax(), at<T>(dst, r * K), K, g);
       r += g;
+    }
+  }
+  if (ASC_FEATURE_SIMD) {
+    // Narrow slabs and short slabs with a tail, P at a time side by side (colTails.ts).
+    const P = packGroup<T>(K, W);
+    if (P > 0) {
+      for (; r < R; r += P) {
+        const n = min<i32>(P, R - r);
+        const blk = tileBlock();
+        packSlabs<T>(blk, at<T>(src, r * K * W), n, K, W, P);
+        colsSlab<T>(blk, blk, K, P * W, LOG);
+        unpackSlabs<T>(blk, at<T>(dst, r * K * W), n, K, W, P);
+      }
+      return;
     }
   }
   for (; r < R; r++) {
