@@ -9,9 +9,10 @@
  *
  * Options: --base PATH (required; the new build is this checkout's dist/esm), --backend NAME
  * (default wasm-simd), --workload w1|w2|w3|w4 (default all; also w2g / w2gt: klDivLogitsWithGrad
- * 'sum', without / with gradTarget), --shape B,N (repeatable; default
- * 8,32000 and 64,50257), --dtype float32|float64, --rounds N (default 12), --dim 0|1|-1 (the
- * dim W2–W4 reduce along, default -1; --dim 0 times columns, e.g. --shape 100000,2 --dim 0),
+ * 'sum', without / with gradTarget; sm: softmax), --shape B,N or R,K,W (repeatable; default
+ * 8,32000 and 64,50257), --dtype float32|float64, --rounds N (default 12), --dim d (the dim
+ * W2–W4 reduce along, default -1; --dim 0 times columns, e.g. --shape 100000,2 --dim 0, and
+ * --shape 2000,10,2 --dim 1 slabs of 2 columns),
  * --zero-copy (inputs
  * in each build's WASM memory via allocTensor, filled once, and W3 writing into an allocTensor
  * `out`: the kernels without the staging copies and the fresh result, which is how the
@@ -47,10 +48,11 @@ function parseArgs(argv) {
   }
   if (!o.base) throw new Error('--base PATH (the other build\'s dist/esm/index.js) is required');
   if (o.shapes.length === 0) o.shapes = [[8, 32000], [64, 50257]];
-  if (o.shapes.some((s) => s.length !== 2 || s.some((d) => !Number.isSafeInteger(d) || d < 1))) throw new Error('--shape takes B,N');
+  if (o.shapes.some((s) => s.length < 2 || s.length > 3 || s.some((d) => !Number.isSafeInteger(d) || d < 1))) throw new Error('--shape takes B,N or R,K,W');
   if (!['float32', 'float64'].includes(o.dtype)) throw new Error('--dtype is float32 or float64');
   if (!(o.rounds >= 2)) throw new Error('--rounds needs at least 2');
-  if (o.dim !== 0 && o.dim !== 1 && o.dim !== -1) throw new Error('--dim is 0, 1 or -1 (of the [B, N] input)');
+  const rank = Math.min(...o.shapes.map((s) => s.length));
+  if (!Number.isInteger(o.dim) || o.dim < -rank || o.dim >= rank) throw new Error(`--dim is an integer in [${-rank}, ${rank - 1}] (of the shapes given)`);
   return o;
 }
 
@@ -66,6 +68,8 @@ function call(api, workload, ds, dim) {
       return () => api.logSoftmax({ data: ds.x, shape }, dim).data;
     case 'w4':
       return () => api.logSumExp({ data: ds.x, shape }, dim).data;
+    case 'sm':
+      return () => api.softmax({ data: ds.x, shape }, dim).data;
     // Not bench workloads: the training side, klDivLogitsWithGrad 'sum' (gradInput compared),
     // and with the teacher's gradient too (gradTarget compared).
     case 'w2g':
@@ -116,7 +120,10 @@ async function main() {
   const next = await import(new URL('../dist/esm/index.js', import.meta.url).href);
   console.log(`A/B ${o.backend} ${o.dtype}${o.zeroCopy ? ', zero-copy' : ''}${o.dim === -1 ? '' : `, dim ${o.dim}`}, ${o.rounds} rounds: base ${o.base} vs this checkout's dist/esm`);
   for (const shape of o.shapes) {
-    const ds = makeDataset(shape, o.dtype);
+    // The bench's data for [rows, last dim]; the calls read it as `shape` (W1's log-probabilities
+    // and probabilities are normalised along the last dim, which klDiv does not care about).
+    const ds = makeDataset([shape.slice(0, -1).reduce((a, b) => a * b, 1), shape[shape.length - 1]], o.dtype);
+    ds.shape = shape;
     for (const workload of o.workloads) {
       const builds = [
         { name: 'base', api: base, rates: [] },

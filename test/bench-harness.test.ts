@@ -493,6 +493,24 @@ describe('bench/ab.mjs (A/B of two builds)', () => {
     for (const l of lines) expect(l).toMatch(/^w\d \[1000,2\]: base \d+, new \d+ Melem\/s, new ÷ base \d+\.\d\d \(identical answers\)$/);
   });
 
+  it('--shape R,K,W with --dim 1 times slabs of columns (softmax too, as `sm`)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const dist = new URL('../dist/esm/index.js', import.meta.url).pathname;
+    const run = (workload: string) =>
+      execFileSync(process.execPath, [new URL('../bench/ab.mjs', import.meta.url).pathname, '--base', dist, '--shape', '50,10,3', '--rounds', '2', '--dim', '1', '--workload', workload], {
+        encoding: 'utf8',
+      });
+    for (const w of ['w2', 'sm']) {
+      const [head, line] = run(w).trim().split('\n');
+      expect(head).toMatch(/^A\/B wasm-simd float32, dim 1, 2 rounds/);
+      expect(line).toMatch(new RegExp(`^${w} \\[50,10,3\\]: base \\d+, new \\d+ Melem/s, new ÷ base \\d+\\.\\d\\d \\(identical answers\\)$`));
+    }
+    const { spawnSync } = await import('node:child_process');
+    const bad = spawnSync(process.execPath, [new URL('../bench/ab.mjs', import.meta.url).pathname, '--base', dist, '--shape', '50,10,3', '--dim', '3'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--dim is an integer in \[-3, 2\]/);
+  });
+
   it('refuses a call without --base, naming the option', async () => {
     const { spawnSync } = await import('node:child_process');
     const r = spawnSync(process.execPath, [new URL('../bench/ab.mjs', import.meta.url).pathname], { encoding: 'utf8' });
