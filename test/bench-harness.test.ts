@@ -453,6 +453,24 @@ describe('report writers', () => {
   });
 });
 
+describe('bench/layouts.bench.mjs (klwasm against loops over many layouts)', () => {
+  it('times every op over rows, columns and slabs, checks both sides agree first, and sums up the slower cells', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(
+      process.execPath,
+      [new URL('../bench/layouts.bench.mjs', import.meta.url).pathname, '--backend', 'wasm-simd', '--layout', '6,5@-1;7,3@0;4,5,2@1', '--time', '5'],
+      { encoding: 'utf8' },
+    );
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toMatch(/^klwasm wasm-simd against naive JS loops/);
+    const cells = lines.slice(1, -1);
+    expect(cells).toHaveLength(2 * 3 * 4); // two dtypes × three layouts × four ops
+    for (const l of cells) expect(l).toMatch(/^float(32|64) (w2|w3|w4|sm) +\[[\d,]+\] dim -?\d +klwasm +\d+ +loops +\d+ Melem\/s +ratio \d+\.\d\d( +SLOWER)?$/);
+    const slower = cells.filter((l) => l.endsWith('SLOWER')).length;
+    expect(lines.at(-1)).toBe(slower === 0 ? 'no cell slower than the loops' : `${slower} cell(s) slower than the loops`);
+  });
+});
+
 describe('bench/ab.mjs (A/B of two builds)', () => {
   it('runs a build against itself: every workload reported, identical answers, ratios near 1', async () => {
     const { execFileSync } = await import('node:child_process');
