@@ -101,3 +101,24 @@ export function unpackSlabs<T>(blk: usize, dst: usize, n: i32, K: i32, W: i32, P
   const row = <usize>W * sz;
   for (let s = 0; s < n; s++) copyRows(blk + <usize>s * row, width, dst + <usize>s * slab, row, K, row);
 }
+
+/**
+ * The sum of each of n packed slabs' W per-slice KLs (f64 at `kls`, slab after slab), added slab
+ * by slab: each slab's KLs in the order the column kernels sum one slab (a group of four as their
+ * lanes' pairwise sum hsumF64(t0 + t1) = (l0 + l2) + (l1 + l3), then the remaining columns one by
+ * one), so packed slabs keep the bits of one kernel call per slab. Starts from `total`.
+ */
+export function packedSlabTotals(kls: usize, n: i32, W: i32, total: f64): f64 {
+  for (let s = 0; s < n; s++) {
+    const k = kls + <usize>(s * W) * 8;
+    let slabTotal: f64 = 0;
+    let j = 0;
+    for (; j + 4 <= W; j += 4) {
+      const g = k + <usize>j * 8;
+      slabTotal += (load<f64>(g) + load<f64>(g, 16)) + (load<f64>(g, 8) + load<f64>(g, 24));
+    }
+    for (; j < W; j++) slabTotal += load<f64>(k + <usize>j * 8);
+    total += slabTotal;
+  }
+  return total;
+}

@@ -25,7 +25,7 @@ import { expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV, expNegF32x4, expNe
 import { gradRowF64, gradTermsF64 } from './klDivLogitsGrad';
 import { GROUP, KL_SHORT_ROW, WIDE_GROUP, tileD, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
 import { copyRows } from './colBlocks';
-import { TILE_BLOCK_BYTES, packGroup, packSlabs, tileBlock, unpackSlabs } from './colTails';
+import { TILE_BLOCK_BYTES, packGroup, packSlabs, packedSlabTotals, tileBlock, unpackSlabs } from './colTails';
 
 // ---------------------------------------------------------------------------------------------
 // Scalar slice (any stride): scalar build, SIMD column tails, f64 column groups.
@@ -374,18 +374,7 @@ function klPackedF32(
     klColsF32(xb, yb, K, lanes, invT, pointScale, db, ps, scratch);
     if (dst != 0) unpackSlabs<f32>(db, at<f32>(dst, o), n, K, W, P);
     if (perSlice != 0) memory.copy(at<f64>(perSlice, r * W), ps, <usize>(n * W) * 8);
-    for (let s = 0; s < n; s++) {
-      const k = at<f64>(ps, s * W);
-      let slabTotal: f64 = 0;
-      let j = 0;
-      for (; j + 4 <= W; j += 4) {
-        // hsumF64(t0 + t1) of a group: (l0 + l2) + (l1 + l3).
-        const g = k + <usize>j * 8;
-        slabTotal += (load<f64>(g) + load<f64>(g, 16)) + (load<f64>(g, 8) + load<f64>(g, 24));
-      }
-      for (; j < W; j++) slabTotal += load<f64>(k + <usize>j * 8);
-      total += slabTotal;
-    }
+    total = packedSlabTotals(ps, n, W, total);
   }
   return total;
 }

@@ -34,7 +34,7 @@ import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowPrep
 import { expNegF32x4, expNegF64x2 } from './vmath';
 import { GROUP, KL_SHORT_ROW, WIDE_GROUP, tileD, tileG, tileGx, tileGy, tileIn, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
 import { copyRows } from './colBlocks';
-import { TILE_BLOCK_BYTES, packGroup, packSlabs, tileBlock, unpackSlabs } from './colTails';
+import { TILE_BLOCK_BYTES, packGroup, packSlabs, packedSlabTotals, tileBlock, unpackSlabs } from './colTails';
 
 // Compile-time variants: M = u8 (reduced) | u16 ('none' with G) | u32 (loss only: no gradient
 // is written; klDivLogits.ts uses it for f64 rows); GT = u8 (no gradTarget) | u16.
@@ -495,6 +495,31 @@ function gradColsF32<M, GT>(
   return 3 + (isNone<M>() ? 1 : 0) + (dst != 0 ? 1 : 0) + (wantGy<GT>() ? 1 : 0);
 }
 
+// The tile-block layout of the packed and staged gradient paths (carveGradBlocks): the x, y and
+// gx slabs, then G ('none'), the point terms and gy where present (else 0), then gbEnd.
+let gbX: usize = 0;
+let gbY: usize = 0;
+let gbGx: usize = 0;
+let gbG: usize = 0;
+let gbD: usize = 0;
+let gbGy: usize = 0;
+let gbEnd: usize = 0;
+
+/** Lays out gradArrays slabs of `bytes` each in the tile block (see gbX … gbEnd). */
+function carveGradBlocks<M, GT>(bytes: usize, dst: usize): void {
+  gbX = tileBlock();
+  gbY = gbX + bytes;
+  gbGx = gbY + bytes;
+  let next = gbGx + bytes;
+  gbG = 0;
+  gbD = 0;
+  gbGy = 0;
+  if (isNone<M>()) { gbG = next; next += bytes; }
+  if (dst != 0) { gbD = next; next += bytes; }
+  if (wantGy<GT>()) { gbGy = next; next += bytes; }
+  gbEnd = next;
+}
+
 /**
  * gradColsF32's tail (W > 4, W mod 4 ≠ 0), as klDivLogits.ts' klStagedTailF32: the last four
  * columns of x, y (and G) staged in the tile block, one vector group there, the tail's outputs
@@ -510,30 +535,20 @@ function gradStagedTailF32<M, GT>(
   const tail = W & 3;
   const stride = <usize>W * 4;
   const first = <usize>(W - 4) * 4;
-  let next = tileBlock();
-  const xb = next;
-  const yb = (next += bytes);
-  const gxb = (next += bytes);
-  next += bytes;
-  let Gb: usize = 0;
-  let db: usize = 0;
-  let gyb: usize = 0;
-  if (isNone<M>()) { Gb = next; next += bytes; }
-  if (dst != 0) { db = next; next += bytes; }
-  if (wantGy<GT>()) { gyb = next; next += bytes; }
-  const ps = next;
+  carveGradBlocks<M, GT>(bytes, dst);
+  const ps = gbEnd;
   const ssb = ss != 0 ? ps + 32 : 0;
-  copyRows(x + first, stride, xb, 16, K, 16);
-  copyRows(y + first, stride, yb, 16, K, 16);
-  if (isNone<M>()) copyRows(G + first, stride, Gb, 16, K, 16);
+  copyRows(x + first, stride, gbX, 16, K, 16);
+  copyRows(y + first, stride, gbY, 16, K, 16);
+  if (isNone<M>()) copyRows(G + first, stride, gbG, 16, K, 16);
   if (ss != 0) memory.copy(ssb, ss + <usize>(W - 4) * 8, 32);
-  gradColsF32<M, GT>(xb, yb, Gb, K, 4, invT, pointScale, gradScale, ssb, db, ps, gxb, gyb, scratch);
+  gradColsF32<M, GT>(gbX, gbY, gbG, K, 4, invT, pointScale, gradScale, ssb, gbD, ps, gbGx, gbGy, scratch);
   const skip = <usize>(4 - tail) * 4;
   const last = <usize>(W - tail) * 4;
   const tb = <usize>tail * 4;
-  copyRows(gxb + skip, 16, gx + last, stride, K, tb);
-  if (dst != 0) copyRows(db + skip, 16, dst + last, stride, K, tb);
-  if (wantGy<GT>()) copyRows(gyb + skip, 16, gy + last, stride, K, tb);
+  copyRows(gbGx + skip, 16, gx + last, stride, K, tb);
+  if (dst != 0) copyRows(gbD + skip, 16, dst + last, stride, K, tb);
+  if (wantGy<GT>()) copyRows(gbGy + skip, 16, gy + last, stride, K, tb);
   if (perSlice != 0) memory.copy(perSlice + <usize>(W - tail) * 8, ps + skip * 2, <usize>tail * 8);
   return ps + skip * 2;
 }
@@ -549,47 +564,26 @@ function gradPackedF32<M, GT>(
 ): f64 {
   const lanes = P * W;
   const bytes = <usize>(K * lanes) * 4;
-  let next = tileBlock();
-  const xb = next;
-  const yb = (next += bytes);
-  const gxb = (next += bytes);
-  next += bytes;
-  let Gb: usize = 0;
-  let db: usize = 0;
-  let gyb: usize = 0;
-  if (isNone<M>()) { Gb = next; next += bytes; }
-  if (dst != 0) { db = next; next += bytes; }
-  if (wantGy<GT>()) { gyb = next; next += bytes; }
-  const ps = next;
+  carveGradBlocks<M, GT>(bytes, dst);
+  const ps = gbEnd;
   const ssb = ss != 0 ? ps + <usize>lanes * 8 : 0;
   let total: f64 = 0;
   for (let r = 0; r < R; r += P) {
     const n = min<i32>(P, R - r);
     const o = r * K * W;
-    packSlabs<f32>(xb, at<f32>(x, o), n, K, W, P);
-    packSlabs<f32>(yb, at<f32>(y, o), n, K, W, P);
-    if (isNone<M>()) packSlabs<f32>(Gb, at<f32>(G, o), n, K, W, P);
+    packSlabs<f32>(gbX, at<f32>(x, o), n, K, W, P);
+    packSlabs<f32>(gbY, at<f32>(y, o), n, K, W, P);
+    if (isNone<M>()) packSlabs<f32>(gbG, at<f32>(G, o), n, K, W, P);
     if (ss != 0) {
       memory.copy(ssb, at<f64>(ss, r * W), <usize>(n * W) * 8);
       if (n < P) memory.fill(ssb + <usize>(n * W) * 8, 0, <usize>((P - n) * W) * 8);
     }
-    gradColsF32<M, GT>(xb, yb, Gb, K, lanes, invT, pointScale, gradScale, ssb, db, ps, gxb, gyb, scratch);
-    unpackSlabs<f32>(gxb, at<f32>(gx, o), n, K, W, P);
-    if (dst != 0) unpackSlabs<f32>(db, at<f32>(dst, o), n, K, W, P);
-    if (wantGy<GT>()) unpackSlabs<f32>(gyb, at<f32>(gy, o), n, K, W, P);
+    gradColsF32<M, GT>(gbX, gbY, gbG, K, lanes, invT, pointScale, gradScale, ssb, gbD, ps, gbGx, gbGy, scratch);
+    unpackSlabs<f32>(gbGx, at<f32>(gx, o), n, K, W, P);
+    if (dst != 0) unpackSlabs<f32>(gbD, at<f32>(dst, o), n, K, W, P);
+    if (wantGy<GT>()) unpackSlabs<f32>(gbGy, at<f32>(gy, o), n, K, W, P);
     if (perSlice != 0) memory.copy(at<f64>(perSlice, r * W), ps, <usize>(n * W) * 8);
-    for (let s = 0; s < n; s++) {
-      const k = at<f64>(ps, s * W);
-      let slabTotal: f64 = 0;
-      let j = 0;
-      for (; j + 4 <= W; j += 4) {
-        // hsumF64(t0 + t1) of a group: (l0 + l2) + (l1 + l3).
-        const g = k + <usize>j * 8;
-        slabTotal += (load<f64>(g) + load<f64>(g, 16)) + (load<f64>(g, 8) + load<f64>(g, 24));
-      }
-      for (; j < W; j++) slabTotal += load<f64>(k + <usize>j * 8);
-      total += slabTotal;
-    }
+    total = packedSlabTotals(ps, n, W, total);
   }
   return total;
 }
