@@ -188,6 +188,10 @@ export const WIDE_GROUP: i32 = 64;
 
 function tileInF32(tile: usize, src: usize, K: i32, G: i32): void {
   const col: usize = <usize>G << 2; // bytes between tile columns
+  if (K == 2 || K == 3) {
+    tileNarrowF32(tile, src, K, G, true);
+    return;
+  }
   let k = 0;
   for (; k + 4 <= K; k += 4) {
     for (let j = 0; j < G; j += 4) {
@@ -201,6 +205,10 @@ function tileInF32(tile: usize, src: usize, K: i32, G: i32): void {
 
 function tileOutF32(tile: usize, dst: usize, K: i32, G: i32): void {
   const col: usize = <usize>G << 2;
+  if (K == 2 || K == 3) {
+    tileNarrowF32(tile, dst, K, G, false);
+    return;
+  }
   let k = 0;
   for (; k + 4 <= K; k += 4) {
     for (let j = 0; j < G; j += 4) {
@@ -210,6 +218,53 @@ function tileOutF32(tile: usize, dst: usize, K: i32, G: i32): void {
     }
   }
   tileColumns<f32>(tile, dst, K, k, false, G);
+}
+
+/**
+ * Rows of K = 2 or 3 f32 elements, four rows (8 or 12 contiguous elements) per step, into the
+ * tile's columns (IN) or back: two or three vector loads, shuffles that deinterleave them, and
+ * two or three vector stores, where the element loop (tileColumns) takes 16 or 24 scalar loads
+ * and stores. Data movement only: the same tile, so the same bits.
+ */
+function tileNarrowF32(tile: usize, rows: usize, K: i32, G: i32, IN: bool): void {
+  const col: usize = <usize>G << 2;
+  for (let j = 0; j < G; j += 4) {
+    const q = at<f32>(tile, j);
+    const r = at<f32>(rows, j * K);
+    if (K == 2) {
+      if (IN) {
+        const a = v128.load(r); // r0e0 r0e1 r1e0 r1e1
+        const b = v128.load(r, 16); // r2e0 r2e1 r3e0 r3e1
+        v128.store(q, v128.shuffle<f32>(a, b, 0, 2, 4, 6));
+        v128.store(q + col, v128.shuffle<f32>(a, b, 1, 3, 5, 7));
+      } else {
+        const c0 = v128.load(q);
+        const c1 = v128.load(q + col);
+        v128.store(r, v128.shuffle<f32>(c0, c1, 0, 4, 1, 5));
+        v128.store(r, v128.shuffle<f32>(c0, c1, 2, 6, 3, 7), 16);
+      }
+    } else if (IN) {
+      const a = v128.load(r); //     r0e0 r0e1 r0e2 r1e0
+      const b = v128.load(r, 16); // r1e1 r1e2 r2e0 r2e1
+      const c = v128.load(r, 32); // r2e2 r3e0 r3e1 r3e2
+      const ab0 = v128.shuffle<f32>(a, b, 0, 3, 6, 6); // r0e0 r1e0 r2e0 ·
+      const ab1 = v128.shuffle<f32>(a, b, 1, 4, 7, 7); // r0e1 r1e1 r2e1 ·
+      const ab2 = v128.shuffle<f32>(a, b, 2, 5, 5, 5); // r0e2 r1e2 · ·
+      v128.store(q, v128.shuffle<f32>(ab0, c, 0, 1, 2, 5));
+      v128.store(q + col, v128.shuffle<f32>(ab1, c, 0, 1, 2, 6));
+      v128.store(q + 2 * col, v128.shuffle<f32>(ab2, c, 0, 1, 4, 7));
+    } else {
+      const c0 = v128.load(q); //           r0e0 r1e0 r2e0 r3e0
+      const c1 = v128.load(q + col); //     r0e1 r1e1 r2e1 r3e1
+      const c2 = v128.load(q + 2 * col); // r0e2 r1e2 r2e2 r3e2
+      const t01 = v128.shuffle<f32>(c0, c1, 0, 4, 1, 5); // r0e0 r0e1 r1e0 r1e1
+      const t23 = v128.shuffle<f32>(c0, c1, 2, 6, 3, 7); // r2e0 r2e1 r3e0 r3e1
+      v128.store(r, v128.shuffle<f32>(t01, c2, 0, 1, 4, 2)); //      r0e0 r0e1 r0e2 r1e0
+      const t1 = v128.shuffle<f32>(t01, c2, 3, 5, 5, 5); // r1e1 r1e2 · ·
+      v128.store(r, v128.shuffle<f32>(t1, t23, 0, 1, 4, 5), 16); // r1e1 r1e2 r2e0 r2e1
+      v128.store(r, v128.shuffle<f32>(t23, c2, 6, 2, 3, 7), 32); // r2e2 r3e0 r3e1 r3e2
+    }
+  }
 }
 
 function tileInF64(tile: usize, src: usize, K: i32, G: i32): void {
