@@ -1,12 +1,13 @@
-// Column slabs whose width W is not a multiple of the vector (f32: 4 lanes, f64: 2), for the
-// softmax family's column kernels. Those run four (two) columns per vector and finish the last
-// W mod 4 (2) columns with scalar code, one column at a time, which costs several times a vector
-// lane: float32 logSoftmax over [1000, 10] dim 0 ran at 4.5× naive JavaScript against 8× at
-// W = 8 or 12, and over [2000, 10, 2] dim 1 (W = 2: all scalar) at 1.9×. Two stagings give every
-// column a vector lane, through the tile block (shortRows.ts, 64 KiB):
-//  - a tail (W > lanes): the last `lanes` columns — overlapping the group before them — are
-//    copied to the block as a K × lanes slab, the kernel runs there, and only the last W mod lanes
-//    columns are copied to dst. This runs before the kernel walks the other columns, so src = dst
+// Column slabs whose width W is not a multiple of four, for the float32 column kernels (softmax,
+// log_softmax, logsumexp, and the fused KL's klColsF32 / gradColsF32). Those run four columns per
+// vector and finish the last W mod 4 columns with scalar code, one column at a time, which costs
+// several times a vector lane: float32 logSoftmax over [1000, 10] dim 0 ran at 4.5× naive
+// JavaScript against 8× at W = 8 or 12, and over [2000, 10, 2] dim 1 (W = 2: all scalar) at 1.9×.
+// (float64 keeps its scalar column: see packGroup.) Two stagings give every column a vector lane,
+// through the tile block (shortRows.ts, 64 KiB):
+//  - a tail (W > 4): the last four columns — overlapping the group before them — are copied to
+//    the block as a K × 4 slab, the kernel runs there, and only the last W mod 4 columns are
+//    copied to dst. This runs before the kernel walks the other columns, so src = dst
 //    (in place) stays safe: it reads its columns before anything is written.
 //  - packed slabs (f32 W = 2, 3, and short columns with a tail; see packGroup): P whole slabs
 //    side by side in the block as one K × P·W slab (P·W a multiple of the lanes; the lanes of
