@@ -63,8 +63,9 @@ export function stagedTail<T>(src: usize, dst: usize, K: i32, W: i32, rows: bool
  * float32 only: with two f64 lanes a scalar column costs little more than a lane, and the copies
  * measured 0.85–0.95× on float64.
  */
-export function packGroup<T>(K: i32, W: i32, arrays: i32 = 1, extra: usize = sizeof<T>()): i32 {
-  if (!ASC_FEATURE_SIMD || sizeof<T>() != 4 || W < 2) return 0;
+export function packGroup<T>(K: i32, W: i32, arrays: i32 = 1, extra: usize = sizeof<T>(), f64Short: bool = false): i32 {
+  if (!ASC_FEATURE_SIMD || W < 2) return 0;
+  if (sizeof<T>() != 4 && !(f64Short && K < F64_PACK_MAX_K)) return 0;
   const L = <i32>(16 / sizeof<T>());
   if ((W & (L - 1)) == 0 || (W > L && K >= PACK_MAX_K)) return 0;
   const p0 = (W & 1) != 0 ? L : L >> 1; // lanes / gcd(W, lanes) for 4 or 2 lanes
@@ -73,6 +74,14 @@ export function packGroup<T>(K: i32, W: i32, arrays: i32 = 1, extra: usize = siz
   while (p > p0 && <usize>(p * W) * perLane > TILE_BLOCK_BYTES) p -= p0;
   return <usize>(p * W) * perLane <= TILE_BLOCK_BYTES ? p : 0;
 }
+
+/**
+ * Columns shorter than this are packed in float64 too where the caller allows it (`f64Short`:
+ * klDivLogits, whose per-slab setup — maxima, sums, two divisions and two logs per pair of
+ * columns — dominated float64 [20000, 1, 3] dim 1 at 0.70× naive JavaScript).
+ */
+// @ts-ignore: decorator
+@inline const F64_PACK_MAX_K: i32 = 16;
 
 /** Longest column packGroup packs when the slab is wider than a vector (longer ones stage their tail). */
 // @ts-ignore: decorator
@@ -105,18 +114,24 @@ export function unpackSlabs<T>(blk: usize, dst: usize, n: i32, K: i32, W: i32, P
 
 /**
  * The sum of each of n packed slabs' W per-slice KLs (f64 at `kls`, slab after slab), added slab
- * by slab: each slab's KLs in the order the column kernels sum one slab (a group of four as their
- * lanes' pairwise sum hsumF64(t0 + t1) = (l0 + l2) + (l1 + l3), then the remaining columns one by
- * one), so packed slabs keep the bits of one kernel call per slab. Starts from `total`.
+ * by slab: each slab's KLs in the order the column kernels sum one slab (a group of four f32 lanes
+ * as their pairwise sum hsumF64(t0 + t1) = (l0 + l2) + (l1 + l3), of two f64 lanes as l0 + l1,
+ * then the remaining columns one by one), so packed slabs keep the bits of one kernel call per
+ * slab. Starts from `total`.
  */
-export function packedSlabTotals(kls: usize, n: i32, W: i32, total: f64): f64 {
+export function packedSlabTotals(kls: usize, n: i32, W: i32, total: f64, lanes: i32 = 4): f64 {
   for (let s = 0; s < n; s++) {
     const k = kls + <usize>(s * W) * 8;
     let slabTotal: f64 = 0;
     let j = 0;
-    for (; j + 4 <= W; j += 4) {
-      const g = k + <usize>j * 8;
-      slabTotal += (load<f64>(g) + load<f64>(g, 16)) + (load<f64>(g, 8) + load<f64>(g, 24));
+    if (lanes == 4) {
+      for (; j + 4 <= W; j += 4) {
+        const g = k + <usize>j * 8;
+        slabTotal += (load<f64>(g) + load<f64>(g, 16)) + (load<f64>(g, 8) + load<f64>(g, 24));
+      }
+    } else {
+      // f64x2 groups: hsumF64(t) = l0 + l1.
+      for (; j + 2 <= W; j += 2) slabTotal += load<f64>(k + <usize>j * 8) + load<f64>(k + <usize>j * 8, 8);
     }
     for (; j < W; j++) slabTotal += load<f64>(k + <usize>j * 8);
     total += slabTotal;

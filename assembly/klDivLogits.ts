@@ -350,17 +350,17 @@ function klStagedTailF32(
 }
 
 /**
- * f32 slabs of W = 2, 3 columns, or short columns with a tail (colTails.ts, packGroup), P slabs at
- * a time side by side in the tile block through klColsF32. Each slab's KLs are summed as
+ * Slabs of W = 2, 3 columns, or short columns with a tail (colTails.ts, packGroup), P slabs at
+ * a time side by side in the tile block through klColsF32 (f64: klColsF64, short columns only). Each slab's KLs are summed as
  * klColsF32 sums one slab (groups of four as their lanes' pairwise sum, then the remaining
  * columns one by one) and that sum is added to the total, so the result has the bits of one
  * klColsF32 call per slab. Returns the sum over the R slabs.
  */
-function klPackedF32(
-  x: usize, y: usize, R: i32, K: i32, W: i32, P: i32, invT: f64, pointScale: f32, dst: usize, perSlice: usize, scratch: usize,
+function klPacked<T>(
+  x: usize, y: usize, R: i32, K: i32, W: i32, P: i32, invT: f64, pointScale: T, dst: usize, perSlice: usize, scratch: usize,
 ): f64 {
   const lanes = P * W;
-  const bytes = <usize>(K * lanes) * 4;
+  const bytes = <usize>(K * lanes) * sizeof<T>();
   const xb = tileBlock();
   const yb = xb + bytes;
   const db = dst != 0 ? yb + bytes : 0;
@@ -369,12 +369,13 @@ function klPackedF32(
   for (let r = 0; r < R; r += P) {
     const n = min<i32>(P, R - r);
     const o = r * K * W;
-    packSlabs<f32>(xb, at<f32>(x, o), n, K, W, P);
-    packSlabs<f32>(yb, at<f32>(y, o), n, K, W, P);
-    klColsF32(xb, yb, K, lanes, invT, pointScale, db, ps, scratch);
-    if (dst != 0) unpackSlabs<f32>(db, at<f32>(dst, o), n, K, W, P);
+    packSlabs<T>(xb, at<T>(x, o), n, K, W, P);
+    packSlabs<T>(yb, at<T>(y, o), n, K, W, P);
+    if (sizeof<T>() == 4) klColsF32(xb, yb, K, lanes, invT, <f32>pointScale, db, ps, scratch);
+    else klColsF64(xb, yb, K, lanes, invT, <f64>pointScale, db, ps, scratch);
+    if (dst != 0) unpackSlabs<T>(db, at<T>(dst, o), n, K, W, P);
     if (perSlice != 0) memory.copy(at<f64>(perSlice, r * W), ps, <usize>(n * W) * 8);
-    total = packedSlabTotals(ps, n, W, total);
+    total = packedSlabTotals(ps, n, W, total, <i32>(16 / sizeof<T>()));
   }
   return total;
 }
@@ -472,9 +473,11 @@ function klColsF64(
       r += g;
     }
   }
-  if (ASC_FEATURE_SIMD) if (sizeof<T>() == 4 && W > 1) {
-    const P = packGroup<f32>(K, W, dst != 0 ? 3 : 2, 8);
-    if (P > 0) return klPackedF32(x, y, R, K, W, P, invT, <f32>pointScale, dst, perSlice, scratch);
+  if (ASC_FEATURE_SIMD) if (W > 1) {
+    // float64 too, for short columns only (packGroup's `f64Short`): slabs of one or a few
+    // elements per column spend their time in the kernel's per-slab setup.
+    const P = packGroup<T>(K, W, dst != 0 ? 3 : 2, 8, true);
+    if (P > 0) return klPacked<T>(x, y, R, K, W, P, invT, pointScale, dst, perSlice, scratch);
   }
   for (; r < R; r++) {
     const o = r * K * W;
