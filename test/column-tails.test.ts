@@ -242,3 +242,43 @@ describe.each(WASM_BACKENDS)('klDivLogitsWithGrad over column slabs with a tail 
     });
   }
 });
+
+describe.each(WASM_BACKENDS)('klDivLogits over a reduced dim of one element on %s', (backend) => {
+  // p = q = 1 in every slice: finite logits give +0 everywhere (a plain pass in the facade); a
+  // slice with ±inf or NaN takes the kernels' rules, as the js backend does.
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`${dtype}: finite logits give +0 for every KL, point term and total; specials match the js backend`, () => {
+      for (const [shape, dim] of [[[2000, 1, 3], 1], [[500, 1], -1], [[1, 700], 0]] as const) {
+        const n = (shape as readonly number[]).reduce((a, b) => a * b, 1);
+        const make = (f: (i: number) => number): F => {
+          const a = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+          for (let i = 0; i < n; i++) a[i] = f(i);
+          return a;
+        };
+        const x = make((i) => (i % 7 === 0 ? 3e38 : Math.sin(i) * 5));
+        const y = make((i) => (i % 5 === 0 ? -3e38 : Math.cos(i) * 5));
+        const X = { data: x, shape: [...shape] };
+        const Y = { data: y, shape: [...shape] };
+        useBackend(backend);
+        for (const [reduction, T] of [['perSlice', 1], ['none', 2.5], ['sum', 0.5]] as const) {
+          const got = klDivLogits(X, Y, { dim, reduction, temperature: T });
+          expect(sameBits(got.data, new Float64Array(got.data.length)), `[${shape}] ${reduction}`).toBeNull();
+        }
+        const xs = x.slice();
+        const ys = y.slice();
+        xs[n >> 1] = -Infinity;
+        ys[3] = NaN;
+        xs[7] = Infinity;
+        const want = (['perSlice', 'none'] as const).map((reduction) => {
+          useBackend('js');
+          return klDivLogits({ data: Float64Array.from(xs), shape: [...shape] }, { data: Float64Array.from(ys), shape: [...shape] }, { dim, reduction }).data;
+        });
+        useBackend(backend);
+        (['perSlice', 'none'] as const).forEach((reduction, i) => {
+          const got = klDivLogits({ data: xs, shape: [...shape] }, { data: ys, shape: [...shape] }, { dim, reduction }).data;
+          expect(closeMismatch(got, want[i]!, 2e-6, 1e-6), `[${shape}] ${reduction} with specials`).toBeNull();
+        });
+      }
+    });
+  }
+});
