@@ -20,8 +20,6 @@ import { at } from './common';
 import { ColumnKernel, copyRows } from './colBlocks';
 import { TILE_BLOCK_BYTES, tileBlock } from './shortRows';
 
-export { TILE_BLOCK_BYTES, tileBlock };
-
 /**
  * Runs the column kernel `cols` on the last `lanes` columns of a K × W slab of T staged in the
  * tile block, if W has a tail and the slab fits, and writes back the tail: the K × (W mod lanes)

@@ -23,9 +23,9 @@ import { BLOCK, rowExpsF32, rowExtremaF32, rowLo, rowMx, rowMxD, rowMy, rowMyD, 
 import { colMaxF32x4, colMaxF64x2 } from './max';
 import { expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV, expNegF32x4, expNegF64x2 } from './vmath';
 import { gradRowF64, gradTermsF64 } from './klDivLogitsGrad';
-import { GROUP, KL_SHORT_ROW, WIDE_GROUP, tileD, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
+import { GROUP, KL_SHORT_ROW, TILE_BLOCK_BYTES, WIDE_GROUP, tileBlock, tileD, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
 import { copyRows } from './colBlocks';
-import { TILE_BLOCK_BYTES, packGroup, packSlabs, packedSlabTotals, tileBlock, unpackSlabs } from './colTails';
+import { packGroup, packSlabs, packedSlabTotals, unpackSlabs } from './colTails';
 
 // ---------------------------------------------------------------------------------------------
 // Scalar slice (any stride): scalar build, SIMD column tails, f64 column groups.

@@ -32,9 +32,9 @@ import { colMaxF32x4, rowMaxF32, rowMaxF64 } from './max';
 import { logRatio, pointF32x4, pointF64x2, pointS, seriesTermF32x4, termF32x4, termF64x2, termFiniteF32x4, termFiniteWithSeriesF32x4, termS, termWithSeriesF32x4, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
 import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowPrepF64, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS, colSumsPreciseF32x4, COL_PRECISE } from './klRows';
 import { expNegF32x4, expNegF64x2 } from './vmath';
-import { GROUP, KL_SHORT_ROW, WIDE_GROUP, tileD, tileG, tileGx, tileGy, tileIn, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
+import { GROUP, KL_SHORT_ROW, TILE_BLOCK_BYTES, WIDE_GROUP, tileBlock, tileD, tileG, tileGx, tileGy, tileIn, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
 import { copyRows } from './colBlocks';
-import { TILE_BLOCK_BYTES, packGroup, packSlabs, packedSlabTotals, tileBlock, unpackSlabs } from './colTails';
+import { packGroup, packSlabs, packedSlabTotals, unpackSlabs } from './colTails';
 
 // Compile-time variants: M = u8 (reduced) | u16 ('none' with G) | u32 (loss only: no gradient
 // is written; klDivLogits.ts uses it for f64 rows); GT = u8 (no gradTarget) | u16.

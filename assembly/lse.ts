@@ -10,9 +10,9 @@ import { exp1d, exp2d } from './math/index';
 import { COL_SUMS, colSumExpF32x4, colSumExpF64x2, sumExpRowF32, sumExpRowF64 } from './rowsum';
 import { expNegF32x4, logF64Call, logF64x2 } from './vmath';
 import { select64 } from './math/relaxed';
-import { GROUP, SHORT_ROW, WIDE_GROUP, tileSoftmax, tileIn } from './shortRows';
+import { GROUP, SHORT_ROW, WIDE_GROUP, tileBlock, tileSoftmax, tileIn } from './shortRows';
 import { colBlockWidth, inColBlocks } from './colBlocks';
-import { packGroup, packSlabs, stagedTail, tileBlock } from './colTails';
+import { packGroup, packSlabs, stagedTail } from './colTails';
 
 /**
  * Final value from a slice's max m and s = Σ exp(x − m). Where m is ±inf the result is m (any

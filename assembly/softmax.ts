@@ -8,9 +8,9 @@ import { at, demotePair, expNegS, hsumF64, logS, promoteHigh, sliceMaxScalar } f
 import { colMaxF32x4, colMaxF64x2, rowMaxF32, rowMaxF64 } from './max';
 import { COL_SUMS, colSumExpF32x4, colSumExpF64x2, sumExpRowF32, sumExpRowF64 } from './rowsum';
 import { expNegF32x4, logF64Call, logF64x2 } from './vmath';
-import { GROUP, SHORT_ROW, WIDE_GROUP, tileSoftmax, tileIn, tileOut } from './shortRows';
+import { GROUP, SHORT_ROW, WIDE_GROUP, tileBlock, tileSoftmax, tileIn, tileOut } from './shortRows';
 import { colBlockWidth, inColBlocks } from './colBlocks';
-import { packGroup, packSlabs, stagedTail, tileBlock, unpackSlabs } from './colTails';
+import { packGroup, packSlabs, stagedTail, unpackSlabs } from './colTails';
 
 // ---------------------------------------------------------------------------------------------
 // Scalar slice routines (any stride): the scalar build, and column tails of the SIMD build.
