@@ -7,7 +7,7 @@
 import { at, expNegS, hmaxF32, hsumF64, promoteHigh } from './common';
 import { exp1d, exp2d } from './math/index';
 import { rowMaxF64 } from './max';
-import { exp2dFinish, exp2dT, exp2dV, expf4NegFinish, expf4NegT, expf4NegV } from './vmath';
+import { exp2dFinish, exp2dT, exp2dV, expf4NegFinish, expf4NegT, expf4NegV, expNegF32x4 } from './vmath';
 import { expArgF32x4, expArgF64x2 } from './rowsum';
 
 /** Blocked-sum block length (elements): each f32 lane adds 8 terms before the f64 fold. */
@@ -62,6 +62,25 @@ export let rowLo: f32 = 0;
   rowMy = my;
   rowSpecial = lo == -Infinity;
   rowLo = lo;
+}
+
+/** The exponentials of x[n − 4 .. n) at +0 and of y[n − 4 .. n) at +16 (rowTailExpsPairF32). */
+const ROW_TAIL_XY: usize = memory.data(32, 16);
+
+/**
+ * rowExpsF32's tail (the 1–3 elements after its vector loop) for both rows as one vector
+ * exponential each, loaded overlapping the last elements the loop did (nothing past the rows is
+ * read; those lanes are ignored): two vector exponentials instead of up to six scalar ones, each
+ * lane with the bits of the scalar twin (expNegS), added in order by the caller, so sums and
+ * scratch are bit-identical to scalar tails (as rowsum.ts's rowTailExpsF32). Called, not inlined,
+ * to keep the loop's function small.
+ */
+function rowTailExpsPairF32(x: usize, y: usize, n: i32, mx: f32, my: f32, sc: f32): void {
+  const vsc = f32x4.splat(sc);
+  for (let j: usize = 0; j < 2; j++) {
+    const v = v128.load(at<f32>(j == 0 ? x : y, n - 4));
+    v128.store(ROW_TAIL_XY + 16 * j, expNegF32x4(f32x4.mul(f32x4.sub(v, f32x4.splat(j == 0 ? mx : my)), vsc)));
+  }
 }
 
 // Sweep 2 results. UNIT = `string` compiles the T = 1 variant without the multiply by 1/T (x·1 = x:
@@ -133,9 +152,12 @@ export let rowSy: f64 = 0;
   }
   let sx = hsumF64(f64x2.add(lx, hx));
   let sy = hsumF64(f64x2.add(ly, hy));
+  // A tail of 2–3 elements: its exponentials as one vector per row (see rowTailExpsPairF32).
+  const vectorTail = ASC_FEATURE_SIMD && n >= 4 && n - k >= 2;
+  if (vectorTail) rowTailExpsPairF32(x, y, n, mx, my, sc);
   for (; k < n; k++) {
-    const a = expNegS<f32>((load<f32>(at<f32>(x, k)) - mx) * sc);
-    const b = expNegS<f32>((load<f32>(at<f32>(y, k)) - my) * sc);
+    const a = vectorTail ? load<f32>(ROW_TAIL_XY + ((<usize>(k + 4 - n)) << 2)) : expNegS<f32>((load<f32>(at<f32>(x, k)) - mx) * sc);
+    const b = vectorTail ? load<f32>(ROW_TAIL_XY + ((<usize>(k + 8 - n)) << 2)) : expNegS<f32>((load<f32>(at<f32>(y, k)) - my) * sc);
     store<f32>(at<f32>(ea, k), a);
     store<f32>(at<f32>(eb, k), b);
     sx += <f64>a;

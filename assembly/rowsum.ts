@@ -9,9 +9,43 @@
 // (PyTorch's cascade sum does the same kind of blocking), while the f64 work is amortised over
 // the block instead of paid per vector (measured ~1.4× faster than widening every vector).
 import { at, expNegS, hsumF64, promoteHigh } from './common';
-import { exp2dClamp, exp2dFinish, exp2dT, exp2dV, expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV, expNegF64x2 } from './vmath';
+import { exp2dClamp, exp2dFinish, exp2dT, exp2dV, expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV, expNegF32x4, expNegF64x2 } from './vmath';
 
 const BLOCK = 64;
+
+/**
+ * The row tails of sumExpRowF32 / sumExpRowF64 (the 2–7 f32 or 2–3 f64 elements the vector loop
+ * leaves) as one or two vector exponentials instead of one scalar exponential each: a scalar
+ * exponential is a chain of ~15 dependent operations, and on rows of ~100 elements the tail's
+ * measured ~20–30 ns per row. ROW_TAIL receives the exponentials of src[n − 8 .. n) (f32) or
+ * src[n − 4 .. n) (f64); only the vectors that hold tail lanes are computed. The loads overlap
+ * elements the loop already did, so nothing past the row is read; in place those elements may
+ * hold outputs already, and their lanes are computed and ignored. Every lane has the bits of
+ * the scalar twin (expNegS), and the scalar loop still adds the tail in order, so sums and
+ * outputs are bit-identical to scalar tails.
+ */
+const ROW_TAIL: usize = memory.data(32, 16);
+
+// Called, not inlined: inlined into every row kernel they slowed the loops before them (log_softmax
+// [32, 1000], which has no tail, 0.95×), as extra code in the function V8 allocates registers for.
+// One exponential in a loop over the (at most two) vectors keeps each binary small.
+function rowTailExpsF32(src: usize, k: i32, n: i32, m: f32): void {
+  const vm = f32x4.splat(m);
+  for (let b = n - 4, o: usize = 16; ; b -= 4, o -= 16) {
+    v128.store(ROW_TAIL + o, expNegF32x4(f32x4.sub(v128.load(at<f32>(src, b)), vm)));
+    if (b <= k) break;
+  }
+}
+
+/** As rowTailExpsF32 for f64 rows; `scale` multiplies the argument (1 where the row is unscaled: x·1 = x, the same bits). */
+function rowTailExpsF64(src: usize, k: i32, n: i32, m: f64, scale: f64): void {
+  const vm = f64x2.splat(m);
+  const vs = f64x2.splat(scale);
+  for (let b = n - 2, o: usize = 16; ; b -= 2, o -= 16) {
+    v128.store(ROW_TAIL + o, exp2dFromClamped(expArgF64x2<string>(src, b, vm, vs)));
+    if (b <= k) break;
+  }
+}
 
 /**
  * Σ_k exp(src[k] − m) for k < n (f32 row, m the row max or any value ≥ every element), in f64.
@@ -23,6 +57,7 @@ const BLOCK = 64;
 @inline export function sumExpRowF32(src: usize, dst: usize, n: i32, m: f32, keep: bool, apply: bool = false, scale: f32 = 1): f64 {
   let s: f64 = 0;
   let k = 0;
+  let vectorTail = false;
   if (ASC_FEATURE_SIMD) {
     const vm = f32x4.splat(m);
     const vscale = f32x4.splat(scale);
@@ -80,9 +115,11 @@ const BLOCK = 64;
       hi = f64x2.add(hi, promoteHigh(b));
     }
     if (!apply) s = hsumF64(f64x2.add(lo, hi));
+    vectorTail = n >= 8 && n - k >= 2;
   }
+  if (ASC_FEATURE_SIMD && vectorTail) rowTailExpsF32(src, k, n, m);
   for (; k < n; k++) {
-    const e = expNegS<f32>(load<f32>(at<f32>(src, k)) - m);
+    const e = vectorTail ? load<f32>(ROW_TAIL + ((<usize>(k + 8 - n)) << 2)) : expNegS<f32>(load<f32>(at<f32>(src, k)) - m);
     if (apply) store<f32>(at<f32>(dst, k), e * scale);
     else {
       if (keep) store<f32>(at<f32>(dst, k), e);
@@ -225,13 +262,14 @@ export const COL_SUMS: usize = memory.data(48, 16);
 @inline export function sumExpRowF64<SCALED, KEEP = i32, APPLY = i32>(src: usize, n: i32, m: f64, scale: f64, dst: usize = 0, factor: f64 = 1): f64 {
   let s: f64 = 0;
   let k = 0;
+  let vectorTail = false;
   if (ASC_FEATURE_SIMD) {
     const vm = f64x2.splat(m);
     const vs = f64x2.splat(scale);
     const vf = f64x2.splat(factor);
     let a0 = f64x2.splat(0);
     let a1 = a0;
-    const n2 = n & ~3; // the tail of 1–3 elements stays scalar, as before
+    const n2 = n & ~3; // the tail of 1–3 elements: rowTailExpsF64
     if (ASC_FEATURE_RELAXED_SIMD && (isReference<KEEP>() || isReference<APPLY>())) {
       // The relaxed build's softmax keeps the plain 2-way loop: with fused multiply-adds the
       // chain is already short, and the pipelined loop with its stores measured 0.96× there
@@ -280,10 +318,12 @@ export const COL_SUMS: usize = memory.data(48, 16);
       }
     }
     if (!isReference<APPLY>()) s = hsumF64(f64x2.add(a0, a1));
+    vectorTail = n >= 4 && n - k >= 2;
   }
+  if (ASC_FEATURE_SIMD && vectorTail) rowTailExpsF64(src, k, n, m, isReference<SCALED>() ? scale : 1);
   for (; k < n; k++) {
     const d = load<f64>(at<f64>(src, k)) - m;
-    const e = expNegS<f64>(isReference<SCALED>() ? d * scale : d);
+    const e = vectorTail ? load<f64>(ROW_TAIL + ((<usize>(k + 4 - n)) << 3)) : expNegS<f64>(isReference<SCALED>() ? d * scale : d);
     if (isReference<APPLY>()) store<f64>(at<f64>(dst, k), e * factor);
     else {
       if (isReference<KEEP>()) store<f64>(at<f64>(dst, k), e);
