@@ -19,7 +19,7 @@
 // in a scratch buffer between the sum pass and the term pass (cheaper than recomputing them).
 import { at, demotePair, expNegS, hsumF64, promoteHigh, sliceMaxScalar } from './common';
 import { logRatio, pointF32x4, pointF64x2, pointS, seriesTermF32x4, termF32x4, termF64x2, termFiniteF32x4, termFiniteWithSeriesF32x4, termS, termWithSeriesF32x4, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
-import { BLOCK, rowExpsF32, rowExtremaF32, rowLo, rowMx, rowMxD, rowMy, rowMyD, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS, colSumsPreciseF32x4, COL_PRECISE } from './klRows';
+import { BLOCK, ROW_TERM_TAIL, TAIL_POINT, rowTermTailF32, rowExpsF32, rowExtremaF32, rowLo, rowMx, rowMxD, rowMy, rowMyD, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS, colSumsPreciseF32x4, COL_PRECISE } from './klRows';
 import { colMaxF32x4, colMaxF64x2 } from './max';
 import { expf4NegClamp, expf4NegFinish, expf4NegT, expf4NegV, expNegF32x4, expNegF64x2 } from './vmath';
 import { gradRowF64, gradTermsF64 } from './klDivLogitsGrad';
@@ -83,43 +83,6 @@ import { packGroup, packSlabs, packedSlabTotals, unpackSlabs } from './colTails'
 // minima tell whether a −inf logit is present; rows without one run the term loop without the
 // −inf selects (the common case).
 
-/** Where rowTermTailF32 leaves the terms of elements n − 4 … n − 1 (+0) and their point terms (+16). */
-const ROW_TERM_TAIL: usize = memory.data(32, 16);
-
-/**
- * Sweep 3's tail (the 2–3 elements after its vector loop) as one vector: u, q, p, the term and
- * the point term of elements n − 4 … n − 1 (loaded overlapping the loop's last elements; nothing
- * past the row is read and those lanes are ignored) with the scalar tail's formulas — u clamped
- * and multiplied by 1/T as uS, every −inf rule as termS / pointS — so each lane has the scalar
- * twin's bits, and the caller adds them in order: the same totals and point terms as scalar
- * tails, for ~1/3 of the operations (a scalar term's series costs as much as four lanes', and in
- * the relaxed build each scalar multiply-add goes through a vector lane). Called, not inlined, to
- * keep the loop's function small (see rowsum.ts, rowTailExpsF32).
- */
-function rowTermTailF32(
-  x: usize, y: usize, n: i32, ea: usize, eb: usize, ix: f32, iy: f32, MY: f64, MX: f64, invT: f64, L: f64, pointScale: f32,
-  recompute: bool, mx: f32, my: f32, sc: f32,
-): void {
-  const b = n - 4;
-  const xv = v128.load(at<f32>(x, b));
-  const yv = v128.load(at<f32>(y, b));
-  const u = uF32x4<i32>(xv, yv, f64x2.splat(MY), f64x2.splat(MX), f64x2.splat(invT), f64x2.splat(L));
-  let a: v128;
-  let e: v128;
-  if (recompute) {
-    const vsc = f32x4.splat(sc);
-    a = expNegF32x4(f32x4.mul(f32x4.sub(xv, f32x4.splat(mx)), vsc));
-    e = expNegF32x4(f32x4.mul(f32x4.sub(yv, f32x4.splat(my)), vsc));
-  } else {
-    a = v128.load(at<f32>(ea, b));
-    e = v128.load(at<f32>(eb, b));
-  }
-  const q = f32x4.mul(a, f32x4.splat(ix));
-  const p = f32x4.mul(e, f32x4.splat(iy));
-  v128.store(ROW_TERM_TAIL, termF32x4(u, p, q, yv));
-  v128.store(ROW_TERM_TAIL, pointF32x4(u, p, yv, f32x4.splat(pointScale)), 16);
-}
-
 /**
  * Sweep 3: Σ terms (and the point terms if POINTS), rows with (SPECIAL) or without −inf logits.
  * Terms accumulate in f32 blocks folded into f64, like the sums of sweep 2. The numerators of q
@@ -182,7 +145,7 @@ function rowTermTailF32(
     for (; k < n; k++) {
       const o = (<usize>(k + 4 - n)) << 2;
       total += <f64>load<f32>(ROW_TERM_TAIL + o);
-      if (isReference<POINTS>()) store<f32>(at<f32>(dst, k), load<f32>(ROW_TERM_TAIL + o, 16));
+      if (isReference<POINTS>()) store<f32>(at<f32>(dst, k), load<f32>(ROW_TERM_TAIL + o, TAIL_POINT));
     }
   }
   for (; k < n; k++) {

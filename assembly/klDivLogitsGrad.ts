@@ -30,7 +30,7 @@
 import { at, demotePair, expNegS, hsumF64, promoteHigh, sliceMaxScalar } from './common';
 import { colMaxF32x4, rowMaxF32, rowMaxF64 } from './max';
 import { logRatio, pointF32x4, pointF64x2, pointS, seriesTermF32x4, termF32x4, termF64x2, termFiniteF32x4, termFiniteWithSeriesF32x4, termS, termWithSeriesF32x4, uF32x4, uF32x4Lanes, uF64x2, uS } from './klTerm';
-import { BLOCK, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowPrepF64, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS, colSumsPreciseF32x4, COL_PRECISE } from './klRows';
+import { BLOCK, ROW_TERM_TAIL, TAIL_P, TAIL_POINT, TAIL_Q, TAIL_U, rowTermTailF32, rowExpsF32, rowExtremaF32, rowMx, rowMxD, rowMy, rowMyD, rowPrepF64, rowSpecial, rowSumsPreciseF32, rowSx, rowSy, sumExpPreciseS, colSumsPreciseF32x4, COL_PRECISE } from './klRows';
 import { expNegF32x4, expNegF64x2 } from './vmath';
 import { GROUP, KL_SHORT_ROW, TILE_BLOCK_BYTES, WIDE_GROUP, tileBlock, tileD, tileG, tileGx, tileGy, tileIn, tileInLogits, tileOut, tileScratch, tileX, tileY } from './shortRows';
 import { copyRows } from './colBlocks';
@@ -254,6 +254,23 @@ function gradTermsF32<M, RECOMPUTE>(
   let total = hsumF64(f64x2.add(t0, t1));
   let A = hsumF64(f64x2.add(A0, A1));
   let B = hsumF64(f64x2.add(B0, B1));
+  if (n >= 4 && n - k >= 2) {
+    // A tail of 2–3 elements as one vector (klRows.ts): the scalar loop below with its lanes.
+    rowTermTailF32(x, y, n, ea, eb, ix, iy, MY, MX, invT, L, pointScale, isReference<RECOMPUTE>(), mx, my, sc);
+    for (; k < n; k++) {
+      const o = ROW_TERM_TAIL + ((<usize>(k + 4 - n)) << 2);
+      const p = load<f32>(o, TAIL_P);
+      total += <f64>load<f32>(o);
+      if (dst != 0) store<f32>(at<f32>(dst, k), load<f32>(o, TAIL_POINT));
+      if (isNone<M>()) {
+        const gp = load<f32>(at<f32>(G, k)) * p;
+        A += <f64>gp;
+        if (p != <f32>0) B += <f64>(gp * (load<f32>(o, TAIL_U) + <f32>1));
+      } else {
+        store<f32>(at<f32>(gx, k), sT * (load<f32>(o, TAIL_Q) - p));
+      }
+    }
+  }
   for (; k < n; k++) {
     const xv = <f64>load<f32>(at<f32>(x, k));
     const yv = <f64>load<f32>(at<f32>(y, k));

@@ -9,6 +9,7 @@ import { exp1d, exp2d } from './math/index';
 import { rowMaxF64 } from './max';
 import { exp2dFinish, exp2dT, exp2dV, expf4NegFinish, expf4NegT, expf4NegV, expNegF32x4 } from './vmath';
 import { expArgF32x4, expArgF64x2 } from './rowsum';
+import { pointF32x4, termF32x4, uF32x4 } from './klTerm';
 
 /** Blocked-sum block length (elements): each f32 lane adds 8 terms before the f64 fold. */
 export const BLOCK = 64;
@@ -167,6 +168,62 @@ export let rowSy: f64 = 0;
   rowSy = sy;
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Sweep 3's tail, shared by the loss and gradient row kernels.
+
+/**
+ * Where rowTermTailF32 leaves, for elements n − 4 … n − 1 (one f32 per lane, lane j at +4j): the
+ * terms (+0), the point terms (TAIL_POINT), u (TAIL_U), p (TAIL_P) and q (TAIL_Q).
+ */
+export const ROW_TERM_TAIL: usize = memory.data(80, 16);
+// @ts-ignore: decorator
+@inline export const TAIL_POINT: usize = 16;
+// @ts-ignore: decorator
+@inline export const TAIL_U: usize = 32;
+// @ts-ignore: decorator
+@inline export const TAIL_P: usize = 48;
+// @ts-ignore: decorator
+@inline export const TAIL_Q: usize = 64;
+
+/**
+ * Sweep 3's tail (the 2–3 elements after the term loops of klDivLogits' rowTermsF32 and
+ * klDivLogitsGrad's gradTermsF32) as one vector: u, q, p, the term and the point term of elements
+ * n − 4 … n − 1 (loaded overlapping the loop's last elements; nothing past the row is read and
+ * those lanes are ignored), with the scalar tail's formulas — u clamped and multiplied by 1/T as
+ * uS, every −inf rule as termS / pointS, q and p as numerS — so each lane has the scalar twin's
+ * bits, and the callers add them in order: the same totals, point terms and gradients as scalar
+ * tails, for ~1/3 of the operations (a scalar term's series costs as much as four lanes', and
+ * in the relaxed build each scalar multiply-add goes through a vector lane). RECOMPUTE (a chunk
+ * of a streamed row, which has no scratch) recomputes the numerators as exp((v − m)·sc). Called,
+ * not inlined, to keep the loops' functions small (see rowsum.ts, rowTailExpsF32).
+ */
+export function rowTermTailF32(
+  x: usize, y: usize, n: i32, ea: usize, eb: usize, ix: f32, iy: f32, MY: f64, MX: f64, invT: f64, L: f64, pointScale: f32,
+  recompute: bool, mx: f32, my: f32, sc: f32,
+): void {
+  const b = n - 4;
+  const xv = v128.load(at<f32>(x, b));
+  const yv = v128.load(at<f32>(y, b));
+  const u = uF32x4<i32>(xv, yv, f64x2.splat(MY), f64x2.splat(MX), f64x2.splat(invT), f64x2.splat(L));
+  let a: v128;
+  let e: v128;
+  if (recompute) {
+    const vsc = f32x4.splat(sc);
+    a = expNegF32x4(f32x4.mul(f32x4.sub(xv, f32x4.splat(mx)), vsc));
+    e = expNegF32x4(f32x4.mul(f32x4.sub(yv, f32x4.splat(my)), vsc));
+  } else {
+    a = v128.load(at<f32>(ea, b));
+    e = v128.load(at<f32>(eb, b));
+  }
+  const q = f32x4.mul(a, f32x4.splat(ix));
+  const p = f32x4.mul(e, f32x4.splat(iy));
+  v128.store(ROW_TERM_TAIL, termF32x4(u, p, q, yv));
+  v128.store(ROW_TERM_TAIL + TAIL_POINT, pointF32x4(u, p, yv, f32x4.splat(pointScale)));
+  v128.store(ROW_TERM_TAIL + TAIL_U, u);
+  v128.store(ROW_TERM_TAIL + TAIL_P, p);
+  v128.store(ROW_TERM_TAIL + TAIL_Q, q);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Precise sums for pointwise outputs.

@@ -8,12 +8,16 @@
  * - against the float64 js backend (an independent implementation);
  * - in place (`out` = the input, zero-copy) bit for bit against a separate output: in place, the
  *   overlapping loads see outputs in the lanes the loop already did, which must be ignored;
- * - klDivLogits' per-slice KLs bit for bit against klDivLogitsWithGrad's loss, whose term tail is
- *   still scalar: the vector tail must give the scalar twin's bits, added in the same order;
+ * - elementwise outputs (softmax; klDivLogits' point terms; klDivLogitsWithGrad's gradients) of
+ *   tail elements bit for bit against the same logits placed at the start of the row, which the
+ *   vector loop computes: the tail must compute the loop's function (whose lanes are the scalar
+ *   twins' bits);
+ * - klDivLogits' per-slice KLs bit for bit against klDivLogitsWithGrad's loss;
  * - rows longer than the window (streamed passes, exponentials recomputed) against the js backend.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { allocTensor, initSync, klDivLogits, klDivLogitsWithGrad, logSoftmax, setWarningHandler, softmax } from '../src/index.js';
+import type { Tensor } from '../src/index.js';
 import { WASM_BACKENDS, useBackend } from './helpers/backends.js';
 import { sameBits } from './helpers/bits.js';
 import { closeMismatch } from './helpers/golden.js';
@@ -97,6 +101,47 @@ describe.each(WASM_BACKENDS)('row tails on %s', (backend) => {
           expect(closeMismatch(kl, wantKl, dtype === 'float32' ? 5e-7 : 1e-12, 1e-12), `klDivLogits [7, ${K}] streamed`).toBeNull();
         } finally {
           initSync({ backend });
+        }
+      }
+    });
+
+    it(`${dtype}: a tail element's outputs have the bits of the same logits at the start of the row`, () => {
+      useBackend(backend);
+      for (const K of [...SOFTMAX_KS, ...KL_KS]) {
+        const step = dtype === 'float32' ? 8 : 4;
+        const r = K % step; // elements after the vector loop (for the fused KL: K % 4)
+        const rand = seeded(5 * K);
+        const x = make(dtype, 2 * K, () => 3 * (rand() + rand() - 1));
+        const y = make(dtype, 2 * K, (i) => x[i]! + 0.8 * (rand() - 0.5));
+        const g = make(dtype, 2 * K, () => rand() - 0.5);
+        y[K] = -Infinity; // row 1: the teacher rules out class 0, and its copy in the tail
+        // The last 7 elements of each row repeat its first 7 (every tail length is ≤ 7).
+        for (const base of [0, K]) {
+          for (let j = 0; j < 7 && j < K - 7; j++) {
+            x[base + K - 7 + j] = x[base + j]!;
+            y[base + K - 7 + j] = y[base + j]!;
+            g[base + K - 7 + j] = g[base + j]!;
+          }
+        }
+        if (K < 14) continue;
+        const X = { data: x, shape: [2, K] };
+        const Y = { data: y, shape: [2, K] };
+        const G = { data: g, shape: [2, K] };
+        const outs: [string, FloatArray][] = [['softmax', softmax(X, -1).data]];
+        for (const temperature of [1, 2.5]) {
+          outs.push([`klDivLogits 'none' T = ${temperature}`, klDivLogits(X, Y, { temperature, reduction: 'none' }).data]);
+          const sum = klDivLogitsWithGrad(X, Y, { temperature, reduction: 'sum', gradTarget: true });
+          outs.push([`gradInput 'sum' T = ${temperature}`, sum.gradInput.data], [`gradTarget 'sum' T = ${temperature}`, (sum.gradTarget as Tensor).data]);
+          const none = klDivLogitsWithGrad(X, Y, { temperature, reduction: 'none', gradOutput: G, gradTarget: true });
+          outs.push([`loss 'none' T = ${temperature}`, none.loss.data], [`gradInput 'none' T = ${temperature}`, none.gradInput.data]);
+          outs.push([`gradTarget 'none' T = ${temperature}`, (none.gradTarget as Tensor).data]);
+        }
+        for (const [name, out] of outs) {
+          for (const base of [0, K]) {
+            for (let j = 0; j < 7; j++) {
+              expect(Object.is(out[base + K - 7 + j], out[base + j]), `${name} [2, ${K}] row ${base / K}, element ${K - 7 + j} (tail ${r}) vs ${j}`).toBe(true);
+            }
+          }
         }
       }
     });
