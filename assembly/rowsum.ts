@@ -33,7 +33,7 @@ function rowTailExpsF32(src: usize, k: i32, n: i32, m: f32): void {
   const vm = f32x4.splat(m);
   for (let b = n - 4, o: usize = 16; ; b -= 4, o -= 16) {
     v128.store(ROW_TAIL + o, expNegF32x4(f32x4.sub(v128.load(at<f32>(src, b)), vm)));
-    if (b <= k) break;
+    if (b <= k || o == 0) break; // at most two vectors: ROW_TAIL holds 8 f32 (callers pass tails ≤ 7)
   }
 }
 
@@ -43,7 +43,7 @@ function rowTailExpsF64(src: usize, k: i32, n: i32, m: f64, scale: f64): void {
   const vs = f64x2.splat(scale);
   for (let b = n - 2, o: usize = 16; ; b -= 2, o -= 16) {
     v128.store(ROW_TAIL + o, exp2dFromClamped(expArgF64x2<string>(src, b, vm, vs)));
-    if (b <= k) break;
+    if (b <= k || o == 0) break; // at most two vectors: ROW_TAIL holds 4 f64 (callers pass tails ≤ 3)
   }
 }
 
